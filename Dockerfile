@@ -1,0 +1,21 @@
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production
+
+RUN useradd --create-home --uid 1000 tandem
+WORKDIR /app
+
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir --upgrade pip \
+    && pip install --no-cache-dir -e .
+
+COPY --chown=tandem:tandem . .
+# collectstatic needs a SECRET_KEY to import settings; this one is never used at run time.
+RUN SECRET_KEY=build-time-only-key-build-time-only-key-build-time-only-key-xx \
+    python manage.py collectstatic --noinput
+
+USER tandem
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.utils.crypto import constant_time_compare
+from django.utils.http import base36_to_int
+
+
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    """One-time, expiring invitation links.
+
+    The token hashes the user's password state, so it stops working the moment
+    the invited client sets a password (one-time), and it expires after
+    `INVITATION_TIMEOUT` seconds.
+    """
+
+    key_salt = "apps.accounts.tokens.InvitationTokenGenerator"
+
+    def check_token(self, user, token) -> bool:
+        if not (user and token):
+            return False
+        try:
+            ts_b36, _hash = token.split("-")
+            ts = base36_to_int(ts_b36)
+        except ValueError:
+            return False
+        for secret in [self.secret, *self.secret_fallbacks]:
+            if constant_time_compare(self._make_token_with_timestamp(user, ts, secret), token):
+                break
+        else:
+            return False
+        return (self._num_seconds(self._now()) - ts) <= settings.INVITATION_TIMEOUT
+
+
+invitation_token_generator = InvitationTokenGenerator()

@@ -1,0 +1,109 @@
+"""The one place that answers "may this user see or change this client's data?".
+
+Every view and API endpoint that reaches a client's data goes through
+`treatment_get_for_user` (one object) or `treatments_visible_to` (lists). The
+`write` flag has no default so every caller states the privilege it needs.
+
+Rules:
+- client: their own treatments only;
+- PWP: treatments on their caseload;
+- supervisor: treatments in the services they supervise;
+- trial manager: no identifiable access at all (research data comes through the
+  pseudonymised selectors in `apps.trials`);
+- admin (superuser): everything.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from apps.accounts.models import Role, User
+from apps.care.models import StaffMembership, StaffRole, Treatment
+
+
+def supervised_service_ids(user: User) -> QuerySet:
+    return StaffMembership.objects.filter(user=user, role=StaffRole.SUPERVISOR).values("service_id")
+
+
+def treatments_visible_to(user: User, *, write: bool) -> QuerySet[Treatment]:
+    """Treatments whose identifiable data `user` may see (or change, if `write`).
+
+    Returns an empty queryset for anonymous, inactive and research-only users.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Treatment.objects.none()
+    if user.is_superuser:
+        return Treatment.objects.all()
+    q = Q(pk__in=[])
+    if user.is_client:
+        q |= Q(client=user)
+    if user.is_pwp:
+        q |= Q(pwp=user)
+    if user.is_supervisor:
+        q |= Q(service_id__in=supervised_service_ids(user))
+    # `write` is accepted for symmetry: today every role that may read a
+    # treatment may also act on it within its role's views.
+    del write
+    return Treatment.objects.filter(q)
+
+
+def treatment_get_for_user(*, user: User, treatment_id: int, write: bool) -> Treatment:
+    """The treatment `treatment_id` if `user` may see it (or change it), else 404.
+
+    404 rather than 403 so that a guessed ID reveals nothing about whether it
+    exists.
+    """
+    try:
+        return (
+            treatments_visible_to(user, write=write)
+            .select_related("client", "pwp", "service")
+            .get(pk=treatment_id)
+        )
+    except (Treatment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such treatment.") from None
+
+
+def client_current_treatment(user: User) -> Treatment | None:
+    """The client's open treatment, else their most recent one, else None."""
+    if not user.is_authenticated or not user.is_client:
+        return None
+    treatments = Treatment.objects.filter(client=user).select_related("pwp", "service")
+    return (
+        treatments.filter(status__in=["invited", "active"]).first()
+        or treatments.order_by("-start_date", "-pk").first()
+    )
+
+
+def has_role(user: User, *roles: str) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    held = set(user.roles)
+    return bool(held.intersection(roles))
+
+
+def role_required(*roles: str):
+    """View decorator: signed in and holding one of `roles`, else 403.
+
+    Anonymous users are sent to sign in.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            from django.contrib.auth.views import redirect_to_login
+
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, *roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+STAFF_ROLES = (Role.PWP, Role.SUPERVISOR, Role.ADMIN)
+RESEARCH_ROLES = (Role.TRIAL_MANAGER, Role.ADMIN)

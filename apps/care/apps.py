@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CareConfig(AppConfig):
+    name = "apps.care"
+    verbose_name = _("Care")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from apps.care.models import StaffMembership, Treatment
+
+        auditlog.register(Treatment)
+        auditlog.register(StaffMembership)

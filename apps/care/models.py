@@ -1,0 +1,196 @@
+import datetime
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Service(models.Model):
+    """A site: one NHS Talking Therapies service or one trial site."""
+
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(
+        _("site code"),
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9]{2,8}$", _("Use 2 to 8 capital letters or digits."))],
+        help_text=_("Prefix of participant IDs, e.g. LDN gives LDN-0001."),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/London")
+    next_participant_number = models.PositiveIntegerField(default=1, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class StaffRole(models.TextChoices):
+    PWP = "pwp", _("Practitioner (PWP)")
+    SUPERVISOR = "supervisor", _("Supervisor")
+
+
+class StaffMembership(models.Model):
+    """A staff member's place in a service. Access to clients flows from here."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=StaffRole.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "service", "role"], name="unique_membership_per_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} at {self.service.code}"
+
+
+class TreatmentStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ACTIVE = "active", _("In treatment")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DROPPED_OUT = "dropped_out", _("Dropped out")
+
+
+OPEN_STATUSES = (TreatmentStatus.INVITED, TreatmentStatus.ACTIVE)
+
+
+def default_planned_end(start: datetime.date) -> datetime.date:
+    return start + datetime.timedelta(weeks=settings.TREATMENT_WEEKS)
+
+
+class Treatment(models.Model):
+    """An episode of care: one client, their PWP, their service.
+
+    `participant_id` is the pseudonym every export and research view uses in
+    place of the client's name or email.
+    """
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="treatments",
+        limit_choices_to={"is_client": True},
+    )
+    pwp = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="caseload",
+        limit_choices_to={"is_pwp": True},
+        verbose_name=_("practitioner"),
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="treatments")
+    participant_id = models.CharField(_("participant ID"), max_length=20, unique=True)
+    status = models.CharField(
+        max_length=16, choices=TreatmentStatus.choices, default=TreatmentStatus.INVITED
+    )
+    start_date = models.DateField(_("start date"), default=datetime.date.today)
+    planned_end_date = models.DateField(_("planned end date"))
+    invited_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start_date", "participant_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(status__in=["invited", "active"]),
+                name="one_open_treatment_per_client",
+            ),
+            models.CheckConstraint(
+                name="planned_end_after_start",
+                condition=Q(planned_end_date__gt=models.F("start_date")),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["pwp", "status"]),
+            models.Index(fields=["service", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.participant_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def total_weeks(self) -> int:
+        return max(1, round((self.planned_end_date - self.start_date).days / 7))
+
+    def week_number(self, today: datetime.date | None = None) -> int | None:
+        """Treatment week (1-based) on `today`, capped at the planned length.
+
+        None before the start date or once the treatment has ended.
+        """
+        today = today or timezone.localdate()
+        if not self.is_open or today < self.start_date:
+            return None
+        return min((today - self.start_date).days // 7 + 1, self.total_weeks)
+
+
+class AppointmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    ATTENDED = "attended", _("Attended")
+    DID_NOT_ATTEND = "did_not_attend", _("Did not attend")
+    CANCELLED_BY_CLIENT = "cancelled_by_client", _("Cancelled by client")
+    CANCELLED_BY_SERVICE = "cancelled_by_service", _("Cancelled by service")
+
+
+CANCELLED_STATUSES = (AppointmentStatus.CANCELLED_BY_CLIENT, AppointmentStatus.CANCELLED_BY_SERVICE)
+
+
+class Appointment(models.Model):
+    """A face-to-face session with the PWP (default six of 30 minutes).
+
+    Rescheduling changes `starts_at` on the same row, so the session number
+    stays stable. A cancelled session frees its number for a new booking.
+    """
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="appointments")
+    number = models.PositiveSmallIntegerField(_("session number"))
+    starts_at = models.DateTimeField(_("date and time"))
+    duration_minutes = models.PositiveSmallIntegerField(_("length in minutes"), default=30)
+    location = models.CharField(_("where"), max_length=200, blank=True)
+    status = models.CharField(
+        max_length=24, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["treatment", "number"],
+                condition=~Q(status__in=["cancelled_by_client", "cancelled_by_service"]),
+                name="one_live_appointment_per_session_number",
+            ),
+            models.CheckConstraint(name="session_number_positive", condition=Q(number__gte=1)),
+        ]
+        indexes = [models.Index(fields=["status", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.treatment.participant_id} session {self.number}"
+
+    @property
+    def ends_at(self) -> datetime.datetime:
+        return self.starts_at + datetime.timedelta(minutes=self.duration_minutes)

@@ -1,0 +1,72 @@
+"""Top navigation per role.
+
+Items name URL patterns; an item whose URL does not exist (a feature not
+installed) is left out, so apps can add pages without touching this file's
+callers.
+"""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import Role
+
+NAV = {
+    Role.CLIENT: [
+        (_("Home"), "programme:home"),
+        (_("Modules"), "programme:modules"),
+        (_("Mood"), "tracking:mood"),
+        (_("Goals"), "tracking:goals"),
+        (_("Sessions"), "care:my_sessions"),
+        (_("Messages"), "messaging:inbox"),
+    ],
+    Role.PWP: [
+        (_("Caseload"), "care:caseload"),
+        (_("Alerts"), "safety:alerts"),
+        (_("Messages"), "messaging:inbox"),
+        (_("Enrol a client"), "care:enrol"),
+    ],
+    Role.SUPERVISOR: [
+        (_("Service overview"), "care:service_overview"),
+        (_("Alerts"), "safety:alerts"),
+    ],
+    Role.TRIAL_MANAGER: [
+        (_("Trial overview"), "trials:overview"),
+        (_("Exports"), "trials:exports"),
+        (_("API"), "api-docs"),
+    ],
+    Role.ADMIN: [
+        (_("Admin home"), "core:admin_home"),
+        (_("Enrol a client"), "care:enrol"),
+        (_("Admin site"), "admin:index"),
+    ],
+}
+
+
+def nav_items_for(user, current_path: str) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    items: list[dict] = []
+    seen: set[str] = set()
+    for role in user.roles:
+        for label, name in NAV.get(role, []):
+            try:
+                url = reverse(name)
+            except NoReverseMatch:
+                continue
+            if url in seen:
+                continue
+            seen.add(url)
+            items.append({"label": label, "url": url})
+    # The longest matching prefix is the current item; "/" only matches itself.
+    best = max(
+        (
+            i
+            for i in items
+            if current_path == i["url"] or (i["url"] != "/" and current_path.startswith(i["url"]))
+        ),
+        key=lambda i: len(i["url"]),
+        default=None,
+    )
+    for item in items:
+        item["current"] = item is best
+    return items

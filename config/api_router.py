@@ -1,0 +1,5 @@
+"""One router for everything under /api/v1/; apps register their viewsets here."""
+
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter()

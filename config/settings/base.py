@@ -1,0 +1,343 @@
+"""Settings shared by every environment.
+
+Every toggle is an environment variable read here through django-environ, whose
+typed readers fail loudly on bad values. local/test/production only adjust.
+"""
+
+from pathlib import Path
+
+import environ
+import structlog
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+SECRET_KEY = env.str("SECRET_KEY")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SITE_NAME = env.str("SITE_NAME", default="Tandem")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Applications -----------------------------------------------------------
+INSTALLED_APPS = [
+    "modeltranslation",  # must precede django.contrib.admin
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "auditlog",
+    "django_structlog",
+    "apps.core",
+    "apps.accounts",
+    "apps.care",
+    "apps.programme",
+    "apps.tracking",
+    "apps.questionnaires",
+    "apps.safety",
+    "apps.notifications",
+    "apps.messaging",
+    "apps.trials",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.core.context_processors.site",
+            ],
+        },
+    }
+]
+
+# --- Data -------------------------------------------------------------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Auth and sessions ------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Idle timeout: the session slides with activity; pages warn two minutes ahead.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_HOURS", default=24) * 3600
+INVITATION_TIMEOUT = env.int("INVITATION_DAYS", default=7) * 86400
+
+# --- Internationalisation ---------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("cy", _("Welsh"))]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static -----------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+EXPORT_ROOT = env.path("EXPORT_ROOT", default=VAR_DIR / "exports")
+
+# --- Email ------------------------------------------------------------------
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <no-reply@localhost>")
+ANYMAIL = env.dict("ANYMAIL", default={})
+
+# --- Celery -----------------------------------------------------------------
+# With no REDIS_URL the broker is kombu's filesystem transport: no server needed.
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    _broker_dir = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+# --- REST API ---------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} API",
+    "DESCRIPTION": "Pseudonymised trial data: participants, events and questionnaire scores.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI assets come from the sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Clinical and service policy --------------------------------------------
+TREATMENT_WEEKS = env.int("TREATMENT_WEEKS", default=11)
+FACE_TO_FACE_SESSIONS = env.int("FACE_TO_FACE_SESSIONS", default=6)
+PHQ9_REFERRAL_THRESHOLD = env.int("PHQ9_REFERRAL_THRESHOLD", default=4)
+WAI_WORDING_FILE = env.str("WAI_WORDING_FILE", default="")
+CONTENT_DIR = env.path("CONTENT_DIR", default=BASE_DIR / "content")
+
+# --- Logging ----------------------------------------------------------------
+# Structured logs carry ids and event names only, never clinical content or
+# anything a client typed.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_JSON = env.bool("LOG_JSON", default=True)
+DJANGO_STRUCTLOG_CELERY_ENABLED = False
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "structured": {
+            "()": "structlog.stdlib.ProcessorFormatter",
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.JSONRenderer()
+                if LOG_JSON
+                else structlog.dev.ConsoleRenderer(),
+            ],
+            "foreign_pre_chain": [
+                structlog.contextvars.merge_contextvars,
+                structlog.processors.TimeStamper(fmt="iso"),
+                structlog.stdlib.add_logger_name,
+                structlog.stdlib.add_log_level,
+            ],
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django_structlog": {"level": LOG_LEVEL},
+    },
+}
+
+# --- Questionnaires and safety ----------------------------------------------
+# Default questionnaire protocol (instrument codes per time point). A service
+# can replace it with a QuestionnaireProtocol row (admin). See docs/questionnaires.md.
+QUESTIONNAIRE_DEFINITIONS_DIR = env.str("QUESTIONNAIRE_DEFINITIONS_DIR", default="")
+QUESTIONNAIRE_PROTOCOL = {
+    "baseline": env.list("QUESTIONNAIRES_BASELINE", default=["phq9", "gad7"]),
+    "pre_session": env.list("QUESTIONNAIRES_PRE_SESSION", default=["phq9", "gad7"]),
+    "end_of_treatment": env.list("QUESTIONNAIRES_END", default=["phq9", "wai_sf_c"]),
+    "followup_3m": env.list("QUESTIONNAIRES_FOLLOWUP_3M", default=["phq9", "wai_sf_c"]),
+    "followup_6m": env.list("QUESTIONNAIRES_FOLLOWUP_6M", default=["phq9"]),
+    "followup_12m": env.list("QUESTIONNAIRES_FOLLOWUP_12M", default=["phq9"]),
+}
+QUESTIONNAIRE_FOLLOWUP_6M = env.bool("QUESTIONNAIRE_FOLLOWUP_6M", default=False)
+QUESTIONNAIRE_FOLLOWUP_12M = env.bool("QUESTIONNAIRE_FOLLOWUP_12M", default=False)
+# Due windows, in days (hours for the pre-session window's opening).
+QUESTIONNAIRE_BASELINE_WINDOW_DAYS = env.int("QUESTIONNAIRE_BASELINE_WINDOW_DAYS", default=14)
+QUESTIONNAIRE_PRE_SESSION_OPENS_DAYS = env.int("QUESTIONNAIRE_PRE_SESSION_OPENS_DAYS", default=3)
+QUESTIONNAIRE_END_OPENS_DAYS_BEFORE = env.int("QUESTIONNAIRE_END_OPENS_DAYS_BEFORE", default=7)
+QUESTIONNAIRE_END_WINDOW_DAYS = env.int("QUESTIONNAIRE_END_WINDOW_DAYS", default=21)
+QUESTIONNAIRE_FOLLOWUP_WINDOW_DAYS = env.int("QUESTIONNAIRE_FOLLOWUP_WINDOW_DAYS", default=28)
+# Reminders after the window opens, until completed or closed.
+QUESTIONNAIRE_REMINDER_DAYS = [int(d) for d in env.list("QUESTIONNAIRE_REMINDER_DAYS", default=["3", "7"])]
+# Upper bound on a signed questionnaire link's age; the window end also applies.
+QUESTIONNAIRE_LINK_MAX_AGE_DAYS = env.int("QUESTIONNAIRE_LINK_MAX_AGE_DAYS", default=60)
+# Risk alerts: escalate to supervisors when unacknowledged this long (per-service override).
+RISK_ESCALATION_HOURS = env.int("RISK_ESCALATION_HOURS", default=4)
+# What the crisis page promises about contact. NEEDS CLINICAL SIGN-OFF (docs/safety.md).
+RISK_CONTACT_WITHIN = env.str("RISK_CONTACT_WITHIN", default="1 working day")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "questionnaires-plan": {
+            "task": "apps.questionnaires.tasks.plan_administrations",
+            "schedule": 15 * 60,
+        },
+        "safety-escalate-alerts": {
+            "task": "apps.safety.tasks.escalate_risk_alerts",
+            "schedule": 5 * 60,
+        },
+    }
+)
+
+# --- Notifications ----------------------------------------------------------
+# Outbox in apps/notifications. Email goes through EMAIL_BACKEND above: in
+# production set EMAIL_URL=smtp+tls://user:pass@host:587, or use a provider
+# through django-anymail: EMAIL_URL is then ignored if you set
+# EMAIL_BACKEND_OVERRIDE=anymail.backends.<provider>.EmailBackend and
+# ANYMAIL="<PROVIDER>_API_KEY=...". SMS goes through a pluggable backend
+# (dotted path to a class with send(*, to, body)); the console backend prints.
+NOTIFICATIONS_EMAIL_BACKEND_OVERRIDE = env.str("EMAIL_BACKEND_OVERRIDE", default="")
+if NOTIFICATIONS_EMAIL_BACKEND_OVERRIDE:
+    EMAIL_BACKEND = NOTIFICATIONS_EMAIL_BACKEND_OVERRIDE
+NOTIFICATIONS_SMS_BACKEND = env.str(
+    "NOTIFICATIONS_SMS_BACKEND", default="apps.notifications.backends.ConsoleSMSBackend"
+)
+# Default quiet hours (each person can change theirs), in their own time zone.
+NOTIFICATIONS_QUIET_HOURS_START = datetime.time.fromisoformat(
+    env.str("NOTIFICATIONS_QUIET_HOURS_START", default="21:00")
+)
+NOTIFICATIONS_QUIET_HOURS_END = datetime.time.fromisoformat(
+    env.str("NOTIFICATIONS_QUIET_HOURS_END", default="08:00")
+)
+NOTIFICATIONS_SESSION_REMINDER_HOURS = env.int("NOTIFICATIONS_SESSION_REMINDER_HOURS", default=24)
+NOTIFICATIONS_INACTIVITY_DAYS = env.int("NOTIFICATIONS_INACTIVITY_DAYS", default=5)
+# Transient send failures are retried from the database with exponential
+# back-off and jitter (base * 2**n seconds, capped); then the row is failed.
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600)
+# A row left "sending" longer than this (a killed worker) is sent again. Must
+# exceed CELERY_TASK_TIME_LIMIT so a live send is never taken over.
+NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=600)
+# A pending row whose send task was queued this long ago is queued again
+# (a lost broker message); the claim makes the duplicate task harmless.
+NOTIFICATIONS_REENQUEUE_AFTER_SECONDS = env.int(
+    "NOTIFICATIONS_REENQUEUE_AFTER_SECONDS", default=300
+)
+# Beat (one instance, UTC) only enqueues what is due now; `expires` drops ticks
+# that waited in the queue while no worker ran, so they never pile up.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "notifications-dispatch-due": {
+            "task": "notifications.dispatch_due",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
+        "notifications-plan-reminders": {
+            "task": "notifications.plan_reminders",
+            "schedule": 300.0,
+            "options": {"expires": 290},
+        },
+    }
+)

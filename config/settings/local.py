@@ -1,0 +1,16 @@
+"""Developer machine: `make run`. Embedded defaults, no services needed."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "local-development-only-not-secret")
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("LOG_JSON", "false")
+
+from config.settings.base import *  # noqa: E402,F403
+from config.settings.base import BASE_DIR, WAI_WORDING_FILE  # noqa: E402
+
+# The demo uses placeholder WAI-SF-C wording, visibly marked as such.
+if not WAI_WORDING_FILE:
+    WAI_WORDING_FILE = str(
+        BASE_DIR / "apps" / "questionnaires" / "instruments" / "wai_sf_c.placeholder-wording.json"
+    )

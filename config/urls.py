@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.api_router import router
+
+urlpatterns = [
+    path("", include("apps.core.urls")),
+    path("account/", include("apps.accounts.urls")),
+    path("care/", include("apps.care.urls")),
+    path("programme/", include("apps.programme.urls")),
+    path("me/", include("apps.tracking.urls")),
+    path("questionnaires/", include("apps.questionnaires.urls")),
+    path("safety/", include("apps.safety.urls")),
+    path("notifications/", include("apps.notifications.urls")),
+    path("messages/", include("apps.messaging.urls")),
+    path("trials/", include("apps.trials.urls")),
+    path("api/v1/", include((router.urls, "api"))),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,333 @@
+"""Geometry for the server-rendered SVG charts.
+
+Django templates cannot do arithmetic, so views call these pure functions and
+pass the result to ``templates/_components/line_chart.html`` (as ``chart``) or
+``templates/_components/sparkline.html`` (as ``spark``).
+
+This module lives in ``docs/`` until someone moves it into an app (for
+example ``apps/tracking/charts.py``). It imports nothing from Django and
+holds no user-facing words: every label is passed in already translated, and
+the template supplies "Baseline", "Not recorded" and the table headings.
+
+Line chart coordinates
+----------------------
+Horizontal positions are **percentages of the chart width** (strings such as
+``"37.50"``; the template appends ``%``) and vertical positions are **pixels**
+from the top. The SVG has no ``viewBox``: it stretches to the width of its
+container while text stays at its real font size, so labels are as readable
+at 320 px as at 1280 px. SVG ``<path d>`` cannot take percentages, so the line
+is returned as ``segments`` (one ``<line>`` per pair of neighbouring points);
+a ``None`` value leaves a gap.
+
+All coordinates are returned as strings formatted with a dot decimal
+separator, so Django's number localisation can never turn ``12.5`` into
+``12,5`` inside an SVG attribute.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+# Layout constants (percent of width for x, pixels for y).
+_PLOT_LEFT = 9.0  # y-axis tick labels sit to the left of this
+_PLOT_RIGHT_WITH_BANDS = 72.0  # band labels sit to the right of this
+_PLOT_RIGHT = 97.0
+_PLOT_TOP = 18
+_X_LABEL_SPACE = 30
+_BAND_LABEL_CHARS = 12  # wrap band labels at about this many characters
+_BAND_LABEL_LINE_HEIGHT = 15
+_MINOR_WHEN_MORE_THAN = 6  # above this many points, alternate labels are "minor"
+
+
+def _pc(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _px(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _nice_step(span: float, max_ticks: int = 6) -> float:
+    candidates = sorted(base * 10.0**power for power in range(-2, 7) for base in (1, 2, 2.5, 5))
+    for step in candidates:
+        if span / step <= max_ticks:
+            return step
+    return span
+
+
+def _wrap(text: str, width: int = _BAND_LABEL_CHARS) -> list[str]:
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+    return slug or "chart"
+
+
+def build_line_chart(
+    *,
+    title: str,
+    summary: str,
+    points: Sequence[Mapping[str, Any]],
+    y_min: float,
+    y_max: float,
+    bands: Iterable[Mapping[str, Any]] = (),
+    baseline: float | None = None,
+    markers: Iterable[Mapping[str, Any]] = (),
+    width: int = 640,
+    height: int = 240,
+    chart_id: str | None = None,
+    x_heading: str | None = None,
+    value_heading: str | None = None,
+) -> dict[str, Any]:
+    """Return everything ``_components/line_chart.html`` needs.
+
+    Arguments:
+        title: what the chart shows ("PHQ-9 score by week"). Becomes the SVG's
+            accessible name.
+        summary: one plain sentence, the first sentence of the figcaption
+            ("Your score went from 18 to 11 over 6 weeks.").
+        points: in order, each ``{"x_label": "3 Mar", "value": 11 or None,
+            "label": "Moderate"}``; ``label`` is optional and goes into the
+            data table. ``None`` means no answer: a gap in the line.
+        y_min, y_max: the fixed axis (0-27 for PHQ-9, 0-10 for mood). Never
+            derived from the data. Values outside are clamped on the drawing
+            (the table shows the real value).
+        bands: optional ``{"from": 0, "to": 4, "label": "Minimal"}`` ranges,
+            drawn as alternating background tints with their label written
+            beside them. Integer bands that do not touch (0-4, 5-9) meet
+            half-way (at 4.5).
+        baseline: optional value drawn as a dashed line labelled "Baseline".
+        markers: optional ``{"index": 2, "text": "Item 9 answered above 0"}``;
+            the point gets a diamond marker and the text is listed under the
+            chart and in the table.
+        width: the widest the chart is drawn, in CSS pixels (it shrinks to fit
+            narrower screens). height: drawing height in pixels.
+        chart_id: unique id prefix on the page; default from the title.
+        x_heading, value_heading: optional column headings for the data
+            table (the template defaults to "Date" and "Score").
+
+    Raises:
+        ValueError: if ``y_max`` is not greater than ``y_min``, or a marker
+            index is out of range.
+    """
+    if y_max <= y_min:
+        raise ValueError("y_max must be greater than y_min")
+
+    bands = list(bands)
+    markers = list(markers)
+    points = list(points)
+    n = len(points)
+
+    plot_left = _PLOT_LEFT
+    plot_right = _PLOT_RIGHT_WITH_BANDS if bands else _PLOT_RIGHT
+    top = float(_PLOT_TOP)
+    bottom = float(height - _X_LABEL_SPACE)
+
+    def y_of(value: float) -> float:
+        clamped = min(max(value, y_min), y_max)
+        return bottom - (clamped - y_min) / (y_max - y_min) * (bottom - top)
+
+    # --- y ticks -----------------------------------------------------------
+    step = _nice_step(y_max - y_min)
+    tick_values: list[float] = []
+    value = y_min
+    while value <= y_max + 1e-9:
+        tick_values.append(round(value, 6))
+        value += step
+    if tick_values[-1] != y_max:
+        if y_max - tick_values[-1] < step / 2:
+            tick_values.pop()
+        tick_values.append(y_max)
+    y_ticks = [
+        {"value": _number(v), "y": _px(y_of(v)), "label_y": _px(y_of(v) + 4)} for v in tick_values
+    ]
+
+    # --- bands -------------------------------------------------------------
+    band_rows = []
+    for i, band in enumerate(bands):
+        low = float(band["from"])
+        high = float(band["to"])
+        if i > 0:
+            prev_high = float(bands[i - 1]["to"])
+            low = (prev_high + low) / 2 if low > prev_high else low
+        if i < len(bands) - 1:
+            next_low = float(bands[i + 1]["from"])
+            high = (high + next_low) / 2 if next_low > high else high
+        low = max(low, y_min)
+        high = min(high, y_max)
+        if high <= low:
+            continue
+        y_top = y_of(high)
+        y_bottom = y_of(low)
+        lines = _wrap(band.get("label", ""))
+        centre = (y_top + y_bottom) / 2
+        first_baseline = centre - (len(lines) - 1) * _BAND_LABEL_LINE_HEIGHT / 2 + 4.5
+        band_rows.append(
+            {
+                "label": band.get("label", ""),
+                "from": band["from"],
+                "to": band["to"],
+                "y": _px(y_top),
+                "height": _px(y_bottom - y_top),
+                "tint": "a" if i % 2 == 0 else "b",
+                "label_x": _pc(plot_right + 2),
+                "lines": [
+                    {"text": line, "y": _px(first_baseline + j * _BAND_LABEL_LINE_HEIGHT)}
+                    for j, line in enumerate(lines)
+                ],
+            }
+        )
+
+    # --- points and line ---------------------------------------------------
+    marker_by_index: dict[int, str] = {}
+    for marker in markers:
+        index = int(marker["index"])
+        if not 0 <= index < n:
+            raise ValueError(f"marker index {index} is out of range for {n} points")
+        marker_by_index[index] = str(marker["text"])
+
+    slot = (plot_right - plot_left) / n if n else 0.0
+    point_rows = []
+    for i, point in enumerate(points):
+        x = plot_left + slot * (i + 0.5)
+        raw = point.get("value")
+        has_value = raw is not None
+        y = y_of(float(raw)) if has_value else None
+        value_y = None
+        if y is not None:
+            value_y = y - 12 if y - 12 >= top - 4 else y + 24
+        point_rows.append(
+            {
+                "index": i,
+                "x_label": point.get("x_label", ""),
+                "value": raw,
+                "label": point.get("label", ""),
+                "has_value": has_value,
+                "x": _pc(x),
+                "y": _px(y) if y is not None else None,
+                "value_y": _px(value_y) if value_y is not None else None,
+                "marked": i in marker_by_index,
+                "marker_text": marker_by_index.get(i, ""),
+                # Hidden on phones when crowded; the last point is never minor.
+                "minor": n > _MINOR_WHEN_MORE_THAN and (n - 1 - i) % 2 == 1,
+            }
+        )
+
+    segments = []
+    for a, b in zip(point_rows, point_rows[1:], strict=False):
+        if a["has_value"] and b["has_value"]:
+            segments.append({"x1": a["x"], "y1": a["y"], "x2": b["x"], "y2": b["y"]})
+
+    baseline_row = None
+    if baseline is not None:
+        by = y_of(float(baseline))
+        label_y = by - 6 if by - 6 > top else by + 16
+        baseline_row = {
+            "value": _number(baseline),
+            "y": _px(by),
+            "label_x": _pc(plot_right - 0.5),
+            "label_y": _px(label_y),
+        }
+
+    return {
+        "id": chart_id or _slug(title),
+        "title": title,
+        "summary": summary,
+        "y_min": _number(y_min),
+        "y_max": _number(y_max),
+        "width": width,
+        "height": height,
+        "x_heading": x_heading,
+        "value_heading": value_heading,
+        "plot": {
+            "left": _pc(plot_left),
+            "right": _pc(plot_right),
+            "width": _pc(plot_right - plot_left),
+            "top": _px(top),
+            "bottom": _px(bottom),
+            "height": _px(bottom - top),
+            "tick_label_x": _pc(plot_left - 1.5),
+            "x_label_y": _px(bottom + 20),
+        },
+        "bands": band_rows,
+        "y_ticks": y_ticks,
+        "points": point_rows,
+        "segments": segments,
+        "baseline": baseline_row,
+        "markers": [
+            {"index": i, "text": text, "x_label": points[i].get("x_label", "")}
+            for i, text in sorted(marker_by_index.items())
+        ],
+        "has_labels": any(p.get("label") for p in points) or bool(marker_by_index),
+    }
+
+
+def build_sparkline(
+    values: Sequence[float | None],
+    *,
+    y_min: float,
+    y_max: float,
+    width: int = 80,
+    height: int = 20,
+    label: str = "",
+) -> dict[str, Any]:
+    """Return everything ``_components/sparkline.html`` needs.
+
+    ``values`` are in time order; ``None`` leaves a gap. ``y_min``/``y_max``
+    fix the scale (never derived from the data). ``label`` names the series
+    ("PHQ-9, last 6 weeks"); the template appends the values to it for the
+    accessible name. Raises ValueError if ``y_max`` is not above ``y_min``.
+    """
+    if y_max <= y_min:
+        raise ValueError("y_max must be greater than y_min")
+    values = list(values)
+    pad = 3.0
+    n = len(values)
+
+    def x_of(i: int) -> float:
+        if n == 1:
+            return width / 2
+        return pad + (width - 2 * pad) * i / (n - 1)
+
+    def y_of(v: float) -> float:
+        clamped = min(max(float(v), y_min), y_max)
+        return pad + (height - 2 * pad) * (1 - (clamped - y_min) / (y_max - y_min))
+
+    parts: list[str] = []
+    pen_down = False
+    last = None
+    for i, v in enumerate(values):
+        if v is None:
+            pen_down = False
+            continue
+        x, y = x_of(i), y_of(v)
+        parts.append(f"{'L' if pen_down else 'M'}{x:.1f} {y:.1f}")
+        pen_down = True
+        last = (x, y, v)
+    # A lone point (no neighbours) still needs a visible mark: the dot.
+    return {
+        "path_d": " ".join(parts),
+        "width": width,
+        "height": height,
+        "label": label,
+        "values": values,
+        "last_value": last[2] if last else None,
+        "last_x": f"{last[0]:.1f}" if last else None,
+        "last_y": f"{last[1]:.1f}" if last else None,
+    }
+
+
+def _number(value: float) -> int | float:
+    """12.0 -> 12 so labels read "12", not "12.0"."""
+    as_float = float(value)
+    return int(as_float) if math.isclose(as_float, round(as_float)) else as_float

@@ -1,0 +1,171 @@
+// Tandem: small progressive enhancements. Every page works without this file.
+//
+// Loaded as an ES module from base.html (modules run after the document is
+// parsed, and after htmx.min.js, which is loaded with `defer` before it).
+//
+// 1. Initialise govuk-frontend components on load and after every htmx swap.
+// 2. Move focus to an error summary when a page load or swap shows one.
+// 3. Warn 2 minutes before the session times out and offer to stay signed in.
+
+import { initAll } from "../vendor/govuk-frontend.min.js";
+
+const WARN_BEFORE_SECONDS = 120;
+
+// ---------------------------------------------------------------------------
+// 1 + 2: govuk-frontend and error summary focus
+// ---------------------------------------------------------------------------
+
+function initGovuk(scope) {
+  initAll({
+    scope,
+    onError(error) {
+      // Re-running on a swapped fragment can meet components that are already
+      // initialised; that is expected and harmless.
+      if (error && error.name === "InitError") return;
+      console.error(error);
+    },
+  });
+}
+
+function focusErrorSummary(scope) {
+  const summary = scope.matches?.(".govuk-error-summary")
+    ? scope
+    : scope.querySelector?.(".govuk-error-summary");
+  if (!summary) return;
+  if (!summary.hasAttribute("tabindex")) summary.setAttribute("tabindex", "-1");
+  summary.addEventListener(
+    "blur",
+    () => summary.removeAttribute("tabindex"),
+    { once: true },
+  );
+  summary.focus();
+}
+
+function onContent(elt) {
+  initGovuk(elt);
+  focusErrorSummary(elt);
+}
+
+if (window.htmx) {
+  // htmx 2 calls this for <body> on first load and for new content after swaps.
+  window.htmx.onLoad(onContent);
+} else {
+  onContent(document.body);
+}
+
+// ---------------------------------------------------------------------------
+// 3: session timeout warning
+// ---------------------------------------------------------------------------
+// <body data-session-timeout="SECONDS" data-session-extend-url="URL"
+//       data-login-url="URL" hx-headers='{"X-CSRFToken": "..."}'>
+// The <dialog id="app-session-warning"> markup lives in base.html so its
+// text is translated by Django.
+
+function csrfToken() {
+  try {
+    const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    return headers["X-CSRFToken"] || "";
+  } catch {
+    return "";
+  }
+}
+
+function setupSessionWarning() {
+  const body = document.body;
+  const timeout = Number.parseInt(body.dataset.sessionTimeout || "", 10);
+  const extendUrl = body.dataset.sessionExtendUrl;
+  const dialog = document.getElementById("app-session-warning");
+  if (!timeout || timeout <= 0 || !extendUrl || !dialog) return;
+
+  const stayButton = dialog.querySelector("[data-session-stay]");
+  const activePart = dialog.querySelector("[data-session-active]");
+  const expiredPart = dialog.querySelector("[data-session-expired]");
+  const supportsModal = typeof dialog.showModal === "function";
+  let warnTimer = 0;
+  let expireTimer = 0;
+
+  function show(part) {
+    activePart.hidden = part !== "active";
+    expiredPart.hidden = part !== "expired";
+    if (!dialog.open) {
+      if (supportsModal) {
+        dialog.showModal();
+      } else {
+        dialog.classList.add("app-session-warning--banner");
+        dialog.setAttribute("open", "");
+      }
+    }
+    const target = part === "active" ? stayButton : expiredPart.querySelector("a");
+    (target || dialog).focus();
+  }
+
+  function close() {
+    if (!dialog.open) return;
+    if (supportsModal) {
+      dialog.close();
+    } else {
+      dialog.removeAttribute("open");
+    }
+  }
+
+  function restart({ broadcast = true } = {}) {
+    window.clearTimeout(warnTimer);
+    window.clearTimeout(expireTimer);
+    close();
+    const warnIn = Math.max(timeout - WARN_BEFORE_SECONDS, 0) * 1000;
+    warnTimer = window.setTimeout(() => show("active"), warnIn);
+    expireTimer = window.setTimeout(() => show("expired"), timeout * 1000);
+    if (broadcast) {
+      // Tell other tabs of this site that the session was just used.
+      try {
+        window.localStorage.setItem("tandem-session-activity", String(Date.now()));
+      } catch {
+        // Private mode or storage disabled: each tab keeps its own timer.
+      }
+    }
+  }
+
+  async function extend() {
+    stayButton.disabled = true;
+    try {
+      const response = await fetch(extendUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "fetch" },
+        redirect: "manual",
+      });
+      if (response.ok) {
+        restart();
+        window.htmx?.trigger(document.body, "app:session-extended");
+      } else {
+        show("expired");
+      }
+    } catch {
+      show("expired");
+    } finally {
+      stayButton.disabled = false;
+    }
+  }
+
+  stayButton.addEventListener("click", extend);
+
+  // Escape closes a modal dialog; treat that as "stay signed in" so the
+  // user is not left with a silent timer.
+  dialog.addEventListener("cancel", (event) => {
+    if (!activePart.hidden) {
+      event.preventDefault();
+      extend();
+    }
+  });
+
+  // Every htmx request reaches the server, which renews the session.
+  document.body.addEventListener("htmx:afterRequest", () => restart());
+
+  window.addEventListener("storage", (event) => {
+    if (event.key === "tandem-session-activity") restart({ broadcast: false });
+  });
+
+  restart({ broadcast: false });
+}
+
+setupSessionWarning();
