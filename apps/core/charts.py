@@ -2,10 +2,10 @@
 
 Django templates cannot do arithmetic, so views call these pure functions and
 pass the result to ``templates/_components/line_chart.html`` (as ``chart``) or
-``templates/_components/sparkline.html`` (as ``spark``). Adapted from the CSS
-engineer's draft (docs/line_chart_helper.py); the geometry is unchanged, with
-two additions for long daily series (``axis_label``, ``show_value``) and
-``summary_sentence`` for the first sentence of a caption.
+``templates/_components/sparkline.html`` (as ``spark``). Long daily series
+thin their axis labels (``axis_label``) and values (``show_value``); on phones
+alternate labels and values are hidden (``minor``, ``value_minor``).
+``summary_sentence`` writes the first sentence of a caption.
 
 Line chart coordinates
 ----------------------
@@ -40,10 +40,16 @@ _PLOT_TOP = 18
 _X_LABEL_SPACE = 30
 _BAND_LABEL_CHARS = 12  # wrap band labels at about this many characters
 _BAND_LABEL_LINE_HEIGHT = 15
-_MINOR_WHEN_MORE_THAN = 6  # above this many points, alternate labels are "minor"
-_ALL_AXIS_LABELS_UP_TO = 14  # above this, only every k-th point gets an axis label
+# Long series: above _ALL_AXIS_LABELS_UP_TO points only every k-th point gets
+# an axis label (at most _MAX_AXIS_LABELS, counting back from the last), and
+# above _ALL_VALUES_UP_TO values are written only at labelled or marked points.
+_ALL_AXIS_LABELS_UP_TO = 10
 _MAX_AXIS_LABELS = 7
-_ALL_VALUES_UP_TO = 31  # above this, values are written only at labelled or marked points
+_ALL_VALUES_UP_TO = 31
+# Phones: above these counts, every other axis label is "minor" (hidden), and
+# values are written only where a date is shown. The data table has them all.
+_MINOR_LABELS_WHEN_MORE_THAN = 4
+_MINOR_VALUES_WHEN_MORE_THAN = 8
 
 
 def _pc(value: float) -> str:
@@ -92,6 +98,7 @@ def build_line_chart(
     chart_id: str | None = None,
     x_heading: str | None = None,
     value_heading: str | None = None,
+    tick_values: Sequence[float] | None = None,
 ) -> dict[str, Any]:
     """Return everything ``_components/line_chart.html`` needs.
 
@@ -110,7 +117,8 @@ def build_line_chart(
             drawn as alternating background tints with their label written
             beside them. Integer bands that do not touch (0-4, 5-9) meet
             half-way (at 4.5).
-        baseline: optional value drawn as a dashed line labelled "Baseline".
+        baseline: optional value drawn as a dashed line, explained in the
+            notes under the chart ("Baseline: 18").
         markers: optional ``{"index": 2, "text": "Item 9 answered above 0"}``;
             the point gets a diamond marker and the text is listed under the
             chart and in the table.
@@ -119,6 +127,8 @@ def build_line_chart(
         chart_id: unique id prefix on the page; default from the title.
         x_heading, value_heading: optional column headings for the data
             table (the template defaults to "Date" and "Score").
+        tick_values: optional y-axis ticks (for example every whole number
+            on the 1-10 mood scale); default: a "nice" step from y_min to y_max.
 
     Raises:
         ValueError: if ``y_max`` is not greater than ``y_min``, or a marker
@@ -142,16 +152,19 @@ def build_line_chart(
         return bottom - (clamped - y_min) / (y_max - y_min) * (bottom - top)
 
     # --- y ticks -----------------------------------------------------------
-    step = _nice_step(y_max - y_min)
-    tick_values: list[float] = []
-    value = y_min
-    while value <= y_max + 1e-9:
-        tick_values.append(round(value, 6))
-        value += step
-    if tick_values[-1] != y_max:
-        if y_max - tick_values[-1] < step / 2:
-            tick_values.pop()
-        tick_values.append(y_max)
+    if tick_values is not None:
+        tick_values = [v for v in tick_values if y_min <= v <= y_max]
+    else:
+        step = _nice_step(y_max - y_min)
+        tick_values = []
+        value = y_min
+        while value <= y_max + 1e-9:
+            tick_values.append(round(value, 6))
+            value += step
+        if tick_values[-1] != y_max:
+            if y_max - tick_values[-1] < step / 2:
+                tick_values.pop()
+            tick_values.append(y_max)
     y_ticks = [
         {"value": _number(v), "y": _px(y_of(v)), "label_y": _px(y_of(v) + 4)} for v in tick_values
     ]
@@ -201,8 +214,6 @@ def build_line_chart(
         marker_by_index[index] = str(marker["text"])
 
     slot = (plot_right - plot_left) / n if n else 0.0
-    # Long daily series: label every k-th point counting back from the last
-    # (today is always labelled). The data table keeps every x_label.
     label_step = 1 if n <= _ALL_AXIS_LABELS_UP_TO else math.ceil(n / _MAX_AXIS_LABELS)
     point_rows = []
     for i, point in enumerate(points):
@@ -213,6 +224,11 @@ def build_line_chart(
         value_y = None
         if y is not None:
             value_y = y - 12 if y - 12 >= top - 4 else y + 24
+        from_last = n - 1 - i
+        labelled = from_last % label_step == 0
+        # Every other labelled date is hidden on phones (the last never is).
+        minor = n > _MINOR_LABELS_WHEN_MORE_THAN and (from_last // label_step) % 2 == 1
+        marked = i in marker_by_index
         point_rows.append(
             {
                 "index": i,
@@ -223,17 +239,17 @@ def build_line_chart(
                 "x": _pc(x),
                 "y": _px(y) if y is not None else None,
                 "value_y": _px(value_y) if value_y is not None else None,
-                "marked": i in marker_by_index,
+                "marked": marked,
                 "marker_text": marker_by_index.get(i, ""),
-                # Hidden on phones when crowded; the last point is never minor.
-                "minor": n > _MINOR_WHEN_MORE_THAN and (n - 1 - i) % 2 == 1,
-                # Text under the axis ("" when thinned out) and whether the value
-                # is written beside the point; both for long series only.
-                "axis_label": point.get("x_label", "") if (n - 1 - i) % label_step == 0 else "",
-                "show_value": has_value
-                and (
-                    n <= _ALL_VALUES_UP_TO or (n - 1 - i) % label_step == 0 or i in marker_by_index
-                ),
+                # Text under the axis ("" when thinned out on every screen).
+                "axis_label": point.get("x_label", "") if labelled else "",
+                # Whether the value is written beside the point at all.
+                "show_value": has_value and (n <= _ALL_VALUES_UP_TO or labelled or marked),
+                # Hidden on phones only (CSS class --minor).
+                "minor": minor,
+                "value_minor": n > _MINOR_VALUES_WHEN_MORE_THAN
+                and not (labelled and not minor)
+                and not marked,
             }
         )
 
@@ -244,14 +260,9 @@ def build_line_chart(
 
     baseline_row = None
     if baseline is not None:
-        by = y_of(float(baseline))
-        label_y = by - 6 if by - 6 > top else by + 16
-        baseline_row = {
-            "value": _number(baseline),
-            "y": _px(by),
-            "label_x": _pc(plot_right - 0.5),
-            "label_y": _px(label_y),
-        }
+        # Labelled in the notes list under the chart, not inside the plot,
+        # where a label would collide with points at narrow widths.
+        baseline_row = {"value": _number(baseline), "y": _px(y_of(float(baseline)))}
 
     return {
         "id": chart_id or _slug(title),
@@ -371,7 +382,7 @@ def summary_sentence(
             "period": period,
         }
     if first == last:
-        return _("%(subject)s was %(value)s at the start and at the end %(period)s.") % {
+        return _("%(subject)s started and ended at %(value)s %(period)s.") % {
             "subject": subject,
             "value": first,
             "period": period,

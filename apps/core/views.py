@@ -100,6 +100,9 @@ def admin_home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def components_demo(request: HttpRequest) -> HttpResponse:
+    """Every UI component with sample data, for designers and developers (DEBUG only)."""
+    from apps.core.components_demo import demo_context
+
     if not settings.DEBUG:
         return HttpResponse(status=404)
-    return render(request, "_components_demo.html")
+    return render(request, "_components_demo.html", {"demo": demo_context()})

@@ -42,7 +42,10 @@ function focusErrorSummary(scope) {
 }
 
 function onContent(elt) {
-  initGovuk(elt);
+  // querySelectorAll does not match the scope element itself, and htmx hands
+  // us the swapped element, which may carry data-module. Search from its
+  // parent; components that are already set up are skipped (InitError).
+  initGovuk(elt.parentElement || elt);
   focusErrorSummary(elt);
 }
 
