@@ -16,6 +16,7 @@ NAV = {
         (_("Modules"), "programme:modules"),
         (_("Mood"), "tracking:mood"),
         (_("Goals"), "tracking:goals"),
+        (_("Questionnaires"), "questionnaires:list"),
         (_("Sessions"), "care:my_sessions"),
         (_("Messages"), "messaging:inbox"),
     ],

@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class QuestionnairesConfig(AppConfig):
     name = "apps.questionnaires"
     verbose_name = _("Questionnaires")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from apps.questionnaires import (
+            checks,  # noqa: F401  (registers the system checks)
+            notify,
+        )
+        from apps.questionnaires.models import Administration, QuestionnaireProtocol
+
+        # Answers are saved on every Continue (draft-like), so they are not logged
+        # one by one; the completed administration (with its score) is.
+        auditlog.register(Administration, exclude_fields=["link_nonce", "updated_at"])
+        auditlog.register(QuestionnaireProtocol)
+        notify.register()

@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from apps.questionnaires import views
 
 app_name = "questionnaires"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.questionnaire_list, name="list"),
+    path("<int:administration_id>/", views.start, name="start"),
+    path("<int:administration_id>/q/<int:n>/", views.item, name="item"),
+    path("<int:administration_id>/all/", views.all_items, name="all"),
+    path("<int:administration_id>/check/", views.check, name="check"),
+    path("<int:administration_id>/result/", views.result, name="result"),
+    path("link/<str:token>/", views.link, name="link"),
+    path("clients/<int:treatment_id>/", views.treatment_scores, name="treatment_scores"),
+]

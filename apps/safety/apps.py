@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class SafetyConfig(AppConfig):
     name = "apps.safety"
     verbose_name = _("Safety")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from apps.safety import notify
+        from apps.safety.models import RiskAlert, ServiceSafetyPolicy
+
+        auditlog.register(RiskAlert)
+        auditlog.register(ServiceSafetyPolicy)
+        notify.register()

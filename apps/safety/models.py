@@ -1,1 +1,132 @@
+"""Risk alerts and each service's safety settings.
 
+A risk alert is raised in the same transaction that saves a completed
+questionnaire whose answers need a clinician (PHQ-9 item 9 above 0, item 9
+missing, or a severe total). It stays open until a staff member acknowledges it
+with a note, and escalates to supervisors when left unacknowledged.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.care.models import Service, Treatment
+
+
+class RiskSource(models.TextChoices):
+    PHQ9_ITEM9 = "phq9_item9", _("PHQ-9 item 9 answered above 0")
+    PHQ9_SEVERE_TOTAL = "phq9_severe_total", _("PHQ-9 total in the severe range")
+    PHQ9_ITEM9_UNKNOWN = "phq9_item9_unknown", _("PHQ-9 item 9 not answered")
+
+
+class RiskAlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+
+
+class RiskAlert(models.Model):
+    """One reason a completed questionnaire needs a clinician, for one treatment."""
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="risk_alerts")
+    source = models.CharField(max_length=40, choices=RiskSource.choices)
+    administration = models.ForeignKey(
+        "questionnaires.Administration", on_delete=models.PROTECT, related_name="risk_alerts"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=16, choices=RiskAlertStatus.choices, default=RiskAlertStatus.OPEN
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledgement_note = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["administration", "source"], name="one_alert_per_source_and_administration"
+            ),
+            models.CheckConstraint(
+                name="acknowledged_alert_has_note_and_person",
+                condition=Q(status="open")
+                | (
+                    Q(acknowledged_by__isnull=False, acknowledged_at__isnull=False)
+                    & ~Q(acknowledgement_note="")
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "raised_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.treatment_id} {self.source} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RiskAlertStatus.OPEN
+
+
+class ServiceSafetyPolicy(models.Model):
+    """A service's own crisis resources, contact promise and escalation delay.
+
+    Blank fields fall back to settings (RISK_CONTACT_WITHIN, RISK_ESCALATION_HOURS)
+    and the UK default resources. Every value here needs clinical sign-off.
+    """
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="safety_policy")
+    crisis_resources = models.JSONField(
+        _("crisis resources"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'A list of {"name", "detail", "phone" or "text"}. Leave empty for the UK defaults.'
+        ),
+    )
+    contact_within = models.CharField(
+        _("we contact the client within"),
+        max_length=60,
+        blank=True,
+        help_text=_('Shown on the crisis page, e.g. "1 working day". Needs clinical sign-off.'),
+    )
+    escalation_hours = models.PositiveSmallIntegerField(
+        _("escalate unacknowledged alerts after (hours)"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("service safety policy")
+        verbose_name_plural = _("service safety policies")
+
+    def __str__(self) -> str:
+        return f"Safety policy for {self.service.code}"
+
+    def clean(self) -> None:
+        resources = self.crisis_resources
+        if not isinstance(resources, list):
+            raise ValidationError({"crisis_resources": _("Enter a list of resources.")})
+        for r in resources:
+            if (
+                not isinstance(r, dict)
+                or not isinstance(r.get("name"), str)
+                or not r["name"].strip()
+                or not isinstance(r.get("detail", ""), str)
+                or set(r) - {"name", "detail", "phone", "text"}
+            ):
+                raise ValidationError(
+                    {
+                        "crisis_resources": _(
+                            'Each resource needs a "name" and may have "detail", "phone" and '
+                            '"text", nothing else.'
+                        )
+                    }
+                )
+        if self.escalation_hours == 0:
+            raise ValidationError({"escalation_hours": _("Enter at least 1 hour.")})

@@ -1,0 +1,467 @@
+"""Writes for questionnaires: planning the schedule, answering, completing.
+
+Schedule (docs/questionnaires.md): per the service's protocol, anchored to the
+client's own dates. `administration_plan_for` computes it (no writes);
+`treatment_administrations_sync` makes the rows match it; `administrations_advance`
+opens windows (invitation), sends reminders and marks closed ones missed.
+All three are idempotent: the beat task runs them every 15 minutes.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import structlog
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.care.models import (
+    CANCELLED_STATUSES,
+    OPEN_STATUSES,
+    Appointment,
+    Service,
+    Treatment,
+    TreatmentStatus,
+)
+from apps.core.errors import DomainError
+from apps.questionnaires import outbox
+from apps.questionnaires.catalogue import scoring_definition, wording_status
+from apps.questionnaires.models import (
+    ACTIVE_STATUSES,
+    ANSWERABLE_STATUSES,
+    Administration,
+    AdministrationStatus,
+    Answer,
+    QuestionnaireProtocol,
+    TimePoint,
+)
+from apps.questionnaires.scoring import ScoreResult, score
+
+log = structlog.get_logger(__name__)
+
+KIND_INVITATION = "questionnaire_invitation"
+KIND_REMINDER = "questionnaire_reminder"
+
+
+# --------------------------------------------------------------------------- protocol
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Instrument codes per time point; an empty tuple gives nothing there."""
+
+    baseline: tuple[str, ...]
+    pre_session: tuple[str, ...]
+    end_of_treatment: tuple[str, ...]
+    followup_3m: tuple[str, ...]
+    followup_6m: tuple[str, ...]
+    followup_12m: tuple[str, ...]
+
+
+def protocol_for(service: Service) -> Protocol:
+    """The service's QuestionnaireProtocol if it has one, else settings.QUESTIONNAIRE_PROTOCOL."""
+    row = QuestionnaireProtocol.objects.filter(service=service).first()
+    if row is not None:
+        lists = {name: tuple(getattr(row, name)) for name in QuestionnaireProtocol.SCHEDULE_FIELDS}
+        six, twelve = row.followup_6m_enabled, row.followup_12m_enabled
+    else:
+        lists = {k: tuple(v) for k, v in settings.QUESTIONNAIRE_PROTOCOL.items()}
+        six, twelve = settings.QUESTIONNAIRE_FOLLOWUP_6M, settings.QUESTIONNAIRE_FOLLOWUP_12M
+    if not six:
+        lists["followup_6m"] = ()
+    if not twelve:
+        lists["followup_12m"] = ()
+    return Protocol(**lists)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class PlannedAdministration:
+    instrument: str
+    time_point: str
+    due_from: datetime.datetime
+    due_until: datetime.datetime
+    appointment: Appointment | None = None
+
+
+def _local_midnight(day: datetime.date, tz_name: str) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo(tz_name))
+
+
+def add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
+    """Same day-of-month `months` later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _end_anchor(treatment: Treatment) -> datetime.datetime:
+    """Actual end for an ended treatment, else the start of the planned end date."""
+    if not treatment.is_open and treatment.ended_at:
+        return treatment.ended_at
+    return _local_midnight(treatment.planned_end_date, treatment.service.time_zone)
+
+
+def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]:
+    """Every administration the protocol gives this treatment, with its window.
+
+    Anchors: baseline at the start date (window QUESTIONNAIRE_BASELINE_WINDOW_DAYS);
+    pre-session from QUESTIONNAIRE_PRE_SESSION_OPENS_DAYS before each live
+    appointment until it starts; end of treatment from the actual end (or the
+    planned end while open), opening QUESTIONNAIRE_END_OPENS_DAYS_BEFORE days
+    earlier; follow-ups 3/6/12 calendar months after that end. A withdrawn
+    treatment gets nothing. Pure: reads, never writes.
+    """
+    if treatment.status == TreatmentStatus.WITHDRAWN:
+        return []
+    protocol = protocol_for(treatment.service)
+    tz_name = treatment.service.time_zone
+    day = datetime.timedelta(days=1)
+    plan: list[PlannedAdministration] = []
+
+    start = _local_midnight(treatment.start_date, tz_name)
+    for code in protocol.baseline:
+        plan.append(
+            PlannedAdministration(
+                code,
+                TimePoint.BASELINE,
+                start,
+                start + settings.QUESTIONNAIRE_BASELINE_WINDOW_DAYS * day,
+            )
+        )
+
+    if protocol.pre_session:
+        appointments = treatment.appointments.exclude(status__in=CANCELLED_STATUSES).order_by(
+            "number"
+        )
+        for appointment in appointments:
+            opens = appointment.starts_at - settings.QUESTIONNAIRE_PRE_SESSION_OPENS_DAYS * day
+            for code in protocol.pre_session:
+                plan.append(
+                    PlannedAdministration(
+                        code,
+                        TimePoint.pre_session(appointment.number),
+                        opens,
+                        appointment.starts_at,
+                        appointment,
+                    )
+                )
+
+    end = _end_anchor(treatment)
+    for code in protocol.end_of_treatment:
+        plan.append(
+            PlannedAdministration(
+                code,
+                TimePoint.END_OF_TREATMENT,
+                end - settings.QUESTIONNAIRE_END_OPENS_DAYS_BEFORE * day,
+                end + settings.QUESTIONNAIRE_END_WINDOW_DAYS * day,
+            )
+        )
+    for time_point, months in TimePoint.FOLLOWUPS.items():
+        opens = add_months(end, months)
+        for code in getattr(protocol, time_point):
+            plan.append(
+                PlannedAdministration(
+                    code,
+                    time_point,
+                    opens,
+                    opens + settings.QUESTIONNAIRE_FOLLOWUP_WINDOW_DAYS * day,
+                )
+            )
+    return plan
+
+
+@transaction.atomic
+def treatment_administrations_sync(
+    *, treatment: Treatment, now: datetime.datetime | None = None
+) -> list[Administration]:
+    """Create the planned administrations that are missing and move windows that changed.
+
+    Completed and missed rows are never touched. Not-yet-finished rows that left
+    the plan (appointment cancelled, treatment withdrawn, protocol changed) are
+    cancelled, never deleted. Idempotent; safe against a concurrent run (the
+    unique constraint decides). Returns the rows created.
+    """
+    now = now or timezone.now()
+    existing = {
+        (a.instrument, a.time_point): a
+        for a in Administration.objects.select_for_update()
+        .filter(treatment=treatment)
+        .exclude(time_point=TimePoint.AD_HOC)
+    }
+    created: list[Administration] = []
+    planned_keys = set()
+    for p in administration_plan_for(treatment):
+        key = (p.instrument, p.time_point)
+        planned_keys.add(key)
+        row = existing.get(key)
+        if row is None:
+            row = Administration(
+                treatment=treatment,
+                instrument=p.instrument,
+                definition_version=scoring_definition(p.instrument).version,
+                time_point=p.time_point,
+                appointment=p.appointment,
+                due_from=p.due_from,
+                due_until=p.due_until,
+            )
+            row.full_clean()
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:
+                continue  # a concurrent planner made it
+            created.append(row)
+            continue
+        if row.status not in (*ACTIVE_STATUSES, AdministrationStatus.CANCELLED):
+            continue
+        changed = (
+            row.due_from != p.due_from
+            or row.due_until != p.due_until
+            or row.appointment_id != (p.appointment.pk if p.appointment else None)
+        )
+        reopen = row.status == AdministrationStatus.CANCELLED
+        if changed or reopen:
+            row.due_from, row.due_until, row.appointment = p.due_from, p.due_until, p.appointment
+            if reopen or (row.status == AdministrationStatus.OPEN and p.due_from > now):
+                row.status, row.cancelled_at = AdministrationStatus.SCHEDULED, None
+            row.save()
+    for key, row in existing.items():
+        if key not in planned_keys and row.status in ACTIVE_STATUSES:
+            row.status, row.cancelled_at = AdministrationStatus.CANCELLED, now
+            row.save(update_fields=["status", "cancelled_at", "updated_at"])
+    return created
+
+
+def _notify(administration: Administration, *, kind: str, dedupe_key: str, now) -> None:
+    # No clinical content and no link in the outbox: the link builder
+    # (apps.questionnaires.notify) makes the link at send time.
+    outbox.schedule(
+        recipient=administration.treatment.client,
+        kind=kind,
+        due_at=now,
+        dedupe_key=dedupe_key,
+        object=administration,
+    )
+
+
+def administrations_advance(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Open due windows (with an invitation), send due reminders, mark closed ones missed.
+
+    Each change is claimed with a conditional update, so two beat ticks or two
+    workers do each piece of work once. Returns counts for logging.
+    """
+    now = now or timezone.now()
+    counts = {"opened": 0, "reminded": 0, "missed": 0}
+
+    # Missed first, so nothing whose window has closed gets an invitation.
+    counts["missed"] = Administration.objects.filter(
+        status__in=ACTIVE_STATUSES, due_until__lte=now
+    ).update(status=AdministrationStatus.MISSED, missed_at=now, updated_at=now)
+
+    due_to_open = Administration.objects.filter(
+        status=AdministrationStatus.SCHEDULED, due_from__lte=now, due_until__gt=now
+    ).values_list("pk", flat=True)
+    for pk in list(due_to_open):
+        with transaction.atomic():
+            claimed = Administration.objects.filter(
+                pk=pk, status=AdministrationStatus.SCHEDULED
+            ).update(status=AdministrationStatus.OPEN, opened_at=now, updated_at=now)
+            if not claimed:
+                continue
+            administration = Administration.objects.select_related("treatment__client").get(pk=pk)
+            _notify(
+                administration,
+                kind=KIND_INVITATION,
+                dedupe_key=f"questionnaire_invitation:{pk}",
+                now=now,
+            )
+            counts["opened"] += 1
+
+    days = list(settings.QUESTIONNAIRE_REMINDER_DAYS)
+    if days:
+        candidates = Administration.objects.filter(
+            status__in=ANSWERABLE_STATUSES, due_until__gt=now, reminders_sent__lt=len(days)
+        ).values_list("pk", "due_from", "reminders_sent")
+        for pk, due_from, sent in list(candidates):
+            if due_from + datetime.timedelta(days=days[sent]) > now:
+                continue
+            with transaction.atomic():
+                claimed = Administration.objects.filter(
+                    pk=pk, reminders_sent=sent, status__in=ANSWERABLE_STATUSES
+                ).update(reminders_sent=sent + 1, updated_at=now)
+                if not claimed:
+                    continue
+                administration = Administration.objects.select_related("treatment__client").get(
+                    pk=pk
+                )
+                _notify(
+                    administration,
+                    kind=KIND_REMINDER,
+                    dedupe_key=f"questionnaire_reminder:{pk}:{sent + 1}",
+                    now=now,
+                )
+                counts["reminded"] += 1
+    return counts
+
+
+def treatments_to_plan(now: datetime.datetime):
+    """Treatments whose schedule may still change: open, or ended in the last 13 months."""
+    horizon = now - datetime.timedelta(days=400)
+    return Treatment.objects.filter(
+        Q(status__in=OPEN_STATUSES) | Q(ended_at__gte=horizon)
+    ).select_related("service")
+
+
+def administrations_plan_all(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """The planner: sync every relevant treatment, then advance. Idempotent."""
+    now = now or timezone.now()
+    created = 0
+    for treatment in treatments_to_plan(now).iterator():
+        created += len(treatment_administrations_sync(treatment=treatment, now=now))
+    counts = administrations_advance(now=now)
+    counts["created"] = created
+    return counts
+
+
+# --------------------------------------------------------------------------- answering
+
+
+def _lock(administration: Administration) -> Administration:
+    return (
+        Administration.objects.select_for_update()
+        .select_related("treatment")
+        .get(pk=administration.pk)
+    )
+
+
+@transaction.atomic
+def administration_answer(*, administration: Administration, item: int, value: int) -> Answer:
+    """Save (or change) one answer. Called on every Continue, so leaving and coming back resumes.
+
+    Raises DomainError when the questionnaire is closed or the value is not one
+    of the item's options. The first answer records the start time and, for
+    licensed wording, the wording version shown.
+    """
+    now = timezone.now()
+    locked = _lock(administration)
+    if not locked.is_answerable(now):
+        raise DomainError(_("This questionnaire has closed. Your answers were not changed."))
+    definition = scoring_definition(locked.instrument)
+    try:
+        definition_item = definition.item(item)
+    except KeyError:
+        raise DomainError(_("There is no such question."), field="answer") from None
+    if isinstance(value, bool) or value not in definition_item.values:
+        raise DomainError(_("Select one of the answers."), field="answer")
+    if definition.wording is not None and not wording_status(locked.instrument).ready:
+        raise DomainError(_("This questionnaire is not available yet."))
+    answer, _created = Answer.objects.update_or_create(
+        administration=locked, item=item, defaults={"value": value, "answered_at": now}
+    )
+    if locked.status != AdministrationStatus.IN_PROGRESS:
+        locked.status = AdministrationStatus.IN_PROGRESS
+        locked.started_at = locked.started_at or now
+        locked.opened_at = locked.opened_at or now
+        if definition.wording is not None and not locked.wording_version:
+            wording = wording_status(locked.instrument).wording
+            locked.wording_version = wording.version if wording else ""
+        locked.save()
+        administration.status = locked.status
+    return answer
+
+
+def answers_of(administration: Administration) -> dict[int, int]:
+    return dict(administration.answers.values_list("item", "value"))
+
+
+def _store_score(administration: Administration, result: ScoreResult) -> None:
+    data = result.to_dict()
+    administration.valid = result.valid
+    administration.total = result.total
+    administration.raw_sum = result.raw_sum
+    administration.n_answered = result.n_answered
+    administration.prorated = result.prorated
+    administration.prorated_exact = result.prorated_exact
+    administration.band = result.band.key if result.band else ""
+    administration.subscales = data["subscales"]
+    administration.risk = data["risk"]
+    administration.severe = result.severe
+
+
+@transaction.atomic
+def administration_complete(*, administration: Administration) -> Administration:
+    """Score the answers with the engine, store the result and raise any risk alerts.
+
+    All in one transaction: a completed PHQ-9 whose item 9 is above 0 is never
+    saved without its alert. Alert emails are queued through the outbox in the
+    same transaction and sent after commit. Retires the signed link. Completing
+    twice returns the completed row unchanged.
+
+    Raises DomainError when the questionnaire is closed, or a required question
+    (PHQ-9 item 9) has no answer (``field`` = ``item_<n>``).
+    """
+    from apps.safety.services import risk_alerts_raise
+
+    now = timezone.now()
+    locked = _lock(administration)
+    if locked.status == AdministrationStatus.COMPLETED:
+        return locked
+    if not locked.is_answerable(now):
+        raise DomainError(_("This questionnaire has closed."))
+    definition = scoring_definition(locked.instrument)
+    answers = answers_of(locked)
+    for item in definition.items:
+        if item.required and item.n not in answers:
+            raise DomainError(
+                _("Answer question %(n)s. Select one of the answers to continue.") % {"n": item.n},
+                field=f"item_{item.n}",
+            )
+    result = score(definition=definition, answers=answers)
+    _store_score(locked, result)
+    locked.status = AdministrationStatus.COMPLETED
+    locked.completed_at = now
+    locked.started_at = locked.started_at or now
+    locked.link_nonce = ""
+    locked.full_clean()
+    locked.save()
+    risk_alerts_raise(administration=locked, result=result)
+    outbox.cancel(kind=KIND_REMINDER, object=locked)
+    outbox.cancel(kind=KIND_INVITATION, object=locked)
+    log.info(
+        "questionnaire_completed",
+        administration_id=locked.pk,
+        instrument=locked.instrument,
+        needs_review=result.needs_clinician_review,
+    )
+    return locked
+
+
+@transaction.atomic
+def administration_create_ad_hoc(
+    *, treatment: Treatment, instrument: str, days_open: int = 7
+) -> Administration:
+    """An extra administration outside the protocol (e.g. a PWP asks for a PHQ-9 now)."""
+    now = timezone.now()
+    row = Administration(
+        treatment=treatment,
+        instrument=instrument,
+        definition_version=scoring_definition(instrument).version,
+        time_point=TimePoint.AD_HOC,
+        due_from=now,
+        due_until=now + datetime.timedelta(days=days_open),
+        status=AdministrationStatus.OPEN,
+        opened_at=now,
+    )
+    row.full_clean()
+    row.save()
+    return row

@@ -1,0 +1,281 @@
+"""Client questionnaire pages (one question per page, or all on one page), the
+signed follow-up link, and the staff view of a client's scores.
+
+Flow: start -> item 1..N (answer saved on every Continue) -> check answers ->
+complete (scores, raises risk alerts) -> result (crisis card when needed).
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from apps.accounts.models import Role
+from apps.care.access import (
+    STAFF_ROLES,
+    client_current_treatment,
+    role_required,
+    treatment_get_for_user,
+)
+from apps.core.audit import audit_access
+from apps.core.errors import DomainError
+from apps.core.forms import apply_domain_error
+from apps.questionnaires import links
+from apps.questionnaires.access import client_or_link
+from apps.questionnaires.catalogue import (
+    PLACEHOLDER_VERSION,
+    WordingUnavailable,
+    definition_for,
+    scoring_definition,
+)
+from apps.questionnaires.definitions import Definition
+from apps.questionnaires.forms import AllItemsForm, CompleteForm, ItemForm
+from apps.questionnaires.models import Administration, AdministrationStatus
+from apps.questionnaires.selectors import (
+    administrations_for_staff,
+    client_questionnaires,
+    scores_for_treatment,
+)
+from apps.questionnaires.services import (
+    administration_answer,
+    administration_complete,
+    answers_of,
+)
+from apps.safety.resources import contact_within_for, crisis_resources_for
+
+
+def _base_context(administration: Administration, definition: Definition, via_link: bool) -> dict:
+    return {
+        "administration": administration,
+        "definition": definition,
+        "via_link": via_link,
+        "placeholder_wording": definition.wording is not None
+        and definition.wording_version == PLACEHOLDER_VERSION,
+        "item_count": len(definition.items),
+    }
+
+
+def _gate(request, administration: Administration, via_link: bool):
+    """(definition, None) when the questionnaire can be answered now, else (None, response)."""
+    if administration.status == AdministrationStatus.COMPLETED:
+        return None, redirect("questionnaires:result", administration.pk)
+    if not administration.is_answerable():
+        return None, render(
+            request,
+            "questionnaires/closed.html",
+            {"administration": administration, "via_link": via_link},
+        )
+    try:
+        return definition_for(administration.instrument), None
+    except WordingUnavailable:
+        return None, render(
+            request,
+            "questionnaires/not_available.html",
+            {"administration": administration, "via_link": via_link},
+        )
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def questionnaire_list(request: HttpRequest) -> HttpResponse:
+    treatment = client_current_treatment(request.user)
+    groups = client_questionnaires(treatment=treatment) if treatment else {"due": [], "done": []}
+    return render(request, "questionnaires/list.html", groups)
+
+
+def _first_unanswered(definition: Definition, answers: dict[int, int]) -> int | None:
+    return next((i.n for i in definition.items if i.n not in answers), None)
+
+
+@require_GET
+@client_or_link()
+def start(request: HttpRequest, administration: Administration, via_link: bool) -> HttpResponse:
+    definition, response = _gate(request, administration, via_link)
+    if response:
+        return response
+    answers = answers_of(administration)
+    resume = _first_unanswered(definition, answers) if answers else None
+    context = _base_context(administration, definition, via_link)
+    context.update(answered=len(answers), resume=resume)
+    return render(request, "questionnaires/start.html", context)
+
+
+def _next_url(administration: Administration, definition: Definition, n: int, back_to_check: bool):
+    if back_to_check or n >= len(definition.items):
+        return reverse("questionnaires:check", args=[administration.pk])
+    return reverse("questionnaires:item", args=[administration.pk, n + 1])
+
+
+@require_http_methods(["GET", "POST"])
+@client_or_link()
+def item(
+    request: HttpRequest, administration: Administration, via_link: bool, n: int
+) -> HttpResponse:
+    """One question per page. The answer is saved on Continue; Back keeps it."""
+    definition, response = _gate(request, administration, via_link)
+    if response:
+        return response
+    try:
+        definition_item = definition.item(n)
+    except KeyError:
+        raise Http404("No such question.") from None
+    back_to_check = request.GET.get("change") == "1"
+    saved = answers_of(administration).get(n)
+    form = ItemForm(
+        request.POST if request.method == "POST" else None,
+        item=definition_item,
+        initial={"answer": saved} if saved is not None else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        value = form.cleaned_data["answer"]
+        try:
+            if value is not None:
+                administration_answer(administration=administration, item=n, value=value)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            return redirect(_next_url(administration, definition, n, back_to_check))
+    if n > 1:
+        back_url = reverse("questionnaires:item", args=[administration.pk, n - 1])
+    else:
+        back_url = reverse("questionnaires:start", args=[administration.pk])
+    if back_to_check:
+        back_url = reverse("questionnaires:check", args=[administration.pk])
+    context = _base_context(administration, definition, via_link)
+    context.update(
+        item=definition_item,
+        n=n,
+        form=form,
+        field=form["answer"],
+        back_url=back_url,
+        back_to_check=back_to_check,
+        page_has_errors=bool(form.errors),
+    )
+    return render(request, "questionnaires/item.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@client_or_link()
+def all_items(request: HttpRequest, administration: Administration, via_link: bool) -> HttpResponse:
+    """Every question on one page (the alternative to one per page)."""
+    definition, response = _gate(request, administration, via_link)
+    if response:
+        return response
+    saved = answers_of(administration)
+    form = AllItemsForm(
+        request.POST if request.method == "POST" else None,
+        definition=definition,
+        initial={f"item_{n}": v for n, v in saved.items()},
+    )
+    if request.method == "POST":
+        # Save what was answered even when something is missing, so nothing is lost.
+        for item_def in definition.items:
+            raw = request.POST.get(f"item_{item_def.n}")
+            if raw is not None and raw.lstrip("-").isdigit():
+                try:
+                    administration_answer(
+                        administration=administration, item=item_def.n, value=int(raw)
+                    )
+                except DomainError:
+                    pass  # the form reports invalid values
+        if form.is_valid():
+            return redirect("questionnaires:check", administration.pk)
+    context = _base_context(administration, definition, via_link)
+    context.update(form=form, page_has_errors=bool(form.errors))
+    return render(request, "questionnaires/all.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@client_or_link()
+def check(request: HttpRequest, administration: Administration, via_link: bool) -> HttpResponse:
+    """Check your answers, with Change links; submitting completes and scores it."""
+    definition, response = _gate(request, administration, via_link)
+    if response:
+        return response
+    form = CompleteForm(request.POST if request.method == "POST" else None)
+    error_item = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            completed = administration_complete(administration=administration)
+        except DomainError as error:
+            form.add_error(None, error.message)
+            if error.field and error.field.startswith("item_"):
+                error_item = int(error.field.removeprefix("item_"))
+        else:
+            if via_link:
+                links.scope_finish(request, completed)
+            return redirect("questionnaires:result", completed.pk)
+    answers = answers_of(administration)
+    rows = []
+    for item_def in definition.items:
+        value = answers.get(item_def.n)
+        rows.append(
+            {
+                "item": item_def,
+                "label": next((o.label for o in item_def.options if o.value == value), None),
+                "change_url": reverse("questionnaires:item", args=[administration.pk, item_def.n])
+                + "?change=1",
+            }
+        )
+    context = _base_context(administration, definition, via_link)
+    context.update(rows=rows, form=form, error_item=error_item, page_has_errors=bool(form.errors))
+    return render(request, "questionnaires/check.html", context)
+
+
+@require_GET
+@client_or_link(result_page=True)
+def result(request: HttpRequest, administration: Administration, via_link: bool) -> HttpResponse:
+    """The score and what it means; the crisis card first when an alert was raised."""
+    if administration.status != AdministrationStatus.COMPLETED:
+        return redirect("questionnaires:start", administration.pk)
+    definition = scoring_definition(administration.instrument)
+    band = definition.band(administration.band) if administration.band else None
+    alerted = administration.risk_alerts.exists()
+    service = administration.treatment.service
+    context = {
+        "administration": administration,
+        "definition": definition,
+        "band": band,
+        "via_link": via_link,
+        "alerted": alerted,
+        "pwp": administration.treatment.pwp,
+    }
+    if alerted:
+        context["resources"] = crisis_resources_for(
+            request.user if not via_link else None, service=service
+        )
+        context["contact_within"] = contact_within_for(service)
+    return render(request, "questionnaires/result.html", context)
+
+
+@require_GET
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    """Open a signed invitation link: scope this session to that one questionnaire."""
+    administration = links.administration_for_token(token)
+    if administration is None:
+        return render(request, "questionnaires/link_invalid.html", status=410)
+    links.grant_scope(request, administration)
+    return redirect("questionnaires:start", administration.pk)
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def treatment_scores(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Staff: every administration (missed shown as missed) and scores over time."""
+    treatment = treatment_get_for_user(user=request.user, treatment_id=treatment_id, write=False)
+    audit_access(obj=treatment)
+    rows = list(administrations_for_staff(treatment=treatment))
+    now = timezone.now()
+    return render(
+        request,
+        "questionnaires/treatment_scores.html",
+        {
+            "treatment": treatment,
+            "administrations": rows,
+            "series": scores_for_treatment(treatment=treatment),
+            "now": now,
+        },
+    )

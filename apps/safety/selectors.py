@@ -1,0 +1,73 @@
+"""Reads for risk alerts. Every list is scoped through apps.care.access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from apps.accounts.models import User
+from apps.care.access import treatments_visible_to
+from apps.safety.models import RiskAlert, RiskAlertStatus
+
+
+def _staff_only(user: User) -> bool:
+    return user.is_authenticated and (user.is_pwp or user.is_supervisor or user.is_superuser)
+
+
+def alerts_visible_to(user: User, *, write: bool) -> QuerySet[RiskAlert]:
+    """Alerts on treatments the staff member may see (PWP: caseload; supervisor: service).
+
+    Clients and research-only users get nothing.
+    """
+    if not _staff_only(user):
+        return RiskAlert.objects.none()
+    return RiskAlert.objects.filter(
+        treatment__in=treatments_visible_to(user, write=write)
+    ).select_related(
+        "treatment__client",
+        "treatment__pwp",
+        "treatment__service",
+        "administration",
+        "acknowledged_by",
+    )
+
+
+def open_alerts_for_user(user: User) -> QuerySet[RiskAlert]:
+    return (
+        alerts_visible_to(user, write=False)
+        .filter(status=RiskAlertStatus.OPEN)
+        .order_by("raised_at")
+    )
+
+
+def risk_alert_get_for_user(*, user: User, alert_id: int, write: bool) -> RiskAlert:
+    """The alert if ``user`` may see it (or act on it, with ``write``), else 404."""
+    try:
+        return alerts_visible_to(user, write=write).get(pk=alert_id)
+    except (RiskAlert.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such alert.") from None
+
+
+def open_alerts_for_treatments(treatment_ids: Iterable[int]) -> QuerySet[RiskAlert]:
+    """Open alerts on these treatments, oldest first, in one query.
+
+    The caller has already scoped ``treatment_ids`` to what the user may see
+    (e.g. the caseload). Use ``open_alert_counts_for_treatments`` for counts.
+    """
+    return (
+        RiskAlert.objects.filter(treatment_id__in=list(treatment_ids), status=RiskAlertStatus.OPEN)
+        .select_related("administration")
+        .order_by("raised_at")
+    )
+
+
+def open_alert_counts_for_treatments(treatment_ids: Iterable[int]) -> dict[int, int]:
+    """{treatment_id: number of open alerts} for treatments that have any. One query."""
+    rows = (
+        RiskAlert.objects.filter(treatment_id__in=list(treatment_ids), status=RiskAlertStatus.OPEN)
+        .values("treatment_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["treatment_id"]: r["n"] for r in rows}

@@ -1,0 +1,76 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from apps.accounts.models import Role
+from apps.care.access import role_required
+from apps.core.audit import audit_access
+from apps.core.errors import DomainError
+from apps.core.forms import apply_domain_error
+from apps.questionnaires.catalogue import scoring_definition
+from apps.safety.forms import AcknowledgeForm
+from apps.safety.models import RiskAlertStatus
+from apps.safety.selectors import alerts_visible_to, open_alerts_for_user, risk_alert_get_for_user
+from apps.safety.services import risk_alert_acknowledge
+
+ALERT_ROLES = (Role.PWP, Role.SUPERVISOR, Role.ADMIN)
+
+
+@require_GET
+@role_required(*ALERT_ROLES)
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Open alerts on the user's caseload (PWP) or service (supervisor), oldest first."""
+    open_alerts = list(open_alerts_for_user(request.user))
+    recent = list(
+        alerts_visible_to(request.user, write=False)
+        .filter(status=RiskAlertStatus.ACKNOWLEDGED)
+        .order_by("-acknowledged_at")[:20]
+    )
+    return render(request, "safety/alerts.html", {"open_alerts": open_alerts, "recent": recent})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*ALERT_ROLES)
+def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """One alert, its questionnaire answers, and the acknowledgement form (note required)."""
+    write = request.method == "POST"
+    alert = risk_alert_get_for_user(user=request.user, alert_id=alert_id, write=write)
+    form = AcknowledgeForm(request.POST if request.method == "POST" else None)
+    if write and form.is_valid():
+        try:
+            risk_alert_acknowledge(alert=alert, actor=request.user, note=form.cleaned_data["note"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Alert acknowledged. It is now closed."))
+            return redirect("safety:alerts")
+    audit_access(obj=alert)
+    administration = alert.administration
+    definition = scoring_definition(administration.instrument)
+    answers = dict(administration.answers.values_list("item", "value"))
+    rows = []
+    for item in definition.items:
+        value = answers.get(item.n)
+        label = next((o.label for o in item.options if o.value == value), None)
+        rows.append(
+            {
+                "n": item.n,
+                "text": item.text or _("Question %(n)s") % {"n": item.n},
+                "value": value,
+                "label": label,
+                "is_risk": any(r.n == item.n for r in definition.risk_items),
+            }
+        )
+    band = definition.band_for(administration.total) if administration.total is not None else None
+    context = {
+        "alert": alert,
+        "administration": administration,
+        "definition": definition,
+        "band": band,
+        "rows": rows,
+        "form": form,
+        "page_has_errors": bool(form.errors),
+    }
+    return render(request, "safety/alert_detail.html", context)
