@@ -22,7 +22,7 @@ migrate: install
 content: migrate
 	$(BIN)/python manage.py load_content
 
-demo: migrate
+demo: content
 	$(BIN)/python manage.py demo
 
 run: demo

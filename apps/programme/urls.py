@@ -6,4 +6,11 @@ app_name = "programme"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("modules/", views.modules, name="modules"),
+    path("modules/<slug:module_slug>/", views.module_detail, name="module"),
+    path("modules/<slug:module_slug>/<slug:step_slug>/", views.step_detail, name="step"),
+    path("steps/<int:step_id>/autosave/", views.autosave, name="autosave"),
+    path("steps/<int:step_id>/ping/", views.step_ping, name="step_ping"),
+    path("entries/<int:entry_id>/", views.entry_detail, name="entry"),
+    path("entries/<int:entry_id>/sent/", views.entry_confirm, name="entry_confirm"),
 ]

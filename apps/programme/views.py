@@ -1,13 +1,581 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Client pages of the programme: home, modules, steps, exercises, entries.
 
-from apps.accounts.models import Role
-from apps.care.access import client_current_treatment, role_required
+Every view fetches the client's own treatment through `apps.care.access`;
+entries reached by ID go through `selectors.entry_get_for_user`.
+"""
+
+import datetime
+import uuid
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.accounts.models import LoginEvent, Role
+from apps.care.access import (
+    STAFF_ROLES,
+    client_current_treatment,
+    has_role,
+    role_required,
+    treatment_get_for_user,
+)
+from apps.care.models import Treatment
+from apps.core.audit import audit_access
+from apps.core.errors import DomainError
+from apps.programme import selectors, services
+from apps.programme.exercises.base import NEW_ROW, ROWS
+from apps.programme.models import EntryStatus, ExerciseEntry, Step, StepKind
+from apps.safety.resources import crisis_resources_for
+from apps.tracking.selectors import goals_for, tracking_home_context
+
+WELCOME_BACK_AFTER = datetime.timedelta(days=7)
+MAX_VALUE_LENGTH = 10_000
+
+
+def _treatment(request: HttpRequest, *, write: bool) -> Treatment:
+    """The signed-in client's own treatment (open, else most recent), else 404."""
+    current = client_current_treatment(request.user)
+    if current is None:
+        raise Http404("No treatment.")
+    return treatment_get_for_user(user=request.user, treatment_id=current.pk, write=write)
+
+
+def _step_url(step: Step) -> str:
+    return reverse("programme:step", args=[step.module.slug, step.slug])
+
+
+def _local_time(user, when: datetime.datetime) -> datetime.datetime:
+    try:
+        zone = ZoneInfo(user.time_zone)
+    except (KeyError, ValueError):
+        zone = timezone.get_current_timezone()
+    return timezone.localtime(when, zone)
+
+
+def _welcome_back(user) -> bool:
+    """True when the sign-in before this one was 7 or more days earlier."""
+    last_two = list(
+        LoginEvent.objects.filter(user=user).order_by("-at").values_list("at", flat=True)[:2]
+    )
+    return len(last_two) == 2 and last_two[0] - last_two[1] >= WELCOME_BACK_AFTER
+
+
+# --- Home, modules ----------------------------------------------------------------
 
 
 @require_GET
 @role_required(Role.CLIENT)
 def home(request: HttpRequest) -> HttpResponse:
+    """The client's home. Constant number of queries (pinned in tests)."""
     treatment = client_current_treatment(request.user)
-    return render(request, "programme/home.html", {"treatment": treatment})
+    tracking = tracking_home_context(user=request.user)
+    context = {
+        "treatment": treatment,
+        "tracking": tracking,
+        # Filled in by the PWP workspace (sessions) later; the include renders nothing yet.
+        "next_session": None,
+        "welcome_back": _welcome_back(request.user),
+        "primary": None,
+    }
+    if treatment is not None:
+        states = selectors.module_plan_for(treatment)
+        current = selectors.current_module(states)
+        next_step = current.next_step if current else None
+        done, total = selectors.required_modules_done(states)
+        context.update(
+            {
+                "states": states,
+                "current": current,
+                "next_step": next_step,
+                "required_done": done,
+                "required_total": total,
+                "recent_feedback": selectors.recent_feedback_for(treatment=treatment),
+            }
+        )
+        if treatment.is_open and not tracking["mood_done_today"]:
+            context["primary"] = {
+                "href": reverse("tracking:mood"),
+                "text": _("Today's check-in"),
+                "meta": _("about 1 minute"),
+            }
+        elif next_step is not None:
+            context["primary"] = {
+                "href": _step_url(next_step.step),
+                "text": next_step.step.title,
+                "meta": _("about %(n)d minutes") % {"n": next_step.step.minutes},
+            }
+    return render(request, "programme/home.html", context)
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def modules(request: HttpRequest) -> HttpResponse:
+    treatment = _treatment(request, write=False)
+    states = selectors.module_plan_for(treatment)
+    done, total = selectors.required_modules_done(states)
+    return render(
+        request,
+        "programme/modules.html",
+        {
+            "treatment": treatment,
+            "required": [s for s in states if s.module.mandatory],
+            "optional": [s for s in states if not s.module.mandatory],
+            "required_done": done,
+            "required_total": total,
+        },
+    )
+
+
+def _module_state(treatment: Treatment, module_slug: str):
+    states = selectors.module_plan_for(treatment)
+    for state in states:
+        if state.module.slug == module_slug:
+            return state, states
+    raise Http404("No such module.")
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def module_detail(request: HttpRequest, module_slug: str) -> HttpResponse:
+    treatment = _treatment(request, write=False)
+    state, _states = _module_state(treatment, module_slug)
+    return render(
+        request,
+        "programme/module.html",
+        {
+            "treatment": treatment,
+            "state": state,
+            "resources": crisis_resources_for(request.user),
+        },
+    )
+
+
+# --- Steps ------------------------------------------------------------------------
+
+
+def _step_context(treatment: Treatment, module_slug: str, step_slug: str):
+    """(module state, step state, next step or None); 404 for an unknown step."""
+    state, _states = _module_state(treatment, module_slug)
+    for index, step_state in enumerate(state.steps):
+        if step_state.step.slug == step_slug:
+            following = state.steps[index + 1].step if index + 1 < len(state.steps) else None
+            return state, step_state, following, index
+    raise Http404("No such step.")
+
+
+def _after_step_url(state, following: Step | None) -> str:
+    if following is not None:
+        return _step_url(following)
+    return reverse("programme:module", args=[state.module.slug])
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLIENT)
+def step_detail(request: HttpRequest, module_slug: str, step_slug: str) -> HttpResponse:
+    treatment = _treatment(request, write=request.method == "POST")
+    state, step_state, following, index = _step_context(treatment, module_slug, step_slug)
+    if not state.unlocked:
+        messages.info(request, state.locked_reason)
+        return redirect("programme:module", state.module.slug)
+    step = step_state.step
+    step.module = state.module  # already loaded; saves a query in templates
+    base = {
+        "treatment": treatment,
+        "state": state,
+        "step_state": step_state,
+        "step": step,
+        "step_number": index + 1,
+        "following": following,
+        "next_url": _after_step_url(state, following),
+    }
+    if step.kind == StepKind.READING:
+        if request.method == "POST":
+            services.step_complete(treatment=treatment, step=step)
+            return redirect(base["next_url"])
+        services.step_open(treatment=treatment, step=step)
+        return render(request, "programme/step.html", base)
+    if step.kind == StepKind.QUIZ:
+        return _quiz(request, treatment, step, base)
+    if step.exercise.handled_elsewhere:
+        return _goals(request, treatment, step, base)
+    return _exercise(request, treatment, step, base)
+
+
+def _goals(request, treatment, step, base) -> HttpResponse:
+    """The goals exercise: tracking owns the goal form; done once a goal exists."""
+    goals = list(goals_for(user=request.user))
+    if request.method == "POST":
+        if goals:
+            services.step_complete(treatment=treatment, step=step)
+            return redirect(base["next_url"])
+        messages.error(request, _("Add at least one goal before you continue."))
+        return redirect(_step_url(step))
+    services.step_open(treatment=treatment, step=step)
+    if goals and not base["step_state"].done:
+        services.step_complete(treatment=treatment, step=step)
+    return render(request, "programme/step.html", {**base, "goals": goals})
+
+
+# --- Exercises ----------------------------------------------------------------------
+
+
+def _request_id(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _raw_values(request: HttpRequest, exercise, step: Step) -> dict:
+    """The form's raw values by field name, plus unsent "new row" text."""
+    values: dict = {}
+    for name, field in exercise.get_form(step=step).fields.items():
+        if isinstance(field, forms.MultipleChoiceField):
+            values[name] = [v[:200] for v in request.POST.getlist(name)]
+        else:
+            values[name] = request.POST.get(name, "")[:MAX_VALUE_LENGTH]
+    row_form = exercise.get_row_form()
+    if row_form is not None:
+        row = {n: request.POST.get(f"row-{n}", "")[:MAX_VALUE_LENGTH] for n in row_form.fields}
+        values[NEW_ROW] = row if any(str(v).strip() for v in row.values()) else {}
+    return values
+
+
+def _entry_for_page(request, treatment, step, exercise) -> ExerciseEntry | None:
+    """Which entry the form edits: ?entry=<id> (own only), the latest draft, or the
+    sent entry of a one-off exercise."""
+    if request.GET.get("entry"):
+        entry = selectors.entry_get_for_user(
+            user=request.user, entry_id=request.GET["entry"], write=False
+        )
+        if entry.treatment_id != treatment.pk or entry.step_id != step.pk:
+            raise Http404("No such entry.")
+        return entry
+    entry = selectors.draft_for_step(treatment=treatment, step=step)
+    if entry is None and not exercise.repeatable:
+        entry = selectors.entries_for_step(treatment=treatment, step=step).first()
+    return entry
+
+
+def _exercise_page(
+    request, treatment, step, base, *, entry, form=None, row_form=None, edit_index=None, status=200
+) -> HttpResponse:
+    exercise = step.exercise
+    data = services.working_data(entry)
+    if entry is None:
+        data = exercise.initial(history=selectors.history_for(treatment=treatment), step=step)
+    rows = list(data.get(ROWS) or [])
+    if form is None:
+        form = exercise.get_form(step=step, initial=data)
+    if row_form is None and exercise.row_form_class is not None:
+        row_initial = dict(data.get(NEW_ROW) or {})
+        copy = request.GET.get("copy", "")
+        edit = request.GET.get("edit_row", "")
+        previous = selectors.entries_for_step(treatment=treatment, step=step)
+        previous_rows = list(previous.first().data.get(ROWS) or []) if previous.exists() else []
+        if edit.isdigit() and int(edit) < len(rows):
+            edit_index = int(edit)
+            row_initial = rows[edit_index]
+        elif copy.isdigit() and int(copy) < len(rows):
+            row_initial = {k: v for k, v in rows[int(copy)].items() if k != "day"}
+        elif copy.startswith("p") and copy[1:].isdigit() and int(copy[1:]) < len(previous_rows):
+            row_initial = {k: v for k, v in previous_rows[int(copy[1:])].items() if k != "day"}
+        if "day" in exercise.row_field_names() and not row_initial.get("day"):
+            row_initial["day"] = timezone.localdate().isoformat()
+        row_form = exercise.get_row_form(initial=row_initial)
+    else:
+        previous_rows = []
+    editable = entry is None or services.entry_editable(entry)
+    entries = list(selectors.entries_for_step(treatment=treatment, step=step))
+    context = {
+        **base,
+        "exercise": exercise,
+        "entry": entry,
+        "editable": editable,
+        "request_id": entry.client_request_id if entry else uuid.uuid4(),
+        "form": form,
+        "row_form": row_form,
+        "rows": [{"index": i, "summary": exercise.row_summary(r)} for i, r in enumerate(rows)],
+        "previous_rows": [
+            {"index": i, "summary": exercise.row_summary(r)} for i, r in enumerate(previous_rows)
+        ],
+        "edit_index": edit_index,
+        "entries": [
+            {"entry": e, "summary": e.exercise.summary(e.data, step=step)} for e in entries
+        ],
+        "saved_at": _local_time(request.user, entry.updated_at) if entry else None,
+        "page_has_errors": bool(form.errors or (row_form is not None and row_form.errors)),
+    }
+    return render(request, "programme/step.html", context, status=status)
+
+
+def _exercise(request, treatment, step, base) -> HttpResponse:
+    exercise = step.exercise
+    if request.method == "GET":
+        services.step_open(treatment=treatment, step=step)
+        entry = _entry_for_page(request, treatment, step, exercise)
+        return _exercise_page(request, treatment, step, base, entry=entry)
+
+    request_id = _request_id(request.POST.get("client_request_id"))
+    if request_id is None:
+        return HttpResponseBadRequest("Missing form id.")
+    action = request.POST.get("action", "save")
+    values = _raw_values(request, exercise, step)
+    try:
+        entry = services.exercise_save_draft(
+            treatment=treatment, step=step, client_request_id=request_id, values=values
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(_step_url(step))
+    here = f"{_step_url(step)}?entry={entry.pk}"
+    if not services.entry_editable(entry):
+        return redirect("programme:entry_confirm", entry.pk)
+    rows = list(services.working_data(entry).get(ROWS) or [])
+
+    if action in ("add_row", "update_row"):
+        row_form = exercise.get_row_form(data=request.POST)
+        index = request.POST.get("edit_index", "")
+        if row_form is None or not row_form.is_valid():
+            return _exercise_page(
+                request,
+                treatment,
+                step,
+                base,
+                entry=entry,
+                row_form=row_form,
+                edit_index=int(index) if index.isdigit() else None,
+            )
+        row = exercise.clean_row(row_form)
+        if action == "update_row" and index.isdigit() and int(index) < len(rows):
+            rows[int(index)] = row
+        else:
+            rows.append(row)
+        services.exercise_rows_set(
+            treatment=treatment, step=step, client_request_id=request_id, rows=rows
+        )
+        messages.success(request, _("Added. You can add another or send it when you are ready."))
+        return redirect(f"{here}#rows")
+
+    if action == "remove_row":
+        index = request.POST.get("edit_index", "")
+        if index.isdigit() and int(index) < len(rows):
+            del rows[int(index)]
+            services.exercise_rows_set(
+                treatment=treatment, step=step, client_request_id=request_id, rows=rows
+            )
+        return redirect(f"{here}#rows")
+
+    if action == "submit":
+        clean, form = exercise.validate(services.working_data(entry), step=step)
+        if clean is None:
+            return _exercise_page(request, treatment, step, base, entry=entry, form=form)
+        entry, _first = services.exercise_submit(
+            treatment=treatment, step=step, client_request_id=request_id, data=clean
+        )
+        return redirect("programme:entry_confirm", entry.pk)
+
+    messages.success(request, _("Saved. You can come back to this at any time."))
+    return redirect(here)
+
+
+@require_POST
+@role_required(Role.CLIENT)
+def autosave(request: HttpRequest, step_id: int) -> HttpResponse:
+    """htmx autosave of an exercise form: stores the draft, answers "Saved 14:02".
+
+    Without htmx it behaves like "Save and come back later".
+    """
+    treatment = _treatment(request, write=True)
+    step = Step.objects.filter(pk=step_id, is_active=True).select_related("module").first()
+    if step is None or step.kind != StepKind.EXERCISE or step.exercise.handled_elsewhere:
+        raise Http404("No such exercise.")
+    state, _states = _module_state(treatment, step.module.slug)
+    if not state.unlocked:
+        raise Http404("Module not open.")
+    request_id = _request_id(request.POST.get("client_request_id"))
+    if request_id is None:
+        return HttpResponseBadRequest("Missing form id.")
+    entry = services.exercise_save_draft(
+        treatment=treatment,
+        step=step,
+        client_request_id=request_id,
+        values=_raw_values(request, step.exercise, step),
+    )
+    if not request.htmx:
+        return redirect(f"{_step_url(step)}?entry={entry.pk}")
+    return render(
+        request,
+        "programme/step.html#autosave_status",
+        {"saved_at": _local_time(request.user, entry.updated_at), "entry": entry},
+    )
+
+
+@require_POST
+@role_required(Role.CLIENT)
+def step_ping(request: HttpRequest, step_id: int) -> HttpResponse:
+    """Heartbeat from a visible step page (see StepProgress for the timing rule)."""
+    treatment = _treatment(request, write=True)
+    step = Step.objects.filter(pk=step_id).first()
+    if step is None:
+        raise Http404("No such step.")
+    services.step_activity(treatment=treatment, step=step)
+    return HttpResponse(status=204)
+
+
+# --- Quiz --------------------------------------------------------------------------
+
+
+def _quiz(request, treatment, step, base) -> HttpResponse:
+    quiz = step.exercise
+    questions = list(step.questions)
+    draft = selectors.draft_for_step(treatment=treatment, step=step)
+    answers = quiz.answers(draft.data) if draft else {}
+    if request.method == "POST":
+        action = request.POST.get("action", "answer")
+        if action == "finish":
+            clean, form = quiz.validate(draft.data if draft else {}, step=step)
+            if clean is None:
+                messages.error(request, form.non_field_errors()[0])
+                return redirect(_step_url(step))
+            services.exercise_submit(
+                treatment=treatment,
+                step=step,
+                client_request_id=draft.client_request_id,
+                data=clean,
+            )
+            return redirect(_step_url(step) + "?finished=1")
+        number = request.POST.get("question", "")
+        if not number.isdigit() or int(number) >= len(questions):
+            return HttpResponseBadRequest("Unknown question.")
+        number = int(number)
+        form = quiz.question_form(questions[number], data=request.POST)
+        if not form.is_valid():
+            return render(
+                request,
+                "programme/step.html",
+                {
+                    **base,
+                    "question": questions[number],
+                    "question_index": number,
+                    "question_total": len(questions),
+                    "question_form": form,
+                    "page_has_errors": True,
+                },
+            )
+        services.quiz_answer(
+            treatment=treatment, step=step, question=number, choice=form.cleaned_data["answer"]
+        )
+        return redirect(f"{_step_url(step)}?q={number}#answer-feedback")
+
+    services.step_open(treatment=treatment, step=step)
+    sent = selectors.entries_for_step(treatment=treatment, step=step).first()
+    if sent is not None and draft is None and "q" not in request.GET:
+        return render(
+            request,
+            "programme/step.html",
+            {
+                **base,
+                "quiz_done": True,
+                "quiz_summary": quiz.summary(sent.data, step=step),
+            },
+        )
+    q = request.GET.get("q", "")
+    if q.isdigit() and int(q) < len(questions):
+        number = int(q)
+    else:
+        number = next((i for i in range(len(questions)) if i not in answers), 0)
+    answered = answers.get(number)
+    return render(
+        request,
+        "programme/step.html",
+        {
+            **base,
+            "question": questions[number],
+            "question_index": number,
+            "question_total": len(questions),
+            "question_form": quiz.question_form(
+                questions[number], initial={"answer": answered} if answered is not None else None
+            ),
+            "answer_result": quiz.answer_feedback(questions[number], answered)
+            if answered is not None
+            else None,
+            "next_question": next((i for i in range(number + 1, len(questions))), None),
+            "first_unanswered": next((i for i in range(len(questions)) if i not in answers), 0),
+            "all_answered": len(answers) >= len(questions),
+        },
+    )
+
+
+# --- Entries --------------------------------------------------------------------------
+
+
+def _feedback_items(entry: ExerciseEntry):
+    history = selectors.history_for(treatment=entry.treatment, exclude_id=entry.pk)
+    return entry.exercise.feedback(entry.data, history, step=entry.step)
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def entry_confirm(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """After sending: automatic feedback and "your practitioner will see this"."""
+    entry = selectors.entry_get_for_user(user=request.user, entry_id=entry_id, write=False)
+    if entry.status != EntryStatus.SUBMITTED:
+        return redirect(f"{_step_url(entry.step)}?entry={entry.pk}")
+    treatment = entry.treatment
+    state, step_state, following, _index = _step_context(
+        treatment, entry.step.module.slug, entry.step.slug
+    )
+    feedback = _feedback_items(entry)
+    return render(
+        request,
+        "programme/entry_confirm.html",
+        {
+            "entry": entry,
+            "treatment": treatment,
+            "step": entry.step,
+            "feedback_items": feedback,
+            "show_crisis": any(item.kind == "safety" for item in feedback),
+            "resources": crisis_resources_for(request.user),
+            "next_url": _after_step_url(state, following),
+            "following": following,
+            "summary": entry.summary(),
+        },
+    )
+
+
+@require_GET
+def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """One entry: the client's own, or a client's entry for their practitioner."""
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    entry = selectors.entry_get_for_user(user=request.user, entry_id=entry_id, write=False)
+    is_client_view = entry.treatment.client_id == request.user.pk
+    if is_client_view:
+        services.feedback_mark_read(treatment=entry.treatment, entry_ids=[entry.pk])
+    elif has_role(request.user, *STAFF_ROLES):
+        audit_access(obj=entry.treatment)
+    else:
+        raise Http404("No such entry.")
+    feedback = _feedback_items(entry) if entry.is_submitted else []
+    return render(
+        request,
+        "programme/entry.html",
+        {
+            "entry": entry,
+            "step": entry.step,
+            "is_client_view": is_client_view,
+            "summary": entry.summary(),
+            "feedback_items": feedback,
+            "practitioner_feedback": list(entry.feedback.all()),
+            "editable": is_client_view and services.entry_editable(entry),
+        },
+    )

@@ -1,0 +1,239 @@
+"""Load the programme's content from Markdown and YAML files.
+
+Layout (see content/):
+
+    programme.yaml             slug, title, description, modules: [slug, ...]
+    modules/<slug>/module.yaml slug, title, summary, mandatory, order,
+                               estimated_minutes, steps: [...]
+    modules/<slug>/NN-x.md     a step body (`body: NN-x.md`)
+    modules/<slug>/NN-x.cy.md  optional Welsh body
+
+Any text key may have a Welsh twin with a `_cy` suffix (`title_cy`,
+`summary_cy`, `questions_cy`, `prompts_cy`, ...). Loading is idempotent:
+rows are matched by slug and updated. Content removed from the files is never
+deleted when client progress points at it; it is retired (`is_active=False`).
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+
+from apps.programme.exercises import EXERCISES
+from apps.programme.models import (
+    ExerciseEntry,
+    Module,
+    ModulePlan,
+    Programme,
+    Step,
+    StepKind,
+    StepProgress,
+)
+
+LANGS = ("en", "cy")
+
+
+class ContentError(Exception):
+    """Bad content; the message names the file and says what to fix."""
+
+
+@dataclass
+class LoadReport:
+    programme: Programme | None = None
+    created: int = 0
+    updated: int = 0
+    retired: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise ContentError(f"{path}: file not found.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: not valid YAML ({exc}).") from exc
+    if not isinstance(data, dict):
+        raise ContentError(f"{path}: expected a mapping of keys to values.")
+    return data
+
+
+def _require(data: dict, keys: tuple[str, ...], where: str) -> None:
+    missing = [k for k in keys if data.get(k) in (None, "")]
+    if missing:
+        raise ContentError(f"{where}: missing {', '.join(missing)}.")
+
+
+def _translated(data: dict, key: str) -> dict:
+    """{"key_en": ..., "key_cy": ...} for the keys present in `data`."""
+    out = {f"{key}_en": data.get(key)}
+    if data.get(f"{key}_cy") not in (None, ""):
+        out[f"{key}_cy"] = data[f"{key}_cy"]
+    return out
+
+
+def _validate_questions(questions, where: str) -> None:
+    if not isinstance(questions, list) or not questions:
+        raise ContentError(f"{where}: a quiz needs a non-empty 'questions' list.")
+    for n, question in enumerate(questions, start=1):
+        options = question.get("options") if isinstance(question, dict) else None
+        if not isinstance(question, dict) or not question.get("text") or not options:
+            raise ContentError(f"{where}: question {n} needs 'text' and 'options'.")
+        if len(options) < 2 or not any(o.get("correct") for o in options):
+            raise ContentError(
+                f"{where}: question {n} needs at least two options and one marked correct: true."
+            )
+        for o in options:
+            if not o.get("text") or not o.get("feedback"):
+                raise ContentError(
+                    f"{where}: every option of question {n} needs text and feedback."
+                )
+
+
+def _parse_module(directory: Path) -> dict:
+    path = directory / "module.yaml"
+    data = _read_yaml(path)
+    _require(data, ("slug", "title", "summary", "order", "estimated_minutes"), str(path))
+    if data["slug"] != directory.name:
+        raise ContentError(f"{path}: slug '{data['slug']}' does not match its folder name.")
+    steps = data.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise ContentError(f"{path}: needs a non-empty 'steps' list.")
+    seen: set[str] = set()
+    parsed = []
+    for index, step in enumerate(steps, start=1):
+        where = f"{path}, step {index}"
+        if not isinstance(step, dict):
+            raise ContentError(f"{where}: expected a mapping.")
+        _require(step, ("slug", "kind", "title", "body"), where)
+        where = f"{path}, step '{step['slug']}'"
+        if step["slug"] in seen:
+            raise ContentError(f"{where}: duplicate step slug.")
+        seen.add(step["slug"])
+        if step["kind"] not in StepKind.values:
+            raise ContentError(
+                f"{where}: unknown kind '{step['kind']}' (use reading, exercise or quiz)."
+            )
+        if step["kind"] == StepKind.EXERCISE:
+            key = step.get("exercise")
+            if key not in EXERCISES or key == "quiz":
+                known = ", ".join(sorted(k for k in EXERCISES if k != "quiz"))
+                raise ContentError(f"{where}: unknown exercise type '{key}' (known: {known}).")
+            if key == "reflection" and not step.get("prompts"):
+                raise ContentError(f"{where}: a reflection exercise needs 'prompts'.")
+        if step["kind"] == StepKind.QUIZ:
+            _validate_questions(step.get("questions"), where)
+            if step.get("questions_cy"):
+                _validate_questions(step["questions_cy"], f"{where} (questions_cy)")
+        bodies = {}
+        body_file = directory / step["body"]
+        if not body_file.is_file():
+            raise ContentError(f"{where}: body file {body_file} not found.")
+        bodies["en"] = body_file.read_text(encoding="utf-8")
+        welsh = body_file.with_name(body_file.stem + ".cy" + body_file.suffix)
+        if welsh.is_file():
+            bodies["cy"] = welsh.read_text(encoding="utf-8")
+        parsed.append({**step, "_bodies": bodies, "_order": index})
+    return {**data, "steps": parsed, "_path": path}
+
+
+def parse_content(directory: Path) -> tuple[dict, list[dict]]:
+    """Read and validate every file; raises ContentError before anything is written."""
+    directory = Path(directory)
+    path = directory / "programme.yaml"
+    programme = _read_yaml(path)
+    _require(programme, ("slug", "title", "modules"), str(path))
+    slugs = programme["modules"]
+    if not isinstance(slugs, list) or len(set(slugs)) != len(slugs):
+        raise ContentError(f"{path}: 'modules' must list each module slug once.")
+    modules = []
+    for slug in slugs:
+        module_dir = directory / "modules" / str(slug)
+        if not module_dir.is_dir():
+            raise ContentError(f"{path}: module folder {module_dir} not found.")
+        modules.append(_parse_module(module_dir))
+    return programme, modules
+
+
+def _has_progress(*, steps=None, module=None) -> bool:
+    if module is not None:
+        return (
+            ModulePlan.objects.filter(module=module).exists()
+            or StepProgress.objects.filter(step__module=module).exists()
+            or ExerciseEntry.objects.filter(step__module=module).exists()
+        )
+    return (
+        StepProgress.objects.filter(step__in=steps).exists()
+        or ExerciseEntry.objects.filter(step__in=steps).exists()
+    )
+
+
+@transaction.atomic
+def content_load(*, directory: Path) -> LoadReport:
+    """Create or update the programme from `directory`. See the module docstring."""
+    data, modules = parse_content(directory)
+    report = LoadReport()
+    programme, created = Programme.objects.update_or_create(
+        slug=data["slug"],
+        defaults={**_translated(data, "title"), **_translated(data, "description")},
+    )
+    report.programme = programme
+    report.created += created
+    kept_modules = []
+    for mdata in modules:
+        module, created = Module.objects.update_or_create(
+            programme=programme,
+            slug=mdata["slug"],
+            defaults={
+                **_translated(mdata, "title"),
+                **_translated(mdata, "summary"),
+                "mandatory": bool(mdata.get("mandatory", False)),
+                "order": int(mdata["order"]),
+                "estimated_minutes": int(mdata["estimated_minutes"]),
+                "is_active": True,
+            },
+        )
+        report.created += created
+        report.updated += not created
+        kept_modules.append(module.pk)
+        kept_steps = []
+        for sdata in mdata["steps"]:
+            defaults = {
+                **_translated(sdata, "title"),
+                "kind": sdata["kind"],
+                "minutes": int(sdata.get("minutes") or 0),
+                "body_en": sdata["_bodies"]["en"],
+                "exercise_type": sdata.get("exercise") or "",
+                "prompts_en": list(sdata.get("prompts") or []),
+                "questions_en": list(sdata.get("questions") or []),
+                "order": sdata["_order"],
+                "is_active": True,
+            }
+            if "cy" in sdata["_bodies"]:
+                defaults["body_cy"] = sdata["_bodies"]["cy"]
+            for key in ("prompts", "questions"):
+                if sdata.get(f"{key}_cy"):
+                    defaults[f"{key}_cy"] = list(sdata[f"{key}_cy"])
+            step, created = Step.objects.update_or_create(
+                module=module, slug=sdata["slug"], defaults=defaults
+            )
+            report.created += created
+            report.updated += not created
+            kept_steps.append(step.pk)
+        for step in module.steps.exclude(pk__in=kept_steps):
+            _retire_or_delete(step, report, has_progress=_has_progress(steps=[step]))
+    for module in programme.modules.exclude(pk__in=kept_modules):
+        _retire_or_delete(module, report, has_progress=_has_progress(module=module))
+    return report
+
+
+def _retire_or_delete(obj, report: LoadReport, *, has_progress: bool) -> None:
+    if has_progress:
+        if obj.is_active:
+            obj.is_active = False
+            obj.save(update_fields=["is_active"])
+            report.retired.append(str(obj))
+    else:
+        report.deleted.append(str(obj))
+        obj.delete()

@@ -1,0 +1,22 @@
+import pytest
+from django.conf import settings
+
+from apps.programme.content import content_load
+from apps.programme.models import Module, Step
+
+
+@pytest.fixture
+def content(db):
+    """The repository's real content, loaded as `make content` would."""
+    content_load(directory=settings.CONTENT_DIR)
+    return {m.slug: m for m in Module.objects.all()}
+
+
+@pytest.fixture
+def step(content):
+    """Look up a step: step("cognitive-restructuring", "thought-record")."""
+
+    def get(module_slug: str, step_slug: str) -> Step:
+        return Step.objects.select_related("module").get(module__slug=module_slug, slug=step_slug)
+
+    return get
