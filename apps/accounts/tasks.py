@@ -1,71 +1,57 @@
-import smtplib
+"""Account emails (invitation, password reset), sent through the outbox.
+
+These tasks keep their names and signatures for their callers
+(care.services.treatment_enrol, accounts.forms.PasswordResetForm). Each only
+puts a row in the notifications outbox; the one-time link is made by the
+notifications link builder when the message is rendered, at send time, so no
+token is stored or crosses the broker.
+"""
+
+import datetime
 
 from celery import shared_task
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.accounts.tokens import invitation_token_generator
-
-TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
-
-
-def _link(name: str, user: User, token: str) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    return settings.SITE_URL.rstrip("/") + reverse(name, args=[uid, token])
+from apps.notifications.kinds import Kind
+from apps.notifications.services import notification_schedule
 
 
-def _send(user: User, template: str, context: dict) -> None:
-    context = {"user": user, "site_name": settings.SITE_NAME, **context}
-    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"accounts/email/{template}_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+def _minute(moment: datetime.datetime) -> str:
+    # Requests in the same minute are one message (a double-clicked button).
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
-@shared_task(
-    autoretry_for=TRANSIENT_EMAIL_ERRORS,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=6,
-)
+@shared_task
 def send_invitation(user_id: int) -> None:
-    """Email an invited client their one-time link to set a password.
+    """Queue an invited client's one-time link to set a password.
 
-    The token is made here, at send time, so no secret crosses the broker.
-    Returns quietly if the user is gone or has already set a password.
+    Returns quietly if the user is gone, closed, or has already set a password.
     """
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or user.has_usable_password():
         return
-    token = invitation_token_generator.make_token(user)
-    days = settings.INVITATION_TIMEOUT // 86400
-    _send(
-        user,
-        "invitation",
-        {"link": _link("accounts:invitation_accept", user, token), "days": days},
+    now = timezone.now()
+    notification_schedule(
+        recipient=user,
+        kind=Kind.INVITATION,
+        due_at=now,
+        dedupe_key=f"invitation:user:{user.pk}:{_minute(now)}",
+        object=user,
     )
 
 
-@shared_task(
-    autoretry_for=TRANSIENT_EMAIL_ERRORS,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=6,
-)
+@shared_task
 def send_password_reset(user_id: int) -> None:
-    """Email a password reset link. Returns quietly if the user is gone."""
+    """Queue a password reset link. Returns quietly if the user is gone or closed."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return
-    token = default_token_generator.make_token(user)
-    hours = settings.PASSWORD_RESET_TIMEOUT // 3600
-    _send(
-        user,
-        "password_reset",
-        {"link": _link("accounts:password_reset_confirm", user, token), "hours": hours},
+    now = timezone.now()
+    notification_schedule(
+        recipient=user,
+        kind=Kind.PASSWORD_RESET,
+        due_at=now,
+        dedupe_key=f"password_reset:user:{user.pk}:{_minute(now)}",
+        object=user,
     )

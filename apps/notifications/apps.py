@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "apps.notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        # Registers the default link builders of the built-in kinds.
+        from apps.notifications import links  # noqa: F401

@@ -1,0 +1,100 @@
+"""Channel backends: SMS backends and a recording email backend.
+
+Email uses Django's email backend (settings.EMAIL_BACKEND: SMTP or
+django-anymail in production). SMS uses `settings.NOTIFICATIONS_SMS_BACKEND`,
+a dotted path to a class with `send(*, to: str, body: str) -> None` that
+raises `TransientSendError` (or ConnectionError/TimeoutError) for failures
+worth retrying and anything else for permanent ones.
+
+`RecordingEmailBackend` is for tests that run a real worker in another
+process: locmem does not cross processes, so it appends one JSON line per
+message to `settings.NOTIFICATIONS_RECORDING_FILE`.
+"""
+
+import fcntl
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+from django.utils.module_loading import import_string
+
+
+class TransientSendError(Exception):
+    """A send that may work if tried again later (provider down, rate limited)."""
+
+
+class BaseSMSBackend:
+    def send(self, *, to: str, body: str) -> None:
+        raise NotImplementedError
+
+
+class ConsoleSMSBackend(BaseSMSBackend):
+    """Development: prints the text message instead of sending it."""
+
+    def send(self, *, to: str, body: str) -> None:
+        sys.stdout.write(f"--- SMS to {to} ---\n{body}\n")
+        sys.stdout.flush()
+
+
+class LocmemSMSBackend(BaseSMSBackend):
+    """Tests: keeps sent text messages in `LocmemSMSBackend.outbox`."""
+
+    outbox: list[dict[str, str]] = []
+
+    def send(self, *, to: str, body: str) -> None:
+        LocmemSMSBackend.outbox.append({"to": to, "body": body})
+
+
+def sms_backend() -> BaseSMSBackend:
+    return import_string(settings.NOTIFICATIONS_SMS_BACKEND)()
+
+
+class RecordingEmailBackend(BaseEmailBackend):
+    """Test-only: appends each message as a JSON line to a file.
+
+    Settings:
+    - NOTIFICATIONS_RECORDING_FILE: where to append (required);
+    - NOTIFICATIONS_RECORDING_DELAY: seconds to wait before "accepting" each
+      message, to stand in for a slow provider;
+    - NOTIFICATIONS_RECORDING_GATE: while a file exists at this path, each send
+      writes "<notification id>" to "<recording file>.blocked" and waits before
+      accepting. A test closes the gate to freeze every worker process at a
+      known point (before the provider accepts) and then kills them.
+    """
+
+    def send_messages(self, email_messages) -> int:
+        path = Path(settings.NOTIFICATIONS_RECORDING_FILE)
+        gate = getattr(settings, "NOTIFICATIONS_RECORDING_GATE", "")
+        delay = float(getattr(settings, "NOTIFICATIONS_RECORDING_DELAY", 0))
+        for message in email_messages:
+            notification_id = message.extra_headers.get("X-Tandem-Notification", "")
+            if gate and os.path.exists(gate):
+                _append(Path(f"{path}.blocked"), {"id": notification_id, "pid": os.getpid()})
+                while os.path.exists(gate):
+                    time.sleep(0.05)
+            if delay:
+                time.sleep(delay)
+            _append(
+                path,
+                {
+                    "id": notification_id,
+                    "to": message.to,
+                    "subject": message.subject,
+                    "body": message.body,
+                    "pid": os.getpid(),
+                },
+            )
+        return len(email_messages)
+
+
+def _append(path: Path, record: dict) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.write(json.dumps(record) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+        fcntl.flock(handle, fcntl.LOCK_UN)

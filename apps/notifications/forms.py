@@ -1,0 +1,83 @@
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.notifications.models import NotificationPreference
+
+
+def _times(step_minutes: int, first_hour: int = 0, last_hour: int = 23) -> list[tuple[str, str]]:
+    choices = []
+    for hour in range(first_hour, last_hour + 1):
+        for minute in range(0, 60, step_minutes):
+            at = datetime.time(hour, minute)
+            label = at.strftime("%I:%M%p").lstrip("0").lower()
+            choices.append((at.strftime("%H:%M"), label))
+    return choices
+
+
+class TimeChoiceField(forms.TypedChoiceField):
+    """A time picked from a short list: easier on a phone than typing one."""
+
+    def __init__(self, *, step_minutes: int, **kwargs):
+        super().__init__(
+            choices=_times(step_minutes),
+            coerce=datetime.time.fromisoformat,
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime.time):
+            return value.strftime("%H:%M")
+        return value
+
+
+class PreferenceForm(forms.ModelForm):
+    """What a client can choose. Rules (text needs a number, mood reminder
+    outside quiet hours) live in services.preference_update."""
+
+    mood_reminder_time = TimeChoiceField(
+        step_minutes=30,
+        label=_("What time should we remind you?"),
+        help_text=_("In your own time zone."),
+    )
+    quiet_hours_start = TimeChoiceField(step_minutes=60, label=_("Do not send messages from"))
+    quiet_hours_end = TimeChoiceField(step_minutes=60, label=_("until"))
+
+    class Meta:
+        model = NotificationPreference
+        fields = [
+            "email_enabled",
+            "sms_enabled",
+            "phone_number",
+            "session_reminders",
+            "questionnaire_reminders",
+            "message_emails",
+            "inactivity_nudges",
+            "mood_reminder_enabled",
+            "mood_reminder_time",
+            "quiet_hours_start",
+            "quiet_hours_end",
+        ]
+        labels = {
+            "email_enabled": _("Email"),
+            "sms_enabled": _("Text message"),
+            "phone_number": _("Mobile number"),
+            "session_reminders": _("A reminder the day before each session"),
+            "questionnaire_reminders": _("Questionnaires and reminders to fill them in"),
+            "message_emails": _("When your practitioner sends you a message"),
+            "inactivity_nudges": _("A friendly nudge if you have not signed in for a while"),
+            "mood_reminder_enabled": _("A daily reminder to check in"),
+        }
+        help_texts = {
+            "phone_number": _("Only needed for text messages. For example, 07700 900 123")
+        }
+        widgets = {
+            "phone_number": forms.TextInput(
+                attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}
+            )
+        }
+
+    def clean_phone_number(self) -> str:
+        number = self.cleaned_data.get("phone_number", "")
+        return "".join(ch for ch in number if ch.isdigit() or ch == "+")

@@ -1,0 +1,95 @@
+"""Built-in link builders: the send-time context of each built-in kind.
+
+Each builder takes the outbox row and returns extra template context (always
+a "link"). One-time tokens are made here, at send time, and never stored.
+Other apps replace or add builders with `kinds.register_link_builder` (the
+questionnaires app does so for signed single-use questionnaire links).
+"""
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from apps.accounts.tokens import invitation_token_generator
+from apps.care.models import Appointment, AppointmentStatus
+from apps.notifications.kinds import Kind, NotificationNotNeeded, register_default_link_builder
+from apps.notifications.models import Notification, SuppressedReason, zone_for
+
+
+def absolute_url(name: str, *args, fallback: str = "core:home") -> str:
+    """Absolute URL of a named page; the fallback page if that one does not exist yet."""
+    try:
+        path = reverse(name, args=args)
+    except NoReverseMatch:
+        path = reverse(fallback)
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _uid(notification: Notification) -> str:
+    return urlsafe_base64_encode(force_bytes(notification.recipient.pk))
+
+
+def invitation_link(notification: Notification) -> dict:
+    user = notification.recipient
+    if user.has_usable_password():
+        raise NotificationNotNeeded(SuppressedReason.OBJECT_GONE)  # already set up
+    token = invitation_token_generator.make_token(user)
+    return {
+        "link": absolute_url("accounts:invitation_accept", _uid(notification), token),
+        "days": settings.INVITATION_TIMEOUT // 86400,
+    }
+
+
+def password_reset_link(notification: Notification) -> dict:
+    token = default_token_generator.make_token(notification.recipient)
+    return {
+        "link": absolute_url("accounts:password_reset_confirm", _uid(notification), token),
+        "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+    }
+
+
+def session_reminder_context(notification: Notification) -> dict:
+    appointment = (
+        Appointment.objects.filter(pk=notification.object_id or None)
+        .select_related("treatment")
+        .first()
+    )
+    if appointment is None:
+        raise NotificationNotNeeded(SuppressedReason.OBJECT_GONE)
+    from apps.notifications.services import session_reminder_key
+
+    if (
+        appointment.status != AppointmentStatus.SCHEDULED
+        or session_reminder_key(appointment) != notification.dedupe_key
+    ):
+        raise NotificationNotNeeded(SuppressedReason.CANCELLED)
+    local = appointment.starts_at.astimezone(zone_for(notification.recipient))
+    return {
+        "link": absolute_url("care:my_sessions"),
+        "day": formats.date_format(local, "l j F"),
+        "time": formats.time_format(local, "g:i a").replace(" ", "").replace(".", ""),
+    }
+
+
+def _page(name: str):
+    def builder(notification: Notification) -> dict:
+        return {"link": absolute_url(name)}
+
+    return builder
+
+
+register_default_link_builder(Kind.INVITATION, invitation_link)
+register_default_link_builder(Kind.PASSWORD_RESET, password_reset_link)
+register_default_link_builder(Kind.SESSION_REMINDER, session_reminder_context)
+register_default_link_builder(Kind.MOOD_REMINDER, _page("tracking:mood"))
+register_default_link_builder(Kind.INACTIVITY_NUDGE, _page("programme:home"))
+register_default_link_builder(Kind.NEW_MESSAGE, _page("messaging:inbox"))
+register_default_link_builder(Kind.RISK_ALERT, _page("safety:alerts"))
+register_default_link_builder(Kind.RISK_ESCALATION, _page("safety:alerts"))
+# Until the questionnaires app registers its signed single-use links, these
+# point to the sign-in page.
+register_default_link_builder(Kind.QUESTIONNAIRE_INVITATION, _page("accounts:login"))
+register_default_link_builder(Kind.QUESTIONNAIRE_REMINDER, _page("accounts:login"))

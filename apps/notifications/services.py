@@ -1,0 +1,741 @@
+"""Writes for notifications: the outbox API other apps call, sending, planners.
+
+API for other apps
+------------------
+- `notification_schedule(*, recipient, kind, due_at, dedupe_key, object=None,
+  context=None, channels=None) -> list[Notification]`: idempotent; one row
+  per channel; a send is queued after commit when the row is already due.
+- `notification_cancel(*, kind, object, reason=CANCELLED) -> int`: pending rows
+  of that kind about that object become suppressed.
+- `session_reminders_sync(*, appointment)`: call after booking, rescheduling
+  or cancelling a session; the planner also reconciles every few minutes.
+
+Delivery guarantee (see `notification_deliver`)
+-----------------------------------------------
+At least once, with duplicates possible only in one narrow window: a worker
+killed after the provider accepted a message but before the "sent" update
+commits (one UPDATE, milliseconds). After the sending lease the sweep sends
+that row again. We prefer that rare duplicate to the alternative (marking such
+rows failed), which would silently drop safety alerts and reminders. Every
+other crash point (before the provider call, during rendering, while waiting
+for the provider) is resent exactly once, and beat firing twice, two workers
+racing or a redelivered task never send twice: the unique constraint stops
+duplicate rows and the conditional claim stops duplicate sends.
+"""
+
+import datetime
+import random
+import smtplib
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+
+import structlog
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.mail import EmailMessage
+from django.db import models, transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.care.models import (
+    OPEN_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Treatment,
+    TreatmentStatus,
+)
+from apps.core.errors import DomainError
+from apps.notifications.backends import TransientSendError, sms_backend
+from apps.notifications.kinds import Kind, NotificationNotNeeded, kind_spec, link_builder_for
+from apps.notifications.links import absolute_url
+from apps.notifications.models import (
+    Channel,
+    Notification,
+    NotificationPreference,
+    Status,
+    SuppressedReason,
+    local_moment,
+    zone_for,
+)
+from apps.notifications.selectors import last_activity_expression, preference_for
+
+logger = structlog.get_logger(__name__)
+
+# Failures worth retrying. Recipient/sender refusals are SMTPException
+# subclasses but permanent, so they are checked first.
+PERMANENT_SMTP_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
+TRANSIENT_ERRORS = (
+    smtplib.SMTPException,
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    TransientSendError,
+    SoftTimeLimitExceeded,
+)
+
+SESSION_REMINDER_MIN_NOTICE = datetime.timedelta(hours=2)
+PLANNING_HORIZON = datetime.timedelta(hours=26)
+
+
+def object_ref(obj: models.Model | None) -> tuple[str, str]:
+    """("app_label.model", "pk") for a related object, ("", "") for None."""
+    if obj is None:
+        return "", ""
+    return obj._meta.label_lower, str(obj.pk)
+
+
+def _check_context(context: dict) -> dict:
+    # IDs and short tokens only: the outbox must never hold clinical text.
+    for key, value in context.items():
+        ok = (
+            value is None
+            or isinstance(value, bool | int)
+            or (isinstance(value, str) and len(value) <= 64)
+        )
+        if not ok:
+            raise ValueError(f"Notification context {key!r} must be an ID, not text.")
+    return context
+
+
+def _treatment_for(recipient: User, obj: models.Model | None) -> int | None:
+    if isinstance(obj, Treatment):
+        return obj.pk
+    treatment_id = getattr(obj, "treatment_id", None)
+    if treatment_id:
+        return treatment_id
+    if recipient.is_client:
+        return (
+            Treatment.objects.filter(client=recipient)
+            .order_by("-created_at")
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return None
+
+
+def _resolve_channels(recipient: User, kind: str, channels: Iterable[str] | None) -> list[str]:
+    if channels is not None:
+        return list(dict.fromkeys(channels))
+    if kind_spec(kind).mandatory:
+        return [Channel.EMAIL]
+    pref = preference_for(recipient)
+    chosen = [c for c in (Channel.EMAIL, Channel.SMS) if pref.channel_enabled(c)]
+    # With every channel off we still keep an email row: it is suppressed at
+    # send time, so staff can see the person turned messages off.
+    return chosen or [Channel.EMAIL]
+
+
+def _enqueue_on_commit(notification_ids: list[int]) -> None:
+    if not notification_ids:
+        return
+    from apps.notifications.tasks import notification_send
+
+    Notification.objects.filter(pk__in=notification_ids).update(enqueued_at=timezone.now())
+    for notification_id in notification_ids:
+        transaction.on_commit(partial(notification_send.delay, notification_id))
+
+
+@transaction.atomic
+def notification_schedule(
+    *,
+    recipient: User,
+    kind: str,
+    due_at: datetime.datetime,
+    dedupe_key: str,
+    object: models.Model | None = None,  # noqa: A002 - the documented API name
+    context: dict | None = None,
+    channels: Iterable[str] | None = None,
+) -> list[Notification]:
+    """Put a message in the outbox, once. Returns its rows (one per channel).
+
+    Idempotent: calling again with the same (recipient, kind, dedupe_key)
+    returns the existing rows and creates nothing, also under concurrent
+    calls. Make `dedupe_key` name the kind, the object and the due moment,
+    e.g. "questionnaire_reminder:administration:7:2026-03-04T09:00Z": a new
+    due moment (a rescheduled session) is a new message. A row earlier
+    suppressed as `cancelled` comes back to life (the session was reinstated).
+
+    `channels` None means the channels the recipient chose (email by default;
+    email only for kinds nobody can opt out of). `object` is the thing the
+    message is about (an Appointment, a questionnaire administration, an
+    alert); it is stored as ("app.model", "pk") and, when it has a treatment,
+    files the row in that treatment's staff log. `context` holds IDs and short
+    tokens only (ValueError otherwise); templates never see it directly, only
+    what the kind's link builder makes from it at send time.
+
+    Rows already due are sent by a task queued after the transaction commits.
+    Raises KeyError for an unregistered kind.
+    """
+    kind_spec(kind)
+    now = timezone.now()
+    object_type, object_id = object_ref(object)
+    context = _check_context(dict(context or {}))
+    treatment_id = _treatment_for(recipient, object)
+    rows: list[Notification] = []
+    to_enqueue: list[int] = []
+    for channel in _resolve_channels(recipient, kind, channels):
+        row, created = Notification.objects.get_or_create(
+            recipient=recipient,
+            kind=kind,
+            channel=channel,
+            dedupe_key=dedupe_key,
+            defaults={
+                "due_at": due_at,
+                "original_due_at": due_at,
+                "object_type": object_type,
+                "object_id": object_id,
+                "context": context,
+                "treatment_id": treatment_id,
+            },
+        )
+        if (
+            not created
+            and row.status == Status.SUPPRESSED
+            and row.suppressed_reason == SuppressedReason.CANCELLED
+        ):
+            row.status, row.suppressed_reason, row.enqueued_at = Status.PENDING, "", None
+            row.save(update_fields=["status", "suppressed_reason", "enqueued_at", "updated_at"])
+            created = True
+        if created and row.status == Status.PENDING and row.due_at <= now:
+            to_enqueue.append(row.pk)
+        rows.append(row)
+    _enqueue_on_commit(to_enqueue)
+    return rows
+
+
+@transaction.atomic
+def notification_cancel(
+    *,
+    kind: str,
+    object: models.Model,  # noqa: A002 - the documented API name
+    reason: str = SuppressedReason.CANCELLED,
+) -> int:
+    """Suppress every pending message of `kind` about `object`. Returns how many.
+
+    For example: a session was cancelled, or a questionnaire was completed so
+    its reminders are no longer needed. Rows already sending, sent or failed
+    are left alone (a send in flight cannot be recalled).
+    """
+    object_type, object_id = object_ref(object)
+    return Notification.objects.filter(
+        kind=kind, object_type=object_type, object_id=object_id, status=Status.PENDING
+    ).update(status=Status.SUPPRESSED, suppressed_reason=reason, updated_at=timezone.now())
+
+
+# --- Sending ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def notification_render(notification: Notification) -> Rendered:
+    """The text of one message, rendered now from the kind's templates.
+
+    Templates get the recipient's display name, site name and URLs, and
+    whatever the kind's link builder returns (a fresh one-time link, a session
+    time). They never get `notification.context`. Raises NotificationNotNeeded
+    when the builder says the message no longer makes sense.
+    """
+    builder = link_builder_for(notification.kind)
+    extra = builder(notification) if builder else {}
+    context = {
+        "name": notification.recipient.display_name,
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "link": settings.SITE_URL.rstrip("/") + "/",
+        "preferences_url": absolute_url("notifications:preferences"),
+        **extra,
+    }
+    base = f"notifications/{notification.kind}"
+    body = render_to_string(f"{base}.{notification.channel}.txt", context).strip() + "\n"
+    subject = ""
+    if notification.channel == Channel.EMAIL:
+        subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
+    return Rendered(subject=subject, body=body)
+
+
+def _channel_send(notification: Notification, message: Rendered, phone: str) -> None:
+    if notification.channel == Channel.EMAIL:
+        EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notification.recipient.email],
+            headers={"X-Tandem-Notification": str(notification.pk)},
+        ).send()
+    elif notification.channel == Channel.SMS:
+        sms_backend().send(to=phone, body=message.body)
+    else:
+        raise ValueError(f"Unknown channel {notification.channel}")
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """Exponential back-off with jitter: 0.5–1 × base × 2**(attempts-1), capped."""
+    ceiling = min(
+        settings.NOTIFICATIONS_RETRY_MAX_SECONDS,
+        settings.NOTIFICATIONS_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1),
+    )
+    return datetime.timedelta(seconds=ceiling * random.uniform(0.5, 1.0))  # noqa: S311
+
+
+def _short_error(exc: BaseException) -> str:
+    # Class name only: provider messages can echo addresses or content.
+    return f"{type(exc).__name__}"[:200]
+
+
+def notification_deliver(*, notification_id: int) -> str:
+    """Send one due outbox row, at most once per claim. Returns what happened:
+    "not_claimed", "suppressed", "deferred", "retry", "failed" or "sent".
+
+    Deliberately not one transaction: each step commits on its own so a crash
+    anywhere leaves a truthful row.
+    1. Claim: a conditional UPDATE pending→sending; only one caller wins, so a
+       task delivered twice, or two workers, send once. Missing or not-due
+       rows are "not_claimed".
+    2. Decide at send time: closed account, opted out (kind or channel), no
+       phone number → suppressed with a reason. In the recipient's quiet hours
+       → back to pending with due_at at the end of quiet hours (their zone).
+    3. Render (tokens made now) and hand to the channel backend.
+    4. Mark sent in one UPDATE fenced by the claim time. Transient errors
+       (SMTP, connection, timeout) → pending again with back-off and jitter,
+       or failed after NOTIFICATIONS_MAX_ATTEMPTS; other errors → failed.
+    A worker killed between 1 and 4 leaves the row "sending"; the dispatch
+    sweep returns it to pending after NOTIFICATIONS_SENDING_LEASE_SECONDS.
+    """
+    now = timezone.now()
+    claimed = Notification.objects.filter(
+        pk=notification_id, status=Status.PENDING, due_at__lte=now
+    ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now)
+    if claimed != 1:
+        return "not_claimed"
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    mine = Notification.objects.filter(pk=notification_id, status=Status.SENDING, claimed_at=now)
+    log = logger.bind(notification_id=notification_id, kind=notification.kind)
+
+    def finish(**fields) -> None:
+        mine.update(updated_at=timezone.now(), **fields)
+
+    def suppress(reason: str) -> str:
+        finish(status=Status.SUPPRESSED, suppressed_reason=reason, claimed_at=None)
+        log.info("notification_suppressed", reason=reason)
+        return "suppressed"
+
+    spec = kind_spec(notification.kind)
+    recipient = notification.recipient
+    pref = preference_for(recipient)
+    if not recipient.is_active:
+        return suppress(SuppressedReason.RECIPIENT_INACTIVE)
+    if not spec.mandatory:
+        if spec.preference_field and not getattr(pref, spec.preference_field):
+            return suppress(SuppressedReason.OPTED_OUT)
+        if notification.channel == Channel.SMS and not pref.phone_number:
+            return suppress(SuppressedReason.NO_ADDRESS)
+        if not pref.channel_enabled(notification.channel):
+            return suppress(SuppressedReason.OPTED_OUT)
+    if spec.quiet_hours:
+        quiet_until = pref.quiet_hours_end_after(now, zone_for(recipient))
+        if quiet_until is not None:
+            finish(
+                status=Status.PENDING,
+                due_at=quiet_until,
+                claimed_at=None,
+                enqueued_at=None,
+                attempts=F("attempts") - 1,  # waiting is not a failed try
+            )
+            log.info("notification_deferred", until=quiet_until.isoformat())
+            return "deferred"
+    if notification.channel == Channel.EMAIL and not recipient.email:
+        return suppress(SuppressedReason.NO_ADDRESS)
+
+    try:
+        message = notification_render(notification)
+    except NotificationNotNeeded as not_needed:
+        return suppress(not_needed.reason)
+    except Exception as exc:  # a template or builder bug: retrying will not help
+        finish(status=Status.FAILED, last_error=_short_error(exc), claimed_at=None)
+        log.exception("notification_render_failed")
+        return "failed"
+
+    try:
+        _channel_send(notification, message, pref.phone_number)
+    except PERMANENT_SMTP_ERRORS as exc:
+        finish(status=Status.FAILED, last_error=_short_error(exc), claimed_at=None)
+        log.warning("notification_failed", error=_short_error(exc))
+        return "failed"
+    except TRANSIENT_ERRORS as exc:
+        if notification.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+            finish(status=Status.FAILED, last_error=_short_error(exc), claimed_at=None)
+            log.warning(
+                "notification_failed", error=_short_error(exc), attempts=notification.attempts
+            )
+            return "failed"
+        finish(
+            status=Status.PENDING,
+            due_at=timezone.now() + retry_delay(notification.attempts),
+            last_error=_short_error(exc),
+            claimed_at=None,
+            enqueued_at=None,
+        )
+        log.info("notification_retry", error=_short_error(exc), attempts=notification.attempts)
+        return "retry"
+    except Exception as exc:
+        finish(status=Status.FAILED, last_error=_short_error(exc), claimed_at=None)
+        log.exception("notification_failed")
+        return "failed"
+
+    # The crash window of the module docstring is between the line above and
+    # this single UPDATE committing.
+    finish(status=Status.SENT, sent_at=timezone.now(), last_error="", claimed_at=None)
+    log.info("notification_sent")
+    return "sent"
+
+
+def notifications_dispatch_due(*, limit: int = 1000) -> int:
+    """Queue a send for every due pending row; reclaim abandoned sends.
+
+    Run by beat every minute (and safe to run twice: the claim in
+    notification_deliver makes extra tasks no-ops). Rows "sending" for longer
+    than the lease were abandoned by a killed worker and become pending again.
+    A pending row whose task was queued recently is skipped, so a backlog does
+    not grow the queue every minute. Returns how many sends were queued.
+    """
+    from apps.notifications.tasks import notification_send
+
+    now = timezone.now()
+    lease = datetime.timedelta(seconds=settings.NOTIFICATIONS_SENDING_LEASE_SECONDS)
+    reclaimed = Notification.objects.filter(
+        status=Status.SENDING, claimed_at__lt=now - lease
+    ).update(
+        status=Status.PENDING,
+        claimed_at=None,
+        enqueued_at=None,
+        last_error="Interrupted while sending",
+        updated_at=now,
+    )
+    if reclaimed:
+        logger.warning("notifications_reclaimed", count=reclaimed)
+    requeue = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_REENQUEUE_AFTER_SECONDS)
+    ids = list(
+        Notification.objects.filter(status=Status.PENDING, due_at__lte=now)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue))
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(enqueued_at=now)
+        for notification_id in ids:
+            notification_send.delay(notification_id)
+    return len(ids)
+
+
+@transaction.atomic
+def notification_resend(*, notification: Notification) -> bool:
+    """Send a failed message again now (the admin "Resend" action).
+
+    Only failed rows: a sent message is never sent twice by this route.
+    Returns False (nothing done) for any other status.
+    """
+    now = timezone.now()
+    updated = Notification.objects.filter(pk=notification.pk, status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, due_at=now, last_error="", updated_at=now
+    )
+    if updated:
+        _enqueue_on_commit([notification.pk])
+    return bool(updated)
+
+
+# --- Planners (run by beat every few minutes) ---------------------------------------
+
+
+def _create_missing(rows: list[Notification]) -> int:
+    """Insert planned rows that do not exist yet; revive cancelled ones.
+
+    Planners running twice (or two beats) add nothing: existing keys are
+    skipped and a concurrent insert of the same key is ignored by the unique
+    constraint (INSERT ... ON CONFLICT DO NOTHING). Returns rows created.
+    """
+    if not rows:
+        return 0
+    # Planner keys name the recipient and the kind, so kind + key finds a row.
+    matching = Notification.objects.filter(
+        kind__in={r.kind for r in rows}, dedupe_key__in={r.dedupe_key for r in rows}
+    )
+    existing = set(matching.values_list("recipient_id", "kind", "channel", "dedupe_key"))
+    missing = [r for r in rows if (r.recipient_id, r.kind, r.channel, r.dedupe_key) not in existing]
+    Notification.objects.bulk_create(missing, ignore_conflicts=True)
+    matching.filter(status=Status.SUPPRESSED, suppressed_reason=SuppressedReason.CANCELLED).update(
+        status=Status.PENDING, suppressed_reason="", enqueued_at=None
+    )
+    return len(missing)
+
+
+def _planned(
+    *, recipient_id: int, kind: str, due_at, key: str, treatment_id, obj=("", ""), context=None
+) -> Notification:
+    # Planners create the email row; SMS rows follow the person's choice.
+    return Notification(
+        recipient_id=recipient_id,
+        kind=kind,
+        channel=Channel.EMAIL,
+        dedupe_key=key,
+        due_at=due_at,
+        original_due_at=due_at,
+        treatment_id=treatment_id,
+        object_type=obj[0],
+        object_id=obj[1],
+        context=context or {},
+    )
+
+
+def _with_sms(rows: list[Notification]) -> list[Notification]:
+    sms_users = set(
+        NotificationPreference.objects.filter(
+            user_id__in={r.recipient_id for r in rows}, sms_enabled=True
+        )
+        .exclude(phone_number="")
+        .values_list("user_id", flat=True)
+    )
+    email_off = set(
+        NotificationPreference.objects.filter(
+            user_id__in=sms_users, email_enabled=False
+        ).values_list("user_id", flat=True)
+    )
+    out = []
+    for row in rows:
+        if row.recipient_id in sms_users:
+            sms = Notification(
+                **{
+                    f.attname: getattr(row, f.attname)
+                    for f in row._meta.concrete_fields
+                    if f.attname != "id"
+                }
+            )
+            sms.channel = Channel.SMS
+            out.append(sms)
+        if row.recipient_id not in email_off:
+            out.append(row)
+    return out
+
+
+def session_reminder_key(appointment: Appointment) -> str:
+    return f"session_reminder:appointment:{appointment.pk}:{_utc_key(appointment.starts_at)}"
+
+
+def _utc_key(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _session_reminder_row(appointment: Appointment, now: datetime.datetime) -> Notification:
+    lead = datetime.timedelta(hours=settings.NOTIFICATIONS_SESSION_REMINDER_HOURS)
+    return _planned(
+        recipient_id=appointment.treatment.client_id,
+        kind=Kind.SESSION_REMINDER,
+        due_at=max(appointment.starts_at - lead, now),
+        key=session_reminder_key(appointment),
+        treatment_id=appointment.treatment_id,
+        obj=object_ref(appointment),
+        context={"appointment_id": appointment.pk, "starts_at": _utc_key(appointment.starts_at)},
+    )
+
+
+def _stale_session_reminders(now: datetime.datetime, appointment_ids=None) -> int:
+    """Suppress pending reminders whose session was cancelled, moved or deleted."""
+    pending = Notification.objects.filter(kind=Kind.SESSION_REMINDER, status=Status.PENDING)
+    if appointment_ids is not None:
+        pending = pending.filter(object_id__in=[str(i) for i in appointment_ids])
+    pending = list(pending.only("pk", "object_id", "dedupe_key"))
+    if not pending:
+        return 0
+    live = {
+        str(a.pk): a for a in Appointment.objects.filter(pk__in={int(n.object_id) for n in pending})
+    }
+    cancelled, gone = [], []
+    for row in pending:
+        appointment = live.get(row.object_id)
+        if appointment is None:
+            gone.append(row.pk)
+        elif (
+            appointment.status != AppointmentStatus.SCHEDULED
+            or row.dedupe_key != session_reminder_key(appointment)
+        ):
+            cancelled.append(row.pk)
+    for ids, reason in (
+        (cancelled, SuppressedReason.CANCELLED),
+        (gone, SuppressedReason.OBJECT_GONE),
+    ):
+        if ids:
+            Notification.objects.filter(pk__in=ids, status=Status.PENDING).update(
+                status=Status.SUPPRESSED, suppressed_reason=reason, updated_at=now
+            )
+    return len(cancelled) + len(gone)
+
+
+def session_reminders_plan(*, now: datetime.datetime | None = None) -> int:
+    """Create a reminder for each scheduled session starting in the next day.
+
+    Due NOTIFICATIONS_SESSION_REMINDER_HOURS (24) before the start, or now for
+    a session booked later than that (but not for one less than two hours
+    away). Pending reminders of sessions since cancelled or moved are
+    suppressed; a moved session gets a new reminder (its key has the new time).
+    Returns how many rows were created.
+    """
+    now = now or timezone.now()
+    _stale_session_reminders(now)
+    lead = datetime.timedelta(hours=settings.NOTIFICATIONS_SESSION_REMINDER_HOURS)
+    appointments = Appointment.objects.filter(
+        status=AppointmentStatus.SCHEDULED,
+        starts_at__gte=now + SESSION_REMINDER_MIN_NOTICE,
+        starts_at__lte=now + lead + datetime.timedelta(hours=1),
+        treatment__status__in=OPEN_STATUSES,
+        treatment__client__is_active=True,
+    ).select_related("treatment")
+    rows = [_session_reminder_row(a, now) for a in appointments]
+    return _create_missing(_with_sms(rows))
+
+
+@transaction.atomic
+def session_reminders_sync(*, appointment: Appointment) -> None:
+    """Bring one session's reminders in line with it, at once.
+
+    For the sessions workspace to call after booking, moving or cancelling a
+    session (the planner does the same every few minutes as a safety net).
+    """
+    now = timezone.now()
+    _stale_session_reminders(now, appointment_ids=[appointment.pk])
+    lead = datetime.timedelta(hours=settings.NOTIFICATIONS_SESSION_REMINDER_HOURS)
+    if (
+        appointment.status == AppointmentStatus.SCHEDULED
+        and appointment.treatment.is_open
+        and now + SESSION_REMINDER_MIN_NOTICE
+        <= appointment.starts_at
+        <= now + lead + datetime.timedelta(hours=1)
+    ):
+        _create_missing(_with_sms([_session_reminder_row(appointment, now)]))
+
+
+def mood_reminder_key(user_id: int, day: datetime.date, at: datetime.time) -> str:
+    # Keyed by the client's local date and time: one per local day, whatever
+    # the clocks do, and a changed time is a new message.
+    return f"mood_reminder:user:{user_id}:{day.isoformat()}T{at:%H:%M}"
+
+
+def _open_treatment_subquery():
+    return Subquery(
+        Treatment.objects.filter(client=OuterRef("user"), status__in=OPEN_STATUSES)
+        .order_by("-created_at")
+        .values("pk")[:1]
+    )
+
+
+def mood_reminders_plan(
+    *, now: datetime.datetime | None = None, user_ids: list[int] | None = None
+) -> int:
+    """Create each client's daily mood reminders for the next day or so.
+
+    The time the client chose is wall-clock time in their own time zone;
+    the UTC due moment is computed here (see models.local_moment), so 19:00
+    stays 19:00 across the March and October clock changes. Returns how many
+    rows were created.
+    """
+    now = now or timezone.now()
+    prefs = (
+        NotificationPreference.objects.filter(
+            mood_reminder_enabled=True, user__is_active=True, user__is_client=True
+        )
+        .select_related("user")
+        .annotate(open_treatment_id=_open_treatment_subquery())
+    )
+    if user_ids is not None:
+        prefs = prefs.filter(user_id__in=user_ids)
+    rows = []
+    for pref in prefs:
+        tz = zone_for(pref.user)
+        today = now.astimezone(tz).date()
+        for day in (today - datetime.timedelta(days=1), today, today + datetime.timedelta(days=1)):
+            due = local_moment(day, pref.mood_reminder_time, tz)
+            if now < due <= now + PLANNING_HORIZON:
+                rows.append(
+                    _planned(
+                        recipient_id=pref.user_id,
+                        kind=Kind.MOOD_REMINDER,
+                        due_at=due,
+                        key=mood_reminder_key(pref.user_id, day, pref.mood_reminder_time),
+                        treatment_id=pref.open_treatment_id,
+                    )
+                )
+    return _create_missing(_with_sms(rows))
+
+
+def inactivity_nudges_plan(*, now: datetime.datetime | None = None) -> int:
+    """Nudge clients in active treatment with no activity for N days.
+
+    N is NOTIFICATIONS_INACTIVITY_DAYS. The key is the moment of the last
+    activity, so there is at most one nudge per spell of inactivity: the next
+    nudge needs new activity first. Activity is `selectors.last_activity_at`
+    (sign-ins, mood ratings, programme steps), or the treatment start if
+    later. Returns how many rows were created.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.NOTIFICATIONS_INACTIVITY_DAYS)
+    treatments = (
+        Treatment.objects.filter(status=TreatmentStatus.ACTIVE, client__is_active=True)
+        .annotate(last_seen=last_activity_expression(OuterRef("client_id")))
+        .values("pk", "client_id", "last_seen", "activated_at")
+    )
+    rows = []
+    for t in treatments:
+        spell_start = max(filter(None, [t["last_seen"], t["activated_at"]]))
+        if spell_start <= cutoff:
+            rows.append(
+                _planned(
+                    recipient_id=t["client_id"],
+                    kind=Kind.INACTIVITY_NUDGE,
+                    due_at=now,
+                    key=f"inactivity_nudge:user:{t['client_id']}:{_utc_key(spell_start)}",
+                    treatment_id=t["pk"],
+                )
+            )
+    return _create_missing(_with_sms(rows))
+
+
+# --- Preferences ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def preference_update(*, user: User, **fields) -> NotificationPreference:
+    """Save a person's notification choices. They apply at once.
+
+    Opting out needs nothing more: every send checks preferences first. A
+    changed or turned-off mood reminder cancels the pending ones at the old
+    time; the planner makes new ones. Raises DomainError (with its field) for
+    text messages without a mobile number or a mood reminder inside quiet
+    hours (the rules are NotificationPreference.clean).
+    """
+    pref = preference_for(user)
+    old_time, old_enabled = pref.mood_reminder_time, pref.mood_reminder_enabled
+    for name, value in fields.items():
+        setattr(pref, name, value)
+    try:
+        pref.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainError(messages[0], field=None if field == NON_FIELD_ERRORS else field) from None
+    pref.save()
+    if old_enabled and (not pref.mood_reminder_enabled or pref.mood_reminder_time != old_time):
+        Notification.objects.filter(
+            recipient=user,
+            kind=Kind.MOOD_REMINDER,
+            status=Status.PENDING,
+            due_at__gt=timezone.now(),
+        ).update(status=Status.SUPPRESSED, suppressed_reason=SuppressedReason.CANCELLED)
+    if pref.mood_reminder_enabled:
+        transaction.on_commit(partial(mood_reminders_plan, user_ids=[user.pk]))
+    return pref

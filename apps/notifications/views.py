@@ -1,0 +1,34 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.models import Role
+from apps.care.access import role_required
+from apps.core.errors import DomainError
+from apps.core.forms import apply_domain_error
+from apps.notifications.forms import PreferenceForm
+from apps.notifications.selectors import preference_for
+from apps.notifications.services import preference_update
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLIENT)
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The client's own message choices. Only ever their own row."""
+    pref = preference_for(request.user)
+    form = PreferenceForm(request.POST or None, instance=pref)
+    if request.method == "POST" and form.is_valid():
+        try:
+            preference_update(user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Your choices are saved. They apply straight away."))
+            return redirect("notifications:preferences")
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"form": form, "page_has_errors": bool(form.errors)},
+    )
