@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from apps.care.models import Service, StaffMembership, Treatment
+from apps.care.models import (
+    Appointment,
+    BespokeTask,
+    Service,
+    SessionNote,
+    StaffMembership,
+    Treatment,
+)
 
 
 class StaffMembershipInline(admin.TabularInline):
@@ -23,3 +30,25 @@ class TreatmentAdmin(admin.ModelAdmin):
     search_fields = ["participant_id", "client__email"]
     raw_id_fields = ["client", "pwp"]
     readonly_fields = ["participant_id", "created_at", "updated_at"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = ["treatment", "number", "starts_at", "status"]
+    list_filter = ["status"]
+    search_fields = ["treatment__participant_id"]
+    raw_id_fields = ["treatment", "created_by"]
+
+
+@admin.register(BespokeTask)
+class BespokeTaskAdmin(admin.ModelAdmin):
+    list_display = ["treatment", "title", "due_date", "done_at"]
+    search_fields = ["treatment__participant_id", "title"]
+    raw_id_fields = ["treatment", "created_by", "step"]
+
+
+@admin.register(SessionNote)
+class SessionNoteAdmin(admin.ModelAdmin):
+    list_display = ["treatment", "author", "created_at"]
+    search_fields = ["treatment__participant_id"]
+    raw_id_fields = ["treatment", "appointment", "author"]

@@ -9,7 +9,16 @@ class CareConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from apps.care.models import StaffMembership, Treatment
+        from apps.care.models import (
+            Appointment,
+            BespokeTask,
+            SessionNote,
+            StaffMembership,
+            Treatment,
+        )
 
         auditlog.register(Treatment)
         auditlog.register(StaffMembership)
+        auditlog.register(Appointment)
+        auditlog.register(BespokeTask)
+        auditlog.register(SessionNote)

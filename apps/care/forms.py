@@ -33,7 +33,7 @@ class EnrolForm(forms.Form):
     )
     start_date = forms.DateField(
         label=_("Start date"),
-        help_text=_("For example, 27 3 2026. Treatment runs for 11 weeks from this date."),
+        help_text=_("Treatment runs for 11 weeks from this date."),
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter a real date, for example 27 3 2026")},
     )
@@ -76,3 +76,214 @@ class EnrolForm(forms.Form):
         ):
             self.add_error("pwp", _("Choose a practitioner who works in this service"))
         return cleaned
+
+
+# --- Workspace forms -----------------------------------------------------------------
+
+
+class CaseloadFilterForm(forms.Form):
+    """Sort and filter for the caseload (GET; invalid values fall back to defaults)."""
+
+    status = forms.ChoiceField(label=_("Show"), required=False)
+    inactive = forms.BooleanField(
+        label=_("Only clients with no activity for 7 days or more"), required=False
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from apps.care.selectors import SORTS, STATUS_FILTERS
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(k, v[0]) for k, v in STATUS_FILTERS.items()]
+        self.fields["sort"].choices = list(SORTS.items())
+
+    def values(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "status": data.get("status") or "open",
+            "inactive_only": bool(data.get("inactive")),
+            "sort": data.get("sort") or "attention",
+        }
+
+
+class FeedbackForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your feedback"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The client sees this on their home page and next to their entry."),
+        error_messages={"required": _("Write your feedback for the client")},
+    )
+
+
+class SessionNoteForm(forms.Form):
+    appointment = forms.ModelChoiceField(
+        label=_("Session"),
+        queryset=None,
+        required=False,
+        empty_label=_("Not about a particular session"),
+    )
+    text = forms.CharField(
+        label=_("Note"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Private to staff. The client never sees session notes."),
+        error_messages={"required": _("Write the note")},
+    )
+
+    def __init__(self, *args, treatment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["appointment"].queryset = treatment.appointments.exclude(
+            status__in=["cancelled_by_client", "cancelled_by_service"]
+        ).order_by("starts_at")
+        self.fields["appointment"].label_from_instance = lambda a: (
+            _("Session %(n)s, %(date)s")
+            % {"n": a.number, "date": timezone.localtime(a.starts_at).strftime("%-d %B %Y")}
+        )
+
+
+class WelcomeForm(forms.Form):
+    welcome_message = forms.CharField(
+        label=_("Welcome message"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Shown at the top of the client's home page. Leave it empty to remove it."),
+    )
+
+
+class TaskForm(forms.Form):
+    step = forms.ModelChoiceField(
+        label=_("Exercise (optional)"),
+        queryset=None,
+        required=False,
+        empty_label=_("No exercise: a task of your own"),
+        help_text=_("Choose an exercise from the programme, or leave this and describe a task."),
+    )
+    title = forms.CharField(
+        label=_("Task"),
+        max_length=200,
+        required=False,
+        help_text=_("For example, walk to the shop and back twice. Optional with an exercise."),
+    )
+    instructions = forms.CharField(
+        label=_("Instructions"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    due_date = forms.DateField(
+        label=_("Do by"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Enter the date to do it by"),
+            "invalid": _("Enter a real date, for example 27 3 2026"),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        from apps.programme.models import Step, StepKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["step"].queryset = (
+            Step.objects.filter(kind=StepKind.EXERCISE, is_active=True, module__is_active=True)
+            .select_related("module")
+            .order_by("module__order", "order")
+        )
+        self.fields["step"].label_from_instance = lambda s: f"{s.module.title}: {s.title}"
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("step") and not (cleaned.get("title") or "").strip():
+            self.add_error("title", _("Enter the task, or choose an exercise"))
+        return cleaned
+
+
+class TaskDoneForm(forms.Form):
+    note = forms.CharField(
+        label=_("Anything to tell your practitioner? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def _session_choices(total: int):
+    return [(n, _("Session %(n)s") % {"n": n}) for n in range(1, total + 1)]
+
+
+class AppointmentForm(forms.Form):
+    """Date and time in the service's time zone (the PWP's working time)."""
+
+    number = forms.TypedChoiceField(label=_("Session"), coerce=int)
+    date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Enter the date of the session"),
+            "invalid": _("Enter a real date, for example 27 3 2026"),
+        },
+    )
+    time = forms.TimeField(
+        label=_("Time"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": _("Enter the time of the session"),
+            "invalid": _("Enter a time, for example 14:30"),
+        },
+    )
+    location = forms.CharField(
+        label=_("Where"),
+        max_length=200,
+        required=False,
+        help_text=_("For example, Riverside Clinic, room 2. Or 'Video call'."),
+    )
+
+    def __init__(self, *args, total: int = 6, with_number: bool = True, tz=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+        if with_number:
+            self.fields["number"].choices = _session_choices(total + 2)
+        else:
+            del self.fields["number"]
+
+    def starts_at(self) -> datetime.datetime:
+        return datetime.datetime.combine(
+            self.cleaned_data["date"], self.cleaned_data["time"]
+        ).replace(tzinfo=self.tz)
+
+
+class AttendanceForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("What happened?"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("attended", _("Attended")),
+            ("did_not_attend", _("Did not attend")),
+            ("cancelled_by_client", _("Cancelled by client")),
+            ("cancelled_by_service", _("Cancelled by service")),
+        ],
+        error_messages={"required": _("Choose what happened at the session")},
+    )
+
+
+class CancelForm(forms.Form):
+    by = forms.ChoiceField(
+        label=_("Who cancelled?"),
+        widget=forms.RadioSelect,
+        choices=[("client", _("The client")), ("service", _("The service"))],
+        error_messages={"required": _("Choose who cancelled the session")},
+    )
+
+
+class ModuleActionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            ("unlock", "unlock"),
+            ("lock", "lock"),
+            ("up", "up"),
+            ("down", "down"),
+            ("add", "add"),
+        ]
+    )
+    module = forms.IntegerField()

@@ -101,6 +101,12 @@ class Treatment(models.Model):
     invited_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    welcome_message = models.TextField(
+        _("welcome message"),
+        blank=True,
+        max_length=2000,
+        help_text=_("A personal note from the practitioner, shown on the client's home page."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -194,3 +200,76 @@ class Appointment(models.Model):
     @property
     def ends_at(self) -> datetime.datetime:
         return self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status in CANCELLED_STATUSES
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == AppointmentStatus.SCHEDULED
+
+
+class BespokeTask(models.Model):
+    """Something the PWP asked this client to do before a date.
+
+    Either a free-text task ("Walk to the shop and back twice") or a specific
+    exercise step of the programme (`step`), with the PWP's own instructions.
+    The client marks it done on their home page and may leave a short note.
+    """
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(_("task"), max_length=200)
+    instructions = models.TextField(_("instructions"), blank=True, max_length=2000)
+    due_date = models.DateField(_("do by"))
+    step = models.ForeignKey(
+        "programme.Step",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("exercise"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+    client_note = models.TextField(_("note from the client"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["treatment", "done_at", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return not self.is_done and self.due_date < (today or timezone.localdate())
+
+
+class SessionNote(models.Model):
+    """The PWP's private note about a session. Staff only: never shown to the client."""
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="session_notes")
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notes",
+        verbose_name=_("session"),
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("note"), max_length=10000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.treatment_id} by {self.author_id}"

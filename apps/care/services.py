@@ -1,13 +1,19 @@
 import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.care.models import (
+    CANCELLED_STATUSES,
     OPEN_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    BespokeTask,
     Service,
+    SessionNote,
     StaffMembership,
     StaffRole,
     Treatment,
@@ -126,3 +132,345 @@ def treatment_end(*, actor: User, treatment: Treatment, status: str) -> Treatmen
     treatment.ended_at = timezone.now()
     treatment.save(update_fields=["status", "ended_at", "updated_at"])
     return treatment
+
+
+# --- Sessions (face-to-face appointments) ------------------------------------------
+#
+# Callers check access first (`treatment_get_for_user(..., write=True)` for staff).
+# Each service validates, saves in one transaction and brings the session's
+# 24-hour reminder in the notifications outbox in line with the new state.
+
+
+def _reminder_cancel(appointment: Appointment) -> None:
+    from apps.notifications.kinds import Kind
+    from apps.notifications.services import notification_cancel
+
+    notification_cancel(kind=Kind.SESSION_REMINDER, object=appointment)
+
+
+def _reminder_plan(appointment: Appointment) -> None:
+    """Queue the reminder 24 hours before the session (keyed by its start time).
+
+    Uses the outbox's own key so its planner recognises the row and never adds
+    a second one; a session less than two hours away gets no reminder.
+    """
+    from apps.notifications.kinds import Kind
+    from apps.notifications.services import (
+        SESSION_REMINDER_MIN_NOTICE,
+        notification_schedule,
+        session_reminder_key,
+    )
+
+    now = timezone.now()
+    if (
+        appointment.status != AppointmentStatus.SCHEDULED
+        or not appointment.treatment.is_open
+        or appointment.starts_at < now + SESSION_REMINDER_MIN_NOTICE
+    ):
+        return
+    lead = datetime.timedelta(hours=settings.NOTIFICATIONS_SESSION_REMINDER_HOURS)
+    notification_schedule(
+        recipient=appointment.treatment.client,
+        kind=Kind.SESSION_REMINDER,
+        due_at=max(appointment.starts_at - lead, now),
+        dedupe_key=session_reminder_key(appointment),
+        object=appointment,
+        context={
+            "appointment_id": appointment.pk,
+            "starts_at": appointment.starts_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ"),
+        },
+    )
+
+
+def session_numbers_taken(treatment: Treatment) -> set[int]:
+    return set(
+        treatment.appointments.exclude(status__in=CANCELLED_STATUSES).values_list(
+            "number", flat=True
+        )
+    )
+
+
+def next_session_number(treatment: Treatment) -> int:
+    """The lowest session number not held by a live (not cancelled) session."""
+    taken = session_numbers_taken(treatment)
+    number = 1
+    while number in taken:
+        number += 1
+    return number
+
+
+def _check_can_book(treatment: Treatment, starts_at: datetime.datetime) -> None:
+    if not treatment.is_open:
+        raise DomainError(_("This treatment has ended. You cannot book sessions for it."))
+    if starts_at <= timezone.now():
+        raise DomainError(_("Choose a date and time in the future"), field="starts_at")
+
+
+@transaction.atomic
+def appointment_schedule(
+    *,
+    actor: User,
+    treatment: Treatment,
+    starts_at: datetime.datetime,
+    number: int | None = None,
+    duration_minutes: int = 30,
+    location: str = "",
+) -> Appointment:
+    """Book a face-to-face session. `number` defaults to the lowest free one.
+
+    Raises DomainError when the treatment has ended, the time is in the past or
+    another live session already has that number. Plans the 24-hour reminder.
+    """
+    _check_can_book(treatment, starts_at)
+    if number is None:
+        number = next_session_number(treatment)
+    appointment = Appointment(
+        treatment=treatment,
+        number=number,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        location=location.strip(),
+        created_by=actor,
+    )
+    appointment.full_clean(validate_constraints=False)
+    if number in session_numbers_taken(treatment):
+        raise DomainError(
+            _("Session %(n)s is already booked. Reschedule it or choose another number.")
+            % {"n": number},
+            field="number",
+        )
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError:
+        # Two bookings at once for the same number: the first one won.
+        raise DomainError(
+            _("Session %(n)s is already booked. Reschedule it or choose another number.")
+            % {"n": number},
+            field="number",
+        ) from None
+    _reminder_plan(appointment)
+    return appointment
+
+
+def session_plan_proposals(
+    *, treatment: Treatment, at: datetime.time = datetime.time(10, 0)
+) -> list[dict]:
+    """Proposed dates for every session not booked yet: one every two weeks.
+
+    Session n is proposed for the start date + 2 × (n - 1) weeks (weeks 1, 3,
+    5, 7, 9, 11: face-to-face alternating with online work), at `at` in the
+    service's time zone, moved off weekends and never earlier than tomorrow
+    (keeping a week between sessions). Pure read: the PWP edits and saves.
+    Returns [{"number", "starts_at"}] in order.
+    """
+    import zoneinfo
+
+    tz = zoneinfo.ZoneInfo(treatment.service.time_zone or settings.TIME_ZONE)
+    total = settings.FACE_TO_FACE_SESSIONS
+    taken = session_numbers_taken(treatment)
+    tomorrow = timezone.localdate(timezone=tz) + datetime.timedelta(days=1)
+    proposals = []
+    previous: datetime.date | None = None
+    for number in range(1, total + 1):
+        day = treatment.start_date + datetime.timedelta(weeks=2 * (number - 1))
+        if number in taken:
+            continue
+        day = max(day, tomorrow)
+        if previous is not None:
+            day = max(day, previous + datetime.timedelta(days=7))
+        while day.weekday() >= 5:
+            day += datetime.timedelta(days=1)
+        previous = day
+        starts_at = datetime.datetime.combine(day, at).replace(tzinfo=tz)
+        proposals.append({"number": number, "starts_at": starts_at})
+    return proposals
+
+
+@transaction.atomic
+def appointment_plan_all(
+    *, actor: User, treatment: Treatment, sessions: list[dict], location: str = ""
+) -> list[Appointment]:
+    """Book several sessions at once ([{"number", "starts_at"}]): all or none."""
+    return [
+        appointment_schedule(
+            actor=actor,
+            treatment=treatment,
+            number=item["number"],
+            starts_at=item["starts_at"],
+            location=item.get("location", location),
+        )
+        for item in sessions
+    ]
+
+
+def _lock_appointment(appointment: Appointment) -> Appointment:
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("treatment__client")
+        .get(pk=appointment.pk)
+    )
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    actor: User,
+    appointment: Appointment,
+    starts_at: datetime.datetime,
+    location: str | None = None,
+) -> Appointment:
+    """Move a scheduled session to a new time (same row, same number).
+
+    The old reminder is withdrawn and a new one planned for the new time.
+    """
+    appointment = _lock_appointment(appointment)
+    if appointment.status != AppointmentStatus.SCHEDULED:
+        raise DomainError(_("Only a session that is still booked can be moved."))
+    _check_can_book(appointment.treatment, starts_at)
+    appointment.starts_at = starts_at
+    if location is not None:
+        appointment.location = location.strip()
+    appointment.full_clean(exclude=["created_by"], validate_constraints=False)
+    appointment.save(update_fields=["starts_at", "location", "updated_at"])
+    _reminder_cancel(appointment)
+    _reminder_plan(appointment)
+    return appointment
+
+
+@transaction.atomic
+def appointment_cancel(*, actor: User, appointment: Appointment, by_client: bool) -> Appointment:
+    """Cancel a booked session (by the client or by the service); its number is freed."""
+    return _appointment_set_status(
+        appointment=appointment,
+        status=(
+            AppointmentStatus.CANCELLED_BY_CLIENT
+            if by_client
+            else AppointmentStatus.CANCELLED_BY_SERVICE
+        ),
+    )
+
+
+@transaction.atomic
+def appointment_record_attendance(
+    *, actor: User, appointment: Appointment, status: str
+) -> Appointment:
+    """Record what happened: attended, did not attend, or cancelled (client/service).
+
+    Attended and did-not-attend can only be recorded once the session has
+    started. A record can be corrected (e.g. attended ↔ did not attend), but a
+    cancelled session stays cancelled: book a new one instead.
+    """
+    if status not in AppointmentStatus.values or status == AppointmentStatus.SCHEDULED:
+        raise DomainError(_("Choose what happened at the session"), field="status")
+    return _appointment_set_status(appointment=appointment, status=status)
+
+
+def _appointment_set_status(*, appointment: Appointment, status: str) -> Appointment:
+    appointment = _lock_appointment(appointment)
+    if appointment.is_cancelled:
+        raise DomainError(_("This session was cancelled. Book a new session instead."))
+    if (
+        status
+        in (
+            AppointmentStatus.ATTENDED,
+            AppointmentStatus.DID_NOT_ATTEND,
+        )
+        and appointment.starts_at > timezone.now()
+    ):
+        raise DomainError(
+            _("This session has not started yet. Record attendance after it starts."),
+            field="status",
+        )
+    if status in CANCELLED_STATUSES and appointment.status != AppointmentStatus.SCHEDULED:
+        raise DomainError(_("Only a session that is still booked can be cancelled."))
+    appointment.status = status
+    # created_by may be empty (the booking user was deleted): not this change's business.
+    appointment.full_clean(exclude=["created_by"], validate_constraints=False)
+    appointment.save(update_fields=["status", "updated_at"])
+    if status != AppointmentStatus.SCHEDULED:
+        _reminder_cancel(appointment)
+    return appointment
+
+
+# --- Personalisation, tasks and notes ---------------------------------------------
+
+
+@transaction.atomic
+def treatment_welcome_set(*, actor: User, treatment: Treatment, text: str) -> Treatment:
+    """Set (or clear, with "") the personal welcome message on the client's home."""
+    treatment.welcome_message = text.strip()
+    treatment.full_clean(validate_constraints=False)
+    treatment.save(update_fields=["welcome_message", "updated_at"])
+    return treatment
+
+
+@transaction.atomic
+def bespoke_task_assign(
+    *,
+    actor: User,
+    treatment: Treatment,
+    title: str,
+    due_date: datetime.date,
+    instructions: str = "",
+    step=None,
+) -> BespokeTask:
+    """Give the client a task (free text, or a specific exercise `step`) by a date.
+
+    With a step and no title, the step's title is used. Raises DomainError for
+    an ended treatment or a date in the past.
+    """
+    if not treatment.is_open:
+        raise DomainError(_("This treatment has ended. You cannot set tasks for it."))
+    if due_date < timezone.localdate():
+        raise DomainError(_("Choose a date today or later"), field="due_date")
+    title = (title or "").strip() or (step.title if step is not None else "")
+    if not title:
+        raise DomainError(_("Enter what the client will do"), field="title")
+    task = BespokeTask(
+        treatment=treatment,
+        title=title,
+        instructions=instructions.strip(),
+        due_date=due_date,
+        step=step,
+        created_by=actor,
+    )
+    task.full_clean()
+    task.save()
+    return task
+
+
+@transaction.atomic
+def bespoke_task_mark_done(*, actor: User, task: BespokeTask, note: str = "") -> BespokeTask:
+    """The client marks their task done (idempotent: done twice stays done once)."""
+    task = BespokeTask.objects.select_for_update().get(pk=task.pk)
+    if task.done_at is None:
+        task.done_at = timezone.now()
+    if note.strip():
+        task.client_note = note.strip()
+    task.full_clean()
+    task.save(update_fields=["done_at", "client_note"])
+    return task
+
+
+@transaction.atomic
+def bespoke_task_withdraw(*, actor: User, task: BespokeTask) -> None:
+    """The PWP removes a task set by mistake (only while it is not done)."""
+    if task.done_at is not None:
+        raise DomainError(_("The client has done this task already. It stays in the record."))
+    task.delete()
+
+
+@transaction.atomic
+def session_note_add(
+    *, actor: User, treatment: Treatment, text: str, appointment: Appointment | None = None
+) -> SessionNote:
+    """Add the PWP's private note (staff only; audit-logged through auditlog)."""
+    if appointment is not None and appointment.treatment_id != treatment.pk:
+        raise DomainError(_("Choose a session of this client"), field="appointment")
+    note = SessionNote(
+        treatment=treatment, appointment=appointment, author=actor, text=text.strip()
+    )
+    note.full_clean()
+    note.save()
+    return note

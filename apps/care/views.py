@@ -1,37 +1,118 @@
+"""The PWP's workspace (caseload, review, personalisation, sessions) and the
+client's own session and task pages.
+
+Every view reaches a client's data through `apps.care.access`; objects inside
+a treatment (sessions, tasks, entries) are then looked up within it, so a
+guessed ID from another caseload is a 404.
+"""
+
+import zoneinfo
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import Role
-from apps.care.access import STAFF_ROLES, role_required, treatment_get_for_user
-from apps.care.forms import EnrolForm
-from apps.care.selectors import caseload_for, service_treatments
+from apps.care import selectors, services
+from apps.care.access import (
+    STAFF_ROLES,
+    client_current_treatment,
+    role_required,
+    treatment_get_for_user,
+)
+from apps.care.forms import (
+    AppointmentForm,
+    AttendanceForm,
+    CancelForm,
+    CaseloadFilterForm,
+    EnrolForm,
+    FeedbackForm,
+    ModuleActionForm,
+    SessionNoteForm,
+    TaskDoneForm,
+    TaskForm,
+    WelcomeForm,
+)
+from apps.care.ics import appointment_ics
+from apps.care.models import Treatment
+from apps.care.selectors import caseload_rows, service_treatments
 from apps.care.services import treatment_enrol
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
 
+PWP_ROLES = (Role.PWP, Role.ADMIN)
+
+
+def _staff_treatment(request: HttpRequest, treatment_id: int, *, write: bool) -> Treatment:
+    return treatment_get_for_user(user=request.user, treatment_id=treatment_id, write=write)
+
+
+def _service_tz(treatment: Treatment) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(treatment.service.time_zone or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return default
+
+
+# --- Caseload ------------------------------------------------------------------------
+
+
+def _caseload_context(request: HttpRequest, treatments) -> dict:
+    form = CaseloadFilterForm(request.GET or None)
+    values = form.values() if request.GET else CaseloadFilterForm().values()
+    rows = caseload_rows(treatments, **values)
+    return {"filter_form": form, "rows": rows, "filters": values}
+
 
 @require_GET
 @role_required(Role.PWP)
 def caseload(request: HttpRequest) -> HttpResponse:
-    treatments = list(caseload_for(pwp=request.user))
-    return render(request, "care/caseload.html", {"treatments": treatments})
+    """The PWP's clients, needs-attention first. Constant queries (pinned in tests)."""
+    context = _caseload_context(request, selectors.caseload_for(pwp=request.user))
+    template = "care/caseload.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#caseload-table"
+    return render(request, template, context)
 
 
 @require_GET
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def service_overview(request: HttpRequest) -> HttpResponse:
-    treatments = service_treatments(user=request.user)
-    groups = [
-        {"pwp": pwp, "treatments": list(items)}
-        for pwp, items in groupby(treatments, key=lambda t: t.pwp)
-    ]
-    return render(request, "care/service_overview.html", {"groups": groups})
+    """Every client of the supervisor's services, grouped by PWP. Constant queries."""
+    context = _caseload_context(request, service_treatments(user=request.user))
+    rows = sorted(
+        context["rows"],
+        key=lambda r: (
+            r.treatment.pwp.last_name.lower(),
+            r.treatment.pwp.first_name.lower(),
+            r.treatment.pwp_id,
+        ),
+    )
+    # Keep the chosen order inside each PWP's group (sorted() is stable).
+    order = {id(r): i for i, r in enumerate(context["rows"])}
+    groups = []
+    for pwp, items in groupby(rows, key=lambda r: r.treatment.pwp):
+        groups.append({"pwp": pwp, "rows": sorted(items, key=lambda r: order[id(r)])})
+    context["groups"] = groups
+    template = "care/service_overview.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#caseload-table"
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,10 +143,540 @@ def enrol(request: HttpRequest) -> HttpResponse:
     return render(request, "care/enrol.html", {"form": form, "page_has_errors": bool(form.errors)})
 
 
+# --- Pre-session review ------------------------------------------------------------
+
+
+def _feedback_form(entry, data=None) -> FeedbackForm:
+    # One form per entry on the page: unique ids keep labels and errors apart.
+    return FeedbackForm(data, auto_id=f"id_fb{entry.pk}_%s")
+
+
+def _review_page(
+    request: HttpRequest,
+    treatment_id: int,
+    template: str,
+    *,
+    entry_form=None,
+    **extra,
+) -> HttpResponse:
+    treatment = _staff_treatment(request, treatment_id, write=False)
+    audit_access(obj=treatment)
+    context = selectors.review_context(treatment=treatment, show_all=request.GET.get("all") == "1")
+    for entry in context["entries"]:
+        if entry_form is not None and entry_form[0] == entry.pk:
+            entry.feedback_form = entry_form[1]
+        else:
+            entry.feedback_form = _feedback_form(entry)
+    context.update(
+        {
+            "treatment": treatment,
+            "can_act": request.user.pk == treatment.pwp_id or request.user.is_superuser,
+            "note_form": SessionNoteForm(treatment=treatment),
+        }
+    )
+    context.update(extra)
+    return render(request, template, context)
+
+
 @require_GET
 @role_required(*STAFF_ROLES)
-def client_detail(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    """A client's record as staff see it. Opening it is audit-logged."""
-    treatment = treatment_get_for_user(user=request.user, treatment_id=treatment_id, write=False)
-    audit_access(obj=treatment)
-    return render(request, "care/client_detail.html", {"treatment": treatment})
+def review(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Everything since the last session on one screen. Opening it is audit-logged."""
+    return _review_page(request, treatment_id, "care/review.html")
+
+
+# The client's record *is* the review page (old URL name kept for links and tests).
+client_detail = review
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def review_print(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """The same summary, laid out for printing or saving as PDF (no forms)."""
+    return _review_page(request, treatment_id, "care/review_print.html", printable=True)
+
+
+def _can_act(request: HttpRequest, treatment: Treatment) -> None:
+    """Writing in a client's record is for their own PWP (and admins).
+
+    Supervisors read everything in their service but do not act on it here.
+    """
+    if request.user.pk != treatment.pwp_id and not request.user.is_superuser:
+        raise Http404("Not your client.")
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def entry_feedback(request: HttpRequest, treatment_id: int, entry_id: int) -> HttpResponse:
+    """Leave feedback on an exercise entry (htmx inline, or POST-redirect-GET)."""
+    from apps.programme.services import feedback_leave
+
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    _can_act(request, treatment)
+    entry = selectors.entry_get_for_treatment(treatment=treatment, entry_id=entry_id)
+    form = _feedback_form(entry, request.POST)
+    sent = False
+    if form.is_valid():
+        try:
+            feedback_leave(actor=request.user, entry=entry, text=form.cleaned_data["text"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            if not request.htmx:
+                messages.success(
+                    request, _("Feedback sent. The client sees it on their home page.")
+                )
+                return redirect(reverse("care:review", args=[treatment.pk]) + f"#entry-{entry.pk}")
+            entry = selectors.entry_get_for_treatment(treatment=treatment, entry_id=entry_id)
+            form = _feedback_form(entry)
+            sent = True
+    entry.feedback_form = form
+    if request.htmx:
+        return render(
+            request,
+            "care/_review_sections.html#entry-feedback",
+            {"treatment": treatment, "entry": entry, "can_act": True, "feedback_sent": sent},
+        )
+    return _review_page(
+        request, treatment.pk, "care/review.html", entry_form=(entry.pk, form), page_has_errors=True
+    )
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def note_add(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    _can_act(request, treatment)
+    form = SessionNoteForm(request.POST, treatment=treatment)
+    if form.is_valid():
+        try:
+            services.session_note_add(
+                actor=request.user,
+                treatment=treatment,
+                text=form.cleaned_data["text"],
+                appointment=form.cleaned_data["appointment"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Note saved. Only staff can read it."))
+            return redirect(reverse("care:review", args=[treatment.pk]) + "#notes")
+    return _review_page(
+        request, treatment.pk, "care/review.html", note_form=form, page_has_errors=True
+    )
+
+
+# --- Personalisation ------------------------------------------------------------------
+
+
+def _plan_context(request: HttpRequest, treatment: Treatment, **forms) -> dict:
+    from apps.programme.selectors import module_plan_for
+
+    context = {
+        "treatment": treatment,
+        "states": module_plan_for(treatment),
+        "tasks": list(selectors.tasks_for(treatment=treatment)),
+        "welcome_form": WelcomeForm(initial={"welcome_message": treatment.welcome_message}),
+        "task_form": TaskForm(),
+        "today": timezone.localdate(),
+    }
+    context.update(forms)
+    context["page_has_errors"] = any(getattr(f, "errors", None) for f in forms.values())
+    return context
+
+
+@require_GET
+@role_required(*PWP_ROLES)
+def plan(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Personalise the client's programme: modules, tasks, welcome message."""
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    _can_act(request, treatment)
+    return render(request, "care/plan.html", _plan_context(request, treatment))
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def welcome_set(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    _can_act(request, treatment)
+    form = WelcomeForm(request.POST)
+    if form.is_valid():
+        services.treatment_welcome_set(
+            actor=request.user, treatment=treatment, text=form.cleaned_data["welcome_message"]
+        )
+        messages.success(
+            request, _("Welcome message saved. The client sees it on their home page.")
+        )
+        return redirect("care:plan", treatment.pk)
+    return render(request, "care/plan.html", _plan_context(request, treatment, welcome_form=form))
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def module_action(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Open (unlock) a module for the client, including an optional one ("add")."""
+    from apps.programme.models import Module
+    from apps.programme.services import module_unlock
+
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    _can_act(request, treatment)
+    form = ModuleActionForm(request.POST)
+    if not form.is_valid():
+        raise Http404("Unknown action.")
+    try:
+        module = Module.objects.get(pk=form.cleaned_data["module"], is_active=True)
+    except Module.DoesNotExist:
+        raise Http404("No such module.") from None
+    action = form.cleaned_data["action"]
+    if action in ("unlock", "add"):
+        module_unlock(actor=request.user, treatment=treatment, module=module)
+        messages.success(
+            request, _("“%(title)s” is now open for the client.") % {"title": module.title}
+        )
+    else:
+        # Reordering needs a programme service (module_reorder) not available yet.
+        messages.info(request, _("Changing the order of modules is not available yet."))
+    return redirect(reverse("care:plan", args=[treatment.pk]) + "#modules")
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def task_add(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    _can_act(request, treatment)
+    form = TaskForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.bespoke_task_assign(
+                actor=request.user,
+                treatment=treatment,
+                title=data["title"],
+                instructions=data["instructions"],
+                due_date=data["due_date"],
+                step=data["step"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Task set. The client sees it on their home page now."))
+            return redirect(reverse("care:plan", args=[treatment.pk]) + "#tasks")
+    return render(request, "care/plan.html", _plan_context(request, treatment, task_form=form))
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def task_withdraw(request: HttpRequest, treatment_id: int, task_id: int) -> HttpResponse:
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    _can_act(request, treatment)
+    task = selectors.task_get_for_treatment(treatment=treatment, task_id=task_id)
+    try:
+        services.bespoke_task_withdraw(actor=request.user, task=task)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Task removed."))
+    return redirect(reverse("care:plan", args=[treatment.pk]) + "#tasks")
+
+
+# --- Sessions (staff) ---------------------------------------------------------------
+
+
+def _sessions_context(treatment: Treatment, **extra) -> dict:
+    appointments = selectors.appointments_for(treatment=treatment)
+    total = selectors.sessions_total(appointments)
+    tz = _service_tz(treatment)
+    context = {
+        "treatment": treatment,
+        "appointments": appointments,
+        "sessions_total": total,
+        "now": timezone.now(),
+        "service_tz": tz,
+        "schedule_form": AppointmentForm(
+            total=total,
+            tz=tz,
+            initial={"number": services.next_session_number(treatment), "time": "10:00"},
+        ),
+    }
+    context.update(extra)
+    context["page_has_errors"] = any(
+        getattr(f, "errors", None) for f in extra.values() if hasattr(f, "errors")
+    )
+    return context
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def sessions(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """The client's face-to-face sessions: book, move, cancel, record attendance."""
+    treatment = _staff_treatment(request, treatment_id, write=False)
+    context = _sessions_context(treatment)
+    context["can_act"] = request.user.pk == treatment.pwp_id or request.user.is_superuser
+    return render(request, "care/sessions.html", context)
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def session_schedule(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    _can_act(request, treatment)
+    total = selectors.sessions_total(selectors.appointments_for(treatment=treatment))
+    form = AppointmentForm(request.POST, total=total, tz=_service_tz(treatment))
+    if form.is_valid():
+        try:
+            appointment = services.appointment_schedule(
+                actor=request.user,
+                treatment=treatment,
+                number=form.cleaned_data["number"],
+                starts_at=form.starts_at(),
+                location=form.cleaned_data["location"],
+            )
+        except DomainError as error:
+            if error.field == "starts_at":
+                error.field = "date"
+            apply_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Session %(n)s is booked for %(when)s.")
+                % {
+                    "n": appointment.number,
+                    "when": timezone.localtime(
+                        appointment.starts_at, _service_tz(treatment)
+                    ).strftime("%A %-d %B at %H:%M"),
+                },
+            )
+            return redirect("care:sessions", treatment.pk)
+    context = _sessions_context(treatment, schedule_form=form, can_act=True)
+    return render(request, "care/sessions.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PWP_ROLES)
+def sessions_plan(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """ "Plan all six": proposed dates every two weeks, editable before saving."""
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    _can_act(request, treatment)
+    tz = _service_tz(treatment)
+    proposals = services.session_plan_proposals(treatment=treatment)
+    forms = []
+    for item in proposals:
+        local = item["starts_at"].astimezone(tz)
+        prefix = f"s{item['number']}"
+        form = AppointmentForm(
+            request.POST or None,
+            prefix=prefix,
+            tz=tz,
+            with_number=False,
+            initial={"date": local.date(), "time": local.strftime("%H:%M")},
+        )
+        form.number = item["number"]
+        forms.append(form)
+    if request.method == "POST" and forms and all(f.is_valid() for f in forms):
+        try:
+            booked = services.appointment_plan_all(
+                actor=request.user,
+                treatment=treatment,
+                sessions=[
+                    {
+                        "number": f.number,
+                        "starts_at": f.starts_at(),
+                        "location": f.cleaned_data["location"],
+                    }
+                    for f in forms
+                ],
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(count)s sessions are booked.") % {"count": len(booked)},
+            )
+            return redirect("care:sessions", treatment.pk)
+    return render(
+        request,
+        "care/sessions_plan.html",
+        {
+            "treatment": treatment,
+            "forms": forms,
+            "sessions_total": settings.FACE_TO_FACE_SESSIONS,
+            "page_has_errors": any(f.errors for f in forms),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PWP_ROLES)
+def session_reschedule(
+    request: HttpRequest, treatment_id: int, appointment_id: int
+) -> HttpResponse:
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    _can_act(request, treatment)
+    appointment = selectors.appointment_get_for_treatment(
+        treatment=treatment, appointment_id=appointment_id
+    )
+    tz = _service_tz(treatment)
+    local = timezone.localtime(appointment.starts_at, tz)
+    form = AppointmentForm(
+        request.POST or None,
+        tz=tz,
+        with_number=False,
+        initial={
+            "date": local.date(),
+            "time": local.strftime("%H:%M"),
+            "location": appointment.location,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_reschedule(
+                actor=request.user,
+                appointment=appointment,
+                starts_at=form.starts_at(),
+                location=form.cleaned_data["location"],
+            )
+        except DomainError as error:
+            if error.field == "starts_at":
+                error.field = "date"
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Session %(n)s is moved.") % {"n": appointment.number})
+            return redirect("care:sessions", treatment.pk)
+    return render(
+        request,
+        "care/session_change.html",
+        {
+            "treatment": treatment,
+            "appointment": appointment,
+            "form": form,
+            "cancel_form": CancelForm(),
+            "attendance_form": AttendanceForm(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def session_cancel(request: HttpRequest, treatment_id: int, appointment_id: int) -> HttpResponse:
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    _can_act(request, treatment)
+    appointment = selectors.appointment_get_for_treatment(
+        treatment=treatment, appointment_id=appointment_id
+    )
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appointment_cancel(
+                actor=request.user,
+                appointment=appointment,
+                by_client=form.cleaned_data["by"] == "client",
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Session %(n)s is cancelled.") % {"n": appointment.number})
+    else:
+        messages.error(request, _("Choose who cancelled the session"))
+    return redirect("care:sessions", treatment.pk)
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def session_attendance(
+    request: HttpRequest, treatment_id: int, appointment_id: int
+) -> HttpResponse:
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    _can_act(request, treatment)
+    appointment = selectors.appointment_get_for_treatment(
+        treatment=treatment, appointment_id=appointment_id
+    )
+    form = AttendanceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appointment_record_attendance(
+                actor=request.user, appointment=appointment, status=form.cleaned_data["status"]
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Session %(n)s is recorded.") % {"n": appointment.number})
+    else:
+        messages.error(request, _("Choose what happened at the session"))
+    return redirect("care:sessions", treatment.pk)
+
+
+# --- Client pages ----------------------------------------------------------------------
+
+
+def _client_treatment(request: HttpRequest) -> Treatment:
+    current = client_current_treatment(request.user)
+    if current is None:
+        raise Http404("No treatment.")
+    return treatment_get_for_user(user=request.user, treatment_id=current.pk, write=False)
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def my_sessions(request: HttpRequest) -> HttpResponse:
+    """The client's sessions: upcoming ones with a calendar download, then past ones."""
+    treatment = _client_treatment(request)
+    appointments = selectors.appointments_for(treatment=treatment)
+    now = timezone.now()
+    upcoming = [a for a in appointments if a.is_scheduled and a.ends_at >= now]
+    past = [a for a in appointments if a not in upcoming]
+    return render(
+        request,
+        "care/my_sessions.html",
+        {"treatment": treatment, "upcoming": upcoming, "past": list(reversed(past))},
+    )
+
+
+@require_GET
+@role_required(Role.CLIENT, *STAFF_ROLES)
+def session_ics(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """One session as an .ics calendar file (no clinical detail in it)."""
+    appointment = selectors.appointment_get_for_user(
+        user=request.user, appointment_id=appointment_id
+    )
+    if request.user.is_client and appointment.treatment.client_id != request.user.pk:
+        raise Http404("No such session.")
+    response = HttpResponse(
+        appointment_ics(appointment, host=request.get_host()),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="session-{appointment.number}.ics"'
+    return response
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    treatment = _client_treatment(request)
+    tasks = list(selectors.tasks_for(treatment=treatment))
+    return render(
+        request,
+        "care/my_tasks.html",
+        {
+            "treatment": treatment,
+            "tasks_open": [t for t in tasks if not t.is_done],
+            "tasks_done": [t for t in tasks if t.is_done],
+        },
+    )
+
+
+@require_POST
+@role_required(Role.CLIENT)
+def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+    """The client marks a task done (only on their own treatment)."""
+    task = selectors.task_get_for_client(user=request.user, task_id=task_id)
+    form = TaskDoneForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    services.bespoke_task_mark_done(actor=request.user, task=task, note=note)
+    if request.htmx:
+        context = selectors.client_home_care_context(treatment=task.treatment)
+        context["done_task"] = task
+        return render(request, "care/_client_tasks.html", context)
+    messages.success(request, _("Well done. Your practitioner will see this."))
+    return redirect(_safe_next(request, reverse("care:my_tasks")))

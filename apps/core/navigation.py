@@ -19,6 +19,7 @@ NAV = {
         (_("Questionnaires"), "questionnaires:list"),
         (_("Sessions"), "care:my_sessions"),
         (_("Messages"), "messaging:inbox"),
+        (_("Reminders"), "notifications:preferences"),
     ],
     Role.PWP: [
         (_("Caseload"), "care:caseload"),

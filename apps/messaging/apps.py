@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MessagingConfig(AppConfig):
     name = "apps.messaging"
     verbose_name = _("Messages")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from apps.messaging.models import Message
+
+        auditlog.register(Message)

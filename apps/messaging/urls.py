@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from apps.messaging import views
 
 app_name = "messaging"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:treatment_id>/", views.thread, name="thread"),
+]

@@ -23,6 +23,7 @@ DEFAULT_CRISIS_RESOURCES = [
         "name": _("Samaritans"),
         "detail": _("Free, any time, day or night: 116 123."),
         "phone": "116123",
+        "phone_display": "116 123",
     },
     {
         "name": _("Shout"),

@@ -28,3 +28,38 @@ def test_demo_is_idempotent_and_every_demo_user_reaches_their_home(client):
         assert client.login(email=user.email, password=DEMO_PASSWORD), user.email
         response = client.get(reverse("core:home"), follow=True)
         assert response.status_code == 200, user.email
+
+
+@pytest.mark.django_db
+def test_workspace_demo_adds_sessions_task_welcome_note_and_thread_once(client):
+    from apps.care.models import Appointment, BespokeTask, SessionNote
+    from apps.messaging.models import Message
+
+    call_command("demo")
+    counts = (
+        Appointment.objects.count(),
+        BespokeTask.objects.count(),
+        SessionNote.objects.count(),
+        Message.objects.count(),
+    )
+    call_command("demo")
+    assert counts == (
+        Appointment.objects.count(),
+        BespokeTask.objects.count(),
+        SessionNote.objects.count(),
+        Message.objects.count(),
+    )
+    assert set(Appointment.objects.values_list("status", flat=True)) >= {
+        "attended",
+        "did_not_attend",
+        "scheduled",
+    }
+    assert counts[1] >= 1 and counts[2] >= 1 and counts[3] >= 2
+    amy = Treatment.objects.get(client__email="client@example.org")
+    assert amy.welcome_message
+    client.login(email="pwp@example.org", password=DEMO_PASSWORD)
+    assert client.get(reverse("care:caseload")).status_code == 200
+    assert client.get(reverse("care:review", args=[amy.pk])).status_code == 200
+    client.login(email="client@example.org", password=DEMO_PASSWORD)
+    home = client.get(reverse("programme:home")).content.decode()
+    assert "Walk to the shop and back" in home

@@ -6,7 +6,11 @@ from django.conf import settings
 
 
 def _check_production(secret: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SECRET_KEY": secret, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
+    env = {
+        **os.environ,
+        "SECRET_KEY": secret,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    }
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=settings.BASE_DIR,
