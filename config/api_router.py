@@ -3,3 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
+
+from apps.trials.api import register as register_trials  # noqa: E402
+
+register_trials(router)

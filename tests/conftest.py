@@ -151,7 +151,14 @@ def admin_user(db):
 
 @pytest.fixture
 def treatment(pwp, service):
-    return TreatmentFactory(pwp=pwp, service=service, client__email="client@example.org")
+    # Distinctive names, so "no names on this page" checks cannot pass or fail by chance.
+    return TreatmentFactory(
+        pwp=pwp,
+        service=service,
+        client__email="client@example.org",
+        client__first_name="Ceridwen",
+        client__last_name="Quillfeather",
+    )
 
 
 @pytest.fixture
@@ -162,7 +169,11 @@ def client_user(treatment):
 @pytest.fixture
 def other_treatment(other_pwp, other_service):
     return TreatmentFactory(
-        pwp=other_pwp, service=other_service, client__email="other.client@example.org"
+        pwp=other_pwp,
+        service=other_service,
+        client__email="other.client@example.org",
+        client__first_name="Oswin",
+        client__last_name="Marchbanks",
     )
 
 

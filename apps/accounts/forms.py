@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.db import transaction
@@ -56,4 +58,61 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
         label=_("Type the password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class OTPTokenForm(forms.Form):
+    """A 6-digit code from an authenticator app. Spaces and dashes are ignored."""
+
+    otp_token = forms.CharField(
+        label=_("Enter the 6-digit code from your authenticator app"),
+        help_text=_("The code changes every 30 seconds."),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+            }
+        ),
+        error_messages={"required": _("Enter the 6-digit code from your authenticator app")},
+    )
+
+    def clean_otp_token(self) -> str:
+        token = re.sub(r"[\s-]", "", self.cleaned_data["otp_token"])
+        if not re.fullmatch(r"\d{6}", token):
+            raise forms.ValidationError(
+                _("Enter the code as 6 numbers, for example 123456"), code="format"
+            )
+        return token
+
+
+class RecoveryCodeForm(forms.Form):
+    """One of the person's recovery codes. Case, spaces and dashes are ignored."""
+
+    code = forms.CharField(
+        label=_("Enter one of your recovery codes"),
+        help_text=_("Each code is 8 letters and numbers, and works only once."),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+            }
+        ),
+        error_messages={"required": _("Enter one of your recovery codes")},
+    )
+
+    def clean_code(self) -> str:
+        return re.sub(r"[\s-]", "", self.cleaned_data["code"]).lower()
+
+
+class RecoveryCodesSavedForm(forms.Form):
+    saved = forms.BooleanField(
+        label=_("I have saved these recovery codes"),
+        error_messages={
+            "required": _("Confirm that you have saved your recovery codes somewhere safe")
+        },
     )

@@ -123,6 +123,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         return [role for held, role in flags if held]
 
     @property
+    def is_staff_member(self) -> bool:
+        """Holds a staff role or can use the admin site: signs in with two steps.
+
+        Clients never do (the constraint above keeps clients off every staff flag).
+        """
+        return any(
+            (
+                self.is_pwp,
+                self.is_supervisor,
+                self.is_trial_manager,
+                self.is_superuser,
+                self.is_staff,
+            )
+        )
+
+    @property
     def primary_role(self) -> str | None:
         """The role whose home the person lands on after signing in."""
         order = [Role.CLIENT, Role.PWP, Role.SUPERVISOR, Role.TRIAL_MANAGER, Role.ADMIN]

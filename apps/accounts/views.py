@@ -1,23 +1,55 @@
+import base64
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
-from django.utils.http import urlsafe_base64_decode
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
 
-from apps.accounts.forms import LoginForm, PasswordResetForm, SetPasswordForm
+from apps.accounts.forms import (
+    LoginForm,
+    OTPTokenForm,
+    PasswordResetForm,
+    RecoveryCodeForm,
+    RecoveryCodesSavedForm,
+    SetPasswordForm,
+)
+from apps.accounts.middleware import RECOVERY_CODES_SESSION_KEY
 from apps.accounts.models import User
-from apps.accounts.services import invitation_accept
+from apps.accounts.qr import qr_svg
+from apps.accounts.selectors import totp_device_confirmed
+from apps.accounts.services import (
+    invitation_accept,
+    recovery_code_use,
+    sign_in_lockout_clear,
+    totp_device_begin,
+    totp_device_confirm,
+    totp_verify,
+)
 from apps.accounts.tokens import invitation_token_generator
+from apps.core.errors import DomainError
+from apps.core.forms import apply_domain_error
 
 
 class LoginView(auth_views.LoginView):
+    """Email and password. Django's view hands the request to the form, and
+    AuthenticationForm passes it to authenticate(), which django-axes needs to
+    count failures per (email, IP) and refuse a locked-out pair."""
+
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
@@ -79,6 +111,189 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
     token_generator = default_token_generator
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The lockout page points here: a new password ends the wait.
+        sign_in_lockout_clear(user=form.user)
+        return response
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+# --- Two-step verification for staff ---------------------------------------
+# Enforcement lives in apps.accounts.middleware; these are the pages it sends
+# staff to. Clients who open them are sent home: they are never asked.
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _with_next(url_name: str, next_url: str) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
+
+
+def _staff_only(view):
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff_member:
+            return redirect("core:home")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _mark_verified(request: HttpRequest, device) -> None:
+    otp_login(request, device)
+    # A new session id once the second step is passed, as after the password.
+    request.session.cycle_key()
+
+
+def _grouped(text: str, size: int = 4) -> str:
+    return " ".join(text[i : i + size] for i in range(0, len(text), size))
+
+
+@never_cache
+@sensitive_post_parameters("otp_token")
+@require_http_methods(["GET", "POST"])
+@_staff_only
+def otp_setup_view(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: scan or type the key, confirm with a code."""
+    user = request.user
+    next_url = _next_url(request)
+    if totp_device_confirmed(user=user) is not None:
+        return redirect(_with_next("accounts:otp_verify", next_url))
+    device = totp_device_begin(user=user)
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = totp_device_confirm(
+                user=user, device=device, token=form.cleaned_data["otp_token"]
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            _mark_verified(request, device)
+            request.session[RECOVERY_CODES_SESSION_KEY] = codes
+            return redirect(_with_next("accounts:otp_recovery_codes", next_url))
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "form": form,
+            "next": next_url,
+            "secret_key": _grouped(secret),
+            "qr_svg": mark_safe(  # noqa: S308 - SVG built by qrcode + ElementTree, text escaped
+                qr_svg(device.config_url, title=_("QR code to scan with your authenticator app"))
+            ),
+            "nav_items": [],
+            "page_has_errors": bool(form.errors),
+        },
+    )
+
+
+@never_cache
+@sensitive_post_parameters("otp_token")
+@require_http_methods(["GET", "POST"])
+@_staff_only
+def otp_verify_view(request: HttpRequest) -> HttpResponse:
+    """Second step of signing in: a code from the authenticator app."""
+    user = request.user
+    next_url = _next_url(request)
+    device = totp_device_confirmed(user=user)
+    if device is None:
+        return redirect(_with_next("accounts:otp_setup", next_url))
+    if user.is_verified():
+        return redirect(next_url)
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            totp_verify(user=user, device=device, token=form.cleaned_data["otp_token"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            _mark_verified(request, device)
+            return redirect(next_url)
+    return render(
+        request,
+        "accounts/otp_verify.html",
+        {"form": form, "next": next_url, "nav_items": [], "page_has_errors": bool(form.errors)},
+    )
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+@_staff_only
+def otp_recovery_view(request: HttpRequest) -> HttpResponse:
+    """Second step with a one-time recovery code, for when the phone is not to hand."""
+    user = request.user
+    next_url = _next_url(request)
+    if user.is_verified():
+        return redirect(next_url)
+    form = RecoveryCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, left = recovery_code_use(user=user, code=form.cleaned_data["code"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            _mark_verified(request, device)
+            messages.info(
+                request,
+                ngettext(
+                    "You used a recovery code. You have %(n)d code left.",
+                    "You used a recovery code. You have %(n)d codes left.",
+                    left,
+                )
+                % {"n": left},
+            )
+            return redirect(next_url)
+    return render(
+        request,
+        "accounts/otp_recovery.html",
+        {
+            "form": form,
+            "next": next_url,
+            "back_url": _with_next("accounts:otp_verify", next_url),
+            "nav_items": [],
+            "page_has_errors": bool(form.errors),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@_staff_only
+def otp_recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    """Show new recovery codes once; they are gone after "I have saved these"."""
+    next_url = _next_url(request)
+    codes = request.session.get(RECOVERY_CODES_SESSION_KEY)
+    if not codes:
+        return redirect(next_url)
+    form = RecoveryCodesSavedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        del request.session[RECOVERY_CODES_SESSION_KEY]
+        messages.success(request, _("Two-step verification is set up."))
+        return redirect(next_url)
+    return render(
+        request,
+        "accounts/otp_recovery_codes.html",
+        {
+            "form": form,
+            "next": next_url,
+            "codes": codes,
+            "nav_items": [],
+            "page_has_errors": bool(form.errors),
+        },
+    )

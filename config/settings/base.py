@@ -4,6 +4,7 @@ Every toggle is an environment variable read here through django-environ, whose
 typed readers fail loudly on bad values. local/test/production only adjust.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -25,7 +26,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # --- Applications -----------------------------------------------------------
 INSTALLED_APPS = [
     "modeltranslation",  # must precede django.contrib.admin
-    "django.contrib.admin",
+    # django.contrib.admin whose default site requires two-step verification.
+    "apps.accounts.admin_apps.TandemAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -40,6 +42,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "auditlog",
     "django_structlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "apps.core",
     "apps.accounts",
     "apps.care",
@@ -60,11 +66,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "apps.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    # Last, as the django-axes docs ask: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,6 +134,37 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_HOURS", default=24) * 3600
 INVITATION_TIMEOUT = env.int("INVITATION_DAYS", default=7) * 86400
+
+# Axes first: it refuses a locked-out (email, IP) before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Two-step verification (django-otp) for every staff role; clients never.
+# Enforced in one place: apps.accounts.middleware.StaffTwoFactorMiddleware.
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=True)
+OTP_TOTP_ISSUER = SITE_NAME
+# Device keys and recovery codes stay out of admin pages; admins can still
+# delete a person's devices (a reset), and they set up again at next sign-in.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Brute-force protection (django-axes): lock an (email, IP) pair out after
+# AXES_FAILURE_LIMIT failed sign-ins for AXES_COOLOFF_MINUTES.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+# The start-up banner is noise in structured logs.
+AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.username_from_request"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+# Behind N trusted proxies, read the client address from X-Forwarded-For;
+# with 0 (direct) only REMOTE_ADDR is trusted, so the header cannot be forged.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -270,7 +311,9 @@ QUESTIONNAIRE_END_OPENS_DAYS_BEFORE = env.int("QUESTIONNAIRE_END_OPENS_DAYS_BEFO
 QUESTIONNAIRE_END_WINDOW_DAYS = env.int("QUESTIONNAIRE_END_WINDOW_DAYS", default=21)
 QUESTIONNAIRE_FOLLOWUP_WINDOW_DAYS = env.int("QUESTIONNAIRE_FOLLOWUP_WINDOW_DAYS", default=28)
 # Reminders after the window opens, until completed or closed.
-QUESTIONNAIRE_REMINDER_DAYS = [int(d) for d in env.list("QUESTIONNAIRE_REMINDER_DAYS", default=["3", "7"])]
+QUESTIONNAIRE_REMINDER_DAYS = [
+    int(d) for d in env.list("QUESTIONNAIRE_REMINDER_DAYS", default=["3", "7"])
+]
 # Upper bound on a signed questionnaire link's age; the window end also applies.
 QUESTIONNAIRE_LINK_MAX_AGE_DAYS = env.int("QUESTIONNAIRE_LINK_MAX_AGE_DAYS", default=60)
 # Risk alerts: escalate to supervisors when unacknowledged this long (per-service override).
@@ -291,23 +334,26 @@ CELERY_BEAT_SCHEDULE.update(
 )
 
 # --- Notifications ----------------------------------------------------------
-# Outbox in apps/notifications. Email goes through EMAIL_BACKEND above: in
-# production set EMAIL_URL=smtp+tls://user:pass@host:587, or use a provider
-# through django-anymail: EMAIL_URL is then ignored if you set
-# EMAIL_BACKEND_OVERRIDE=anymail.backends.<provider>.EmailBackend and
-# ANYMAIL="<PROVIDER>_API_KEY=...". SMS goes through a pluggable backend
-# (dotted path to a class with send(*, to, body)); the console backend prints.
-NOTIFICATIONS_EMAIL_BACKEND_OVERRIDE = env.str("EMAIL_BACKEND_OVERRIDE", default="")
-if NOTIFICATIONS_EMAIL_BACKEND_OVERRIDE:
-    EMAIL_BACKEND = NOTIFICATIONS_EMAIL_BACKEND_OVERRIDE
+# Outbox in apps/notifications. Email goes through EMAIL_BACKEND above. In
+# production either set EMAIL_URL=smtp+tls://user:password@host:587 (SMTP), or
+# send through a provider with django-anymail: ANYMAIL_BACKEND=
+# anymail.backends.<provider>.EmailBackend (e.g. postmark, mailgun, amazon_ses)
+# and ANYMAIL="<PROVIDER>_API_KEY=...,<PROVIDER>_SENDER_DOMAIN=..." (then
+# EMAIL_URL is not used). SMS goes through a pluggable backend: a dotted path
+# to a class with send(*, to, body); the console backend prints to stdout.
+from datetime import time as _time  # noqa: E402 - this section is appended
+
+_anymail_backend = env.str("ANYMAIL_BACKEND", default="")
+if _anymail_backend:
+    EMAIL_BACKEND = _anymail_backend
 NOTIFICATIONS_SMS_BACKEND = env.str(
     "NOTIFICATIONS_SMS_BACKEND", default="apps.notifications.backends.ConsoleSMSBackend"
 )
 # Default quiet hours (each person can change theirs), in their own time zone.
-NOTIFICATIONS_QUIET_HOURS_START = datetime.time.fromisoformat(
+NOTIFICATIONS_QUIET_HOURS_START = _time.fromisoformat(
     env.str("NOTIFICATIONS_QUIET_HOURS_START", default="21:00")
 )
-NOTIFICATIONS_QUIET_HOURS_END = datetime.time.fromisoformat(
+NOTIFICATIONS_QUIET_HOURS_END = _time.fromisoformat(
     env.str("NOTIFICATIONS_QUIET_HOURS_END", default="08:00")
 )
 NOTIFICATIONS_SESSION_REMINDER_HOURS = env.int("NOTIFICATIONS_SESSION_REMINDER_HOURS", default=24)
@@ -341,3 +387,23 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- Trials -----------------------------------------------------------------
+# Export files (EXPORT_ROOT above) are deleted this long after they are ready;
+# a download after that answers 410 Gone. Base URL of identifiers in FHIR output.
+TRIALS_EXPORT_EXPIRY_HOURS = env.int("TRIALS_EXPORT_EXPIRY_HOURS", default=24)
+TRIALS_FHIR_SYSTEM_BASE = env.str("TRIALS_FHIR_SYSTEM_BASE", default="https://tandem.example/fhir")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "trials-expire-exports": {
+            "task": "apps.trials.tasks.expire_export_jobs",
+            "schedule": 3600.0,
+            "options": {"expires": 3500},
+        },
+    }
+)
+
+# --- System checks ------------------------------------------------------------
+# A deployment may acknowledge a known warning, e.g. questionnaires.W001 while
+# the licensed WAI-SF-C wording is still being obtained.
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])

@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "local-development-only-not-secret")
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("LOG_JSON", "false")
+# Demo sign-ins stay one step; set STAFF_2FA_REQUIRED=true to try two-step locally.
+os.environ.setdefault("STAFF_2FA_REQUIRED", "false")
 
 from config.settings.base import *  # noqa: E402,F403
 from config.settings.base import BASE_DIR, WAI_WORDING_FILE  # noqa: E402

@@ -22,3 +22,8 @@ WAI_WORDING_FILE = str(
 # In CI every service-backed test must run: a skip for a missing service fails.
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Off so that tests elsewhere can use client.login()/force_login (which pass no
+# request to authenticate(), as axes needs) and reach staff pages in one step.
+# tests/accounts turns both on where it tests them.
+STAFF_2FA_REQUIRED = False
+AXES_ENABLED = False
