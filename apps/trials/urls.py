@@ -6,4 +6,9 @@ app_name = "trials"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("exports/", views.exports, name="exports"),
+    path("exports/check/", views.export_check, name="export_check"),
+    path("exports/confirm/", views.export_confirm, name="export_confirm"),
+    path("exports/<uuid:job_id>/", views.export_job, name="export_job"),
+    path("exports/<uuid:job_id>/download/", views.export_download, name="export_download"),
 ]

@@ -1,0 +1,573 @@
+"""REST API for trial managers (/api/v1/): pseudonymised, read-only, plus export jobs.
+
+Authentication: a token (`Authorization: Token <key>`) or the browser session.
+An admin creates a trial manager's token with `manage.py drf_create_token
+<email>` or in the admin (Auth Token > Tokens). Only trial managers and admins
+get data: anyone else gets 403 from `IsResearcher`, and every `get_queryset`
+goes through `apps.trials.access` as well.
+
+Every read is written to the data access log (who, when, which endpoint, the
+filters used and how many rows were returned). Serializer fields are generated
+from the export column definitions, so the API, the files and the codebook say
+the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from apps.care.models import Service
+from apps.core.errors import DomainError
+from apps.questionnaires.models import Administration, AdministrationStatus
+from apps.trials import adherence, exporters, fhir
+from apps.trials.access import (
+    export_job_get_for_user,
+    export_jobs_visible_to,
+    is_researcher,
+    research_treatments,
+)
+from apps.trials.adherence import EventType, Scope
+from apps.trials.columns import EVENT_COLUMNS, PARTICIPANT_COLUMNS, Column
+from apps.trials.models import AccessAction, Dataset, ExportJob, FileFormat
+from apps.trials.services import data_access_record, export_job_create, export_job_file
+
+
+class IsResearcher(BasePermission):
+    """Trial managers and admins only; clients, PWPs and supervisors get 403."""
+
+    message = "Only trial managers and administrators can read research data."
+
+    def has_permission(self, request, view) -> bool:
+        return is_researcher(request.user)
+
+
+# --------------------------------------------------------------------------- filters
+
+SCOPE_PARAMETERS = [
+    OpenApiParameter(
+        "service", str, description="Service code(s), comma-separated (e.g. AAA,BBB)."
+    ),
+    OpenApiParameter(
+        "enrolled_from", OpenApiTypes.DATE, description="Treatment start date on or after."
+    ),
+    OpenApiParameter(
+        "enrolled_to", OpenApiTypes.DATE, description="Treatment start date on or before."
+    ),
+    OpenApiParameter("participant", str, description="One participant ID."),
+]
+
+
+def _date(request, name: str) -> datetime.date | None:
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({name: "Use a date like 2025-03-01."}) from None
+
+
+def scope_from_request(request) -> Scope:
+    codes = [c.strip() for c in request.query_params.get("service", "").split(",") if c.strip()]
+    service_ids: tuple[int, ...] = ()
+    if codes:
+        found = dict(Service.objects.filter(code__in=codes).values_list("code", "pk"))
+        unknown = sorted(set(codes) - set(found))
+        if unknown:
+            raise ValidationError({"service": f"Unknown service code(s): {', '.join(unknown)}."})
+        service_ids = tuple(sorted(found.values()))
+    scope = Scope(
+        service_ids=service_ids,
+        date_from=_date(request, "enrolled_from"),
+        date_to=_date(request, "enrolled_to"),
+    )
+    if scope.date_from and scope.date_to and scope.date_to < scope.date_from:
+        raise ValidationError({"enrolled_to": "Must be on or after enrolled_from."})
+    return scope
+
+
+def scoped_treatments(request):
+    """Treatments the user may read (access helper), narrowed by the filters."""
+    scope = scope_from_request(request)
+    qs = research_treatments(request.user)
+    selected = adherence.treatments_in_scope(scope)
+    qs = qs.filter(pk__in=selected.order_by().values("pk"))
+    participant = request.query_params.get("participant")
+    if participant:
+        qs = qs.filter(participant_id=participant)
+    return qs.order_by("participant_id")
+
+
+def _record(request, resource: str, rows: int | None) -> None:
+    data_access_record(
+        user=request.user,
+        action=AccessAction.API_READ,
+        resource=resource,
+        scope={k: request.query_params.getlist(k) for k in sorted(request.query_params)},
+        row_count=rows,
+        via_token=isinstance(request.auth, Token),
+    )
+
+
+# --------------------------------------------------------------------------- serializers
+
+_FIELD_BY_TYPE = {
+    "integer": serializers.IntegerField,
+    "boolean": serializers.BooleanField,
+    "date": serializers.DateField,
+    "datetime": serializers.DateTimeField,
+}
+
+
+def _serializer_for(name: str, columns: tuple[Column, ...], extra: dict | None = None):
+    """A read-only serializer whose fields and help texts are the export columns."""
+    attrs = {}
+    for c in columns:
+        field_class = _FIELD_BY_TYPE.get(c.type, serializers.CharField)
+        help_text = c.description + (f" Allowed: {c.allowed}." if c.allowed else "")
+        if c.units:
+            help_text += f" Units: {c.units}."
+        attrs[c.name] = field_class(read_only=True, allow_null=True, help_text=help_text)
+    attrs.update(extra or {})
+    return type(name, (serializers.Serializer,), attrs)
+
+
+ParticipantSerializer = _serializer_for(
+    "ParticipantAdherenceSerializer",
+    PARTICIPANT_COLUMNS,
+    {
+        "modules": serializers.DictField(
+            child=serializers.CharField(),
+            read_only=True,
+            help_text="Module slug → not_started, started or completed.",
+        )
+    },
+)
+EventSerializer = _serializer_for("EventSerializer", EVENT_COLUMNS)
+
+
+class ScoreItemSerializer(serializers.Serializer):
+    item_number = serializers.IntegerField(help_text="Item number.")
+    link_id = serializers.CharField(help_text="Item link ID (as in FHIR).")
+    value = serializers.IntegerField(help_text="Value of the chosen option.")
+    loinc_code = serializers.CharField(allow_null=True, help_text="LOINC code of the item.")
+    answer_code = serializers.CharField(allow_null=True, help_text="LOINC answer code.")
+
+
+class ScoreSerializer(serializers.Serializer):
+    """One completed questionnaire: items, total and subscales."""
+
+    participant_id = serializers.CharField()
+    service_code = serializers.CharField()
+    instrument = serializers.CharField(help_text="phq9, gad7 or wai_sf_c.")
+    time_point = serializers.CharField(help_text="Protocol time point, e.g. baseline.")
+    completed_at = serializers.DateTimeField()
+    definition_version = serializers.CharField()
+    wording_version = serializers.CharField(allow_blank=True)
+    total = serializers.IntegerField(allow_null=True, help_text="Empty when not scorable.")
+    total_loinc_code = serializers.CharField(allow_null=True)
+    band = serializers.CharField(allow_blank=True)
+    valid = serializers.BooleanField(allow_null=True)
+    prorated = serializers.BooleanField(allow_null=True)
+    raw_sum = serializers.IntegerField(allow_null=True)
+    n_answered = serializers.IntegerField(allow_null=True)
+    subscales = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    items = ScoreItemSerializer(many=True)
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    status_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "dataset",
+            "file_format",
+            "service_codes",
+            "date_from",
+            "date_to",
+            "include_free_text",
+            "status",
+            "row_count",
+            "file_size",
+            "created_at",
+            "finished_at",
+            "expires_at",
+            "status_url",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def _url(self, name, obj):
+        request = self.context.get("request")
+        url = reverse(name, kwargs={"pk": obj.pk})
+        return request.build_absolute_uri(url) if request else url
+
+    def get_status_url(self, obj) -> str:
+        return self._url("api:export-job-detail", obj)
+
+    def get_download_url(self, obj) -> str | None:
+        return self._url("api:export-job-download", obj) if obj.is_ready else None
+
+
+class ExportJobCreateSerializer(serializers.Serializer):
+    dataset = serializers.ChoiceField(choices=Dataset.choices)
+    file_format = serializers.ChoiceField(choices=FileFormat.choices, default=FileFormat.CSV)
+    services = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Service codes; empty = all."
+    )
+    enrolled_from = serializers.DateField(required=False, allow_null=True)
+    enrolled_to = serializers.DateField(required=False, allow_null=True)
+    include_free_text = serializers.BooleanField(
+        default=False, help_text="Admins only, with `purpose`: adds free text to events."
+    )
+    purpose = serializers.CharField(required=False, allow_blank=True)
+
+
+# --------------------------------------------------------------------------- viewsets
+
+
+class Pagination(LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 1000
+
+
+class ResearchViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsResearcher]
+    pagination_class = Pagination
+
+
+class ParticipantViewSet(ResearchViewSet):
+    """Adherence per participant (one object per treatment, by participant ID)."""
+
+    serializer_class = ParticipantSerializer
+    lookup_field = "participant_id"
+    lookup_value_regex = r"[A-Z0-9]+-[0-9]+"
+
+    def get_queryset(self):
+        return scoped_treatments(self.request)
+
+    def _rows(self, treatments) -> list[dict]:
+        modules = adherence.active_modules()
+        names = [c.name for c in PARTICIPANT_COLUMNS]
+        out = []
+        for row in exporters.participant_rows(treatments, modules):
+            item = dict(zip(names, row[: len(names)], strict=True))
+            item["modules"] = {
+                m.slug: status for m, status in zip(modules, row[len(names) :], strict=True)
+            }
+            out.append(item)
+        return out
+
+    @extend_schema(parameters=SCOPE_PARAMETERS)
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = self._rows(self.get_queryset().filter(pk__in=[t.pk for t in page]))
+        _record(request, "participants", len(rows))
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+    def retrieve(self, request, participant_id=None):
+        qs = self.get_queryset().filter(participant_id=participant_id)
+        rows = self._rows(qs)
+        if not rows:
+            raise Http404
+        _record(request, "participants", 1)
+        return Response(self.get_serializer(rows[0]).data)
+
+
+class EventViewSet(ResearchViewSet):
+    """Events, one per row (login, step, exercise, mood, message, session, questionnaire)."""
+
+    serializer_class = EventSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        types = [t for t in params.get("event_type", "").split(",") if t]
+        if unknown := set(types) - set(EventType.ALL):
+            raise ValidationError({"event_type": f"Unknown: {', '.join(sorted(unknown))}."})
+        since = _date(self.request, "occurred_from")
+        until = _date(self.request, "occurred_to")
+        return adherence.events_queryset(
+            scoped_treatments(self.request),
+            since=datetime.datetime.combine(since, datetime.time(), datetime.UTC)
+            if since
+            else None,
+            until=(
+                datetime.datetime.combine(
+                    until + datetime.timedelta(days=1), datetime.time(), datetime.UTC
+                )  # fmt: skip
+                if until
+                else None
+            ),
+            event_types=types or None,
+        )
+
+    @extend_schema(
+        parameters=[
+            *SCOPE_PARAMETERS,
+            OpenApiParameter("event_type", str, description="Event type(s), comma-separated."),
+            OpenApiParameter("occurred_from", OpenApiTypes.DATE, description="On or after (UTC)."),
+            OpenApiParameter("occurred_to", OpenApiTypes.DATE, description="On or before (UTC)."),
+        ]
+    )
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        names = [c.name for c in EVENT_COLUMNS]
+        rows = [dict(zip(names, exporters.event_row(r), strict=True)) for r in page]
+        _record(request, "events", len(rows))
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+
+def _administrations(request):
+    qs = (
+        Administration.objects.filter(
+            treatment__in=scoped_treatments(request).order_by().values("pk"),
+            status=AdministrationStatus.COMPLETED,
+        )
+        .select_related("treatment__service")
+        .prefetch_related("answers")
+        .order_by("treatment__participant_id", "completed_at", "pk")
+    )
+    if instrument := request.query_params.get("instrument"):
+        qs = qs.filter(instrument=instrument)
+    if time_point := request.query_params.get("time_point"):
+        qs = qs.filter(time_point=time_point)
+    return qs
+
+
+SCORE_PARAMETERS = [
+    *SCOPE_PARAMETERS,
+    OpenApiParameter("instrument", str, description="phq9, gad7 or wai_sf_c."),
+    OpenApiParameter("time_point", str, description="e.g. baseline, end_of_treatment."),
+]
+
+
+class ScoreViewSet(ResearchViewSet):
+    """Completed questionnaires with item answers, totals and subscales."""
+
+    serializer_class = ScoreSerializer
+
+    def get_queryset(self):
+        return _administrations(self.request)
+
+    @staticmethod
+    def _row(adm) -> dict:
+        definitions = exporters._Definitions()
+        definition = definitions[adm.instrument]
+        items = []
+        for answer in adm.answers.all():
+            item = loinc = code = None
+            if definition is not None:
+                try:
+                    item = definition.item(answer.item)
+                except KeyError:
+                    item = None
+            if item is not None:
+                loinc = item.loinc
+                option = next((o for o in item.options if o.value == answer.value), None)
+                code = option.loinc_answer if option else None
+            items.append(
+                {
+                    "item_number": answer.item,
+                    "link_id": item.link_id if item else "",
+                    "value": answer.value,
+                    "loinc_code": loinc,
+                    "answer_code": code,
+                }
+            )
+        return {
+            "participant_id": adm.treatment.participant_id,
+            "service_code": adm.treatment.service.code,
+            "instrument": adm.instrument,
+            "time_point": adm.time_point,
+            "completed_at": adm.completed_at,
+            "definition_version": adm.definition_version,
+            "wording_version": adm.wording_version,
+            "total": adm.total,
+            "total_loinc_code": definition.total.loinc if definition else None,
+            "band": adm.band,
+            "valid": adm.valid,
+            "prorated": adm.prorated,
+            "raw_sum": adm.raw_sum,
+            "n_answered": adm.n_answered,
+            "subscales": adm.subscales or {},
+            "items": items,
+        }
+
+    @extend_schema(parameters=SCORE_PARAMETERS)
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = [self._row(a) for a in page]
+        _record(request, "scores", len(rows))
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+
+class FhirQuestionnaireResponseViewSet(ResearchViewSet):
+    """FHIR R4 searchset Bundle of QuestionnaireResponses (+ total Observations and
+    Questionnaires), for one participant (`participant=`) or a filtered set."""
+
+    def get_queryset(self):
+        return _administrations(self.request)
+
+    @extend_schema(
+        parameters=SCORE_PARAMETERS,
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="FHIR R4 Bundle")},
+    )
+    def list(self, request):
+        qs = self.get_queryset()
+        paginator = self.paginator
+        page = paginator.paginate_queryset(qs, request, view=self)
+        data = fhir.bundle(
+            page,
+            total=paginator.count,
+            links={
+                "self": request.build_absolute_uri(),
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+            },
+        )
+        _record(request, "fhir", len(page))
+        return Response(data, content_type="application/fhir+json")
+
+
+class AdherenceSummaryViewSet(ResearchViewSet):
+    """Adherence added up overall and per service, with the funnel."""
+
+    pagination_class = None
+
+    def get_queryset(self):
+        return scoped_treatments(self.request)
+
+    @extend_schema(
+        parameters=SCOPE_PARAMETERS[:3],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Summaries")},
+    )
+    def list(self, request):
+        overall, per_service = adherence.adherence_summary(
+            adherence.participant_adherence(self.get_queryset())
+        )
+        _record(request, "adherence_summary", overall.enrolled)
+        return Response(
+            {
+                "overall": overall.as_dict(),
+                "services": [s.as_dict() for s in per_service.values()],
+            }
+        )
+
+
+class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ResearchViewSet):
+    """Export jobs. POST answers 202 with a status URL; the file is at
+    `download/` once ready; 410 when the job failed or the file expired."""
+
+    serializer_class = ExportJobSerializer
+
+    def get_queryset(self):
+        return export_jobs_visible_to(self.request.user)
+
+    def get_object(self):
+        return export_job_get_for_user(user=self.request.user, job_id=self.kwargs["pk"])
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        _record(request, "export_jobs", len(response.data.get("results", [])))
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        _record(request, "export_jobs", 1)
+        return response
+
+    @extend_schema(
+        request=ExportJobCreateSerializer,
+        responses={202: ExportJobSerializer},
+    )
+    def create(self, request):
+        form = ExportJobCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        codes = data.get("services") or []
+        found = dict(Service.objects.filter(code__in=codes).values_list("code", "pk"))
+        if unknown := sorted(set(codes) - set(found)):
+            raise ValidationError({"services": f"Unknown service code(s): {', '.join(unknown)}."})
+        scope = Scope(
+            service_ids=tuple(found.values()),
+            date_from=data.get("enrolled_from"),
+            date_to=data.get("enrolled_to"),
+            include_free_text=data["include_free_text"],
+        )
+        try:
+            job = export_job_create(
+                user=request.user,
+                dataset=data["dataset"],
+                file_format=data["file_format"],
+                scope=scope,
+                purpose=data.get("purpose", ""),
+                via_token=isinstance(request.auth, Token),
+            )
+        except DomainError as exc:
+            raise ValidationError({exc.field or "non_field_errors": str(exc)}) from None
+        body = self.get_serializer(job).data
+        return Response(
+            body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]}
+        )
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file"
+            ),
+            202: ExportJobSerializer,
+            410: inline_serializer("ExportGone", {"detail": serializers.CharField()}),
+        }
+    )
+    @action(detail=True, methods=["get"], url_path="download", url_name="download")
+    def download(self, request, pk=None):
+        job = self.get_object()
+        if job.is_gone:
+            return Response(
+                {"detail": f"This export is {job.status}. Request a new one."},
+                status=status.HTTP_410_GONE,
+            )
+        if not job.is_ready:
+            return Response(
+                self.get_serializer(job).data,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Retry-After": "5"},
+            )
+        path = export_job_file(
+            user=request.user, job=job, via_token=isinstance(request.auth, Token)
+        )
+        return FileResponse(open(path, "rb"), as_attachment=True, filename=job.download_name())  # noqa: SIM115
+
+
+def register(router) -> None:
+    """Called from config/api_router.py."""
+    router.register("participants", ParticipantViewSet, basename="participant")
+    router.register("events", EventViewSet, basename="event")
+    router.register("scores", ScoreViewSet, basename="score")
+    router.register(
+        "fhir/questionnaire-responses",
+        FhirQuestionnaireResponseViewSet,
+        basename="fhir-questionnaire-response",
+    )
+    router.register("adherence-summary", AdherenceSummaryViewSet, basename="adherence-summary")
+    router.register("exports", ExportJobViewSet, basename="export-job")

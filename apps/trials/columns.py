@@ -1,0 +1,480 @@
+"""Column definitions of every export: the one source of truth.
+
+The exporters write exactly these columns, in this order, and the codebook
+(download and docs/codebook.md) is generated from the same objects, so a
+column can never be exported without being explained.
+
+Conventions for analysts (R, Stata, SPSS):
+- one header row; names are lower_snake_case, unique, at most 32 characters;
+- dates are ISO 8601 (`2025-03-01`), times ISO 8601 in UTC with a `Z`
+  (`2025-03-01T09:30:00Z`);
+- yes/no columns are 1/0;
+- a missing value is an empty cell (never 0 and never "NA" text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apps.care.models import TreatmentStatus
+from apps.trials.adherence import EventType
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # string | integer | boolean | date | datetime | categorical | text
+    label: str
+    description: str
+    units: str = ""
+    allowed: str = ""
+
+
+def _choices(values) -> str:
+    return "; ".join(values)
+
+
+TIME_POINTS = (
+    "baseline; pre_session_N (N = session number 1-99); end_of_treatment; "
+    "followup_3m; followup_6m; followup_12m; ad_hoc"
+)
+INSTRUMENTS = "phq9; gad7; wai_sf_c"
+
+PARTICIPANT_ID = Column(
+    "participant_id",
+    "string",
+    "Participant ID",
+    "Pseudonymous participant ID (one per treatment episode): service code, dash, number.",
+    allowed="e.g. LDN-0001",
+)
+SERVICE_CODE = Column(
+    "service_code", "categorical", "Service", "Code of the service (trial site).", allowed="codes"
+)
+
+
+def _count(name: str, label: str, description: str, units: str = "count") -> Column:
+    return Column(name, "integer", label, description, units=units, allowed=">= 0")
+
+
+PARTICIPANT_COLUMNS: tuple[Column, ...] = (
+    PARTICIPANT_ID,
+    SERVICE_CODE,
+    Column(
+        "treatment_status",
+        "categorical",
+        "Treatment status",
+        "Status of the treatment when the file was made.",
+        allowed=_choices(TreatmentStatus.values),
+    ),
+    Column("start_date", "date", "Start date", "Planned first day of treatment."),
+    Column("planned_end_date", "date", "Planned end date", "Planned last day (start + 11 weeks)."),
+    Column("enrolled_at", "datetime", "Enrolled at", "When the PWP enrolled the client (UTC)."),
+    Column(
+        "activated_at",
+        "datetime",
+        "Activated at",
+        "When the client first set a password and the treatment became active (UTC). "
+        "Empty if never.",
+    ),
+    Column(
+        "ended_at",
+        "datetime",
+        "Ended at",
+        "When the treatment was closed as completed, withdrawn or dropped out (UTC). "
+        "Empty while open.",
+    ),
+    Column(
+        "started_programme",
+        "boolean",
+        "Started the programme",
+        "1 if at least one programme step was opened (funnel stage 'started').",
+        allowed="0; 1",
+    ),
+    Column(
+        "course_completed",
+        "boolean",
+        "Completed course",
+        "1 if all four mandatory modules were completed (the study's adherence definition).",
+        allowed="0; 1",
+    ),
+    _count("modules_started", "Modules started", "Modules (any) with at least one step opened."),
+    _count("modules_completed", "Modules completed", "Modules (any) with every step completed."),
+    _count(
+        "mandatory_modules_completed",
+        "Mandatory modules completed",
+        "Mandatory modules completed (0-4).",
+    ),
+    _count("steps_opened", "Steps opened", "Programme steps opened at least once."),
+    _count("steps_completed", "Steps completed", "Programme steps marked done."),
+    _count(
+        "exercises_submitted",
+        "Exercises submitted",
+        "Exercise entries sent to the practitioner (quizzes and drafts excluded).",
+    ),
+    _count(
+        "seconds_on_platform",
+        "Time on programme steps",
+        "Sum of active seconds on programme step pages (heartbeat-measured, each gap capped "
+        "at 120 s and each visit at 30 min). Other pages are not timed.",
+        units="seconds",
+    ),
+    _count("logins", "Logins", "Sign-ins between enrolment and the end of treatment."),
+    _count("mood_ratings", "Mood ratings", "Daily mood ratings made while the treatment was open."),
+    _count("sessions_attended", "Sessions attended", "Face-to-face sessions attended."),
+    _count(
+        "sessions_did_not_attend",
+        "Sessions not attended",
+        "Face-to-face sessions the client did not attend (DNA).",
+    ),
+    _count(
+        "sessions_cancelled_by_client",
+        "Sessions cancelled by client",
+        "Face-to-face sessions the client cancelled.",
+    ),
+    _count(
+        "sessions_cancelled_by_service",
+        "Sessions cancelled by service",
+        "Face-to-face sessions the service cancelled.",
+    ),
+    _count(
+        "sessions_scheduled",
+        "Sessions still scheduled",
+        "Face-to-face sessions booked with no outcome recorded yet.",
+    ),
+    _count("messages_from_client", "Messages from client", "Secure messages the client sent."),
+    _count(
+        "messages_from_practitioner",
+        "Messages from practitioner",
+        "Secure messages the practitioner sent.",
+    ),
+    _count(
+        "questionnaires_due",
+        "Questionnaires due",
+        "Questionnaires whose window had opened by the time of the export (not cancelled).",
+    ),
+    _count("questionnaires_completed", "Questionnaires completed", "Questionnaires completed."),
+    _count(
+        "questionnaires_missed",
+        "Questionnaires missed",
+        "Questionnaires whose window closed unanswered.",
+    ),
+    _count(
+        "weeks_active",
+        "Weeks active",
+        "Distinct ISO weeks (Monday-Sunday, UTC) with any client activity on the platform: "
+        "login, step opened or completed, exercise sent, mood rating, message sent, "
+        "questionnaire completed.",
+        units="weeks",
+    ),
+    Column(
+        "phq9_first_total",
+        "integer",
+        "First PHQ-9 total",
+        "Total of the earliest completed, scorable PHQ-9 (normally the baseline).",
+        units="score",
+        allowed="0-27",
+    ),
+    Column(
+        "phq9_last_total",
+        "integer",
+        "Last PHQ-9 total",
+        "Total of the latest completed, scorable PHQ-9; empty with fewer than two.",
+        units="score",
+        allowed="0-27",
+    ),
+    Column(
+        "phq9_change",
+        "integer",
+        "PHQ-9 change",
+        "phq9_last_total minus phq9_first_total (negative = improvement).",
+        units="score points",
+        allowed="-27 to 27",
+    ),
+    Column(
+        "phq9_change_category",
+        "categorical",
+        "PHQ-9 reliable change",
+        "Reliable change category (6 points or more), from the scoring engine.",
+        allowed="reliable_improvement; no_reliable_change; reliable_deterioration; "
+        "not_classifiable",
+    ),
+    Column(
+        "gad7_first_total",
+        "integer",
+        "First GAD-7 total",
+        "Total of the earliest completed, scorable GAD-7.",
+        units="score",
+        allowed="0-21",
+    ),
+    Column(
+        "gad7_last_total",
+        "integer",
+        "Last GAD-7 total",
+        "Total of the latest completed, scorable GAD-7; empty with fewer than two.",
+        units="score",
+        allowed="0-21",
+    ),
+    Column(
+        "wai_sf_c_total",
+        "integer",
+        "WAI-SF-C total",
+        "Working alliance (client), total of the earliest completed, scorable WAI-SF-C.",
+        units="score",
+        allowed="12-60",
+    ),
+)
+
+MODULE_STATUS_ALLOWED = "not_started; started; completed"
+
+
+def module_column(slug: str, title: str, mandatory: bool) -> Column:
+    name = "module_" + slug.replace("-", "_")
+    kind = "mandatory" if mandatory else "optional"
+    return Column(
+        name[:32],
+        "categorical",
+        f"Module: {title}",
+        f"Progress in the {kind} module '{slug}'.",
+        allowed=MODULE_STATUS_ALLOWED,
+    )
+
+
+def participant_columns(modules) -> tuple[Column, ...]:
+    """The participants file's columns, ending with one status column per active module."""
+    return PARTICIPANT_COLUMNS + tuple(module_column(m.slug, m.title, m.mandatory) for m in modules)
+
+
+EVENT_TYPES_ALLOWED = _choices(EventType.ALL)
+
+EVENT_COLUMNS: tuple[Column, ...] = (
+    PARTICIPANT_ID,
+    SERVICE_CODE,
+    Column(
+        "event_type", "categorical", "Event type", "What happened.", allowed=EVENT_TYPES_ALLOWED
+    ),
+    Column(
+        "occurred_at",
+        "datetime",
+        "When",
+        "When it happened (UTC). Sessions: the booked start time. Steps: first opening / "
+        "first completion. Mood: when the rating was first made.",
+    ),
+    Column(
+        "treatment_week",
+        "integer",
+        "Treatment week",
+        "1 + whole weeks between the start date and the event's UTC date "
+        "(0 or less = before the start).",
+        units="week",
+    ),
+    Column(
+        "module", "string", "Module", "Module slug (step and exercise events).", allowed="slugs"
+    ),
+    Column("step", "string", "Step", "Step slug (step and exercise events).", allowed="slugs"),
+    Column(
+        "instrument",
+        "categorical",
+        "Questionnaire",
+        "Questionnaire code (questionnaire events).",
+        allowed=INSTRUMENTS,
+    ),
+    Column(
+        "time_point",
+        "categorical",
+        "Time point",
+        "Protocol time point (questionnaire events).",
+        allowed=TIME_POINTS,
+    ),
+    Column(
+        "session_number",
+        "integer",
+        "Session number",
+        "Face-to-face session number (session events).",
+        allowed="1-99",
+    ),
+    Column(
+        "value",
+        "integer",
+        "Value",
+        "mood_rated: mood 1 (very low) to 10 (very good); questionnaire_completed: total "
+        "score (empty when not scorable). Empty otherwise.",
+        units="mood points or score",
+    ),
+    Column(
+        "seconds_spent",
+        "integer",
+        "Seconds on step",
+        "step_opened only: active seconds on this step over all visits.",
+        units="seconds",
+        allowed=">= 0",
+    ),
+)
+
+FREE_TEXT_COLUMN = Column(
+    "free_text",
+    "text",
+    "Free text",
+    "ONLY in exports an administrator made for an approved purpose: mood note, message "
+    "body, or exercise entry (JSON). May identify people.",
+)
+
+
+def event_columns(*, include_free_text: bool = False) -> tuple[Column, ...]:
+    return EVENT_COLUMNS + ((FREE_TEXT_COLUMN,) if include_free_text else ())
+
+
+SCORE_COLUMNS: tuple[Column, ...] = (
+    PARTICIPANT_ID,
+    SERVICE_CODE,
+    Column(
+        "instrument", "categorical", "Questionnaire", "Questionnaire code.", allowed=INSTRUMENTS
+    ),
+    Column("time_point", "categorical", "Time point", "Protocol time point.", allowed=TIME_POINTS),
+    Column("completed_at", "datetime", "Completed at", "When the client finished (UTC)."),
+    Column(
+        "definition_version",
+        "string",
+        "Definition version",
+        "Version of the instrument definition used to score.",
+    ),
+    Column(
+        "wording_version",
+        "string",
+        "Wording version",
+        "Version of licensed wording shown (WAI-SF-C); empty otherwise.",
+    ),
+    Column(
+        "score_type",
+        "categorical",
+        "Row type",
+        "item = one answer; total = the total score; subscale = a subscale total.",
+        allowed="item; total; subscale",
+    ),
+    Column("item_number", "integer", "Item", "Item number (item rows).", allowed="1-12"),
+    Column("link_id", "string", "Link ID", "Item link ID as in the FHIR output (item rows)."),
+    Column(
+        "subscale",
+        "categorical",
+        "Subscale",
+        "Subscale name (subscale rows; WAI-SF-C).",
+        allowed="task; bond; goal",
+    ),
+    Column(
+        "value",
+        "integer",
+        "Value",
+        "Item rows: the answer's value (PHQ-9/GAD-7 0-3, WAI-SF-C 1-5). Total rows: the "
+        "total (prorated when items were missing; empty when not scorable). Subscale rows: "
+        "the subscale total.",
+        units="score",
+    ),
+    Column(
+        "loinc_code",
+        "string",
+        "LOINC code",
+        "LOINC code of the item or of the total (empty for WAI-SF-C, which has none).",
+    ),
+    Column(
+        "answer_code",
+        "string",
+        "Answer code",
+        "LOINC answer code of the chosen option (item rows; PHQ-9 and GAD-7).",
+    ),
+    Column("band", "categorical", "Band", "Severity band key of the total (total rows)."),
+    Column(
+        "valid",
+        "boolean",
+        "Scorable",
+        "Total rows: 1 if scorable under the missing-items policy.",
+        allowed="0; 1",
+    ),
+    Column(
+        "prorated",
+        "boolean",
+        "Prorated",
+        "Total rows: 1 if the total was prorated for missing items.",
+        allowed="0; 1",
+    ),
+    Column(
+        "raw_sum", "integer", "Raw sum", "Total rows: sum of the answered scored items.", "score"
+    ),
+    Column(
+        "n_answered", "integer", "Items answered", "Total rows: scored items answered.", "items"
+    ),
+)
+
+CODEBOOK_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "dataset",
+        "categorical",
+        "File",
+        "Which file the column is in.",
+        allowed="participants; events; scores",
+    ),
+    Column("column", "string", "Column", "Column name, as in the header row."),
+    Column(
+        "type",
+        "categorical",
+        "Type",
+        "Data type.",
+        allowed="string; integer; boolean; date; datetime; categorical; text",
+    ),
+    Column("label", "string", "Label", "Short label (for variable labels in Stata/SPSS)."),
+    Column("units", "string", "Units", "Units of measurement, if any."),
+    Column("allowed_values", "string", "Allowed values", "Allowed values or range."),
+    Column("description", "string", "Description", "What the column means."),
+)
+
+
+def codebook_rows(modules, *, include_free_text: bool = False):
+    """One row per column of every dataset, in file order."""
+    datasets = (
+        ("participants", participant_columns(modules)),
+        ("events", event_columns(include_free_text=include_free_text)),
+        ("scores", SCORE_COLUMNS),
+    )
+    for dataset, columns in datasets:
+        for c in columns:
+            yield (dataset, c.name, c.type, c.label, c.units, c.allowed, c.description)
+
+
+def codebook_markdown() -> str:
+    """docs/codebook.md, generated from the column definitions above.
+
+    Module columns depend on the installed content, so the document shows
+    their pattern; the codebook downloaded with an export lists each one.
+    """
+    pattern = Column(
+        "module_<slug>",
+        "categorical",
+        "Module: <title>",
+        "One column per active module (slug with '-' as '_'): progress in that module.",
+        allowed=MODULE_STATUS_ALLOWED,
+    )
+    out = [
+        "# Codebook",
+        "",
+        "Generated by `manage.py trials_codebook` from `apps/trials/columns.py` — the same",
+        "definitions the exporters use. Do not edit by hand. Definitions of the adherence",
+        "measures: docs/adherence.md.",
+        "",
+        "Conventions: one header row; UTF-8; dates ISO 8601 (`2025-03-01`); times ISO 8601",
+        "UTC (`2025-03-01T09:30:00Z`); yes/no as 1/0; a missing value is an empty cell.",
+        "Participants appear only by participant ID.",
+    ]
+    datasets = (
+        (
+            "participants",
+            "Participants (one row per participant)",
+            PARTICIPANT_COLUMNS + (pattern,),
+        ),
+        ("events", "Events (one row per event)", event_columns(include_free_text=True)),
+        ("scores", "Questionnaire scores (one row per item, total or subscale)", SCORE_COLUMNS),
+    )
+    for _key, title, columns in datasets:
+        out += ["", f"## {title}", "", "| Column | Type | Units | Allowed values | Description |",
+                "|---|---|---|---|---|"]  # fmt: skip
+        for c in columns:
+            cells = [f"`{c.name}`", c.type, c.units, c.allowed, f"**{c.label}.** {c.description}"]
+            out.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+    return "\n".join(out) + "\n"

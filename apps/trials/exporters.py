@@ -1,0 +1,389 @@
+"""Pseudonymised exports: row generators and streaming writers.
+
+Pattern (after pretix's exporters): each dataset is a pair (columns, rows)
+where `columns` come from `apps.trials.columns` (the codebook's source) and
+`rows` is a generator reading the database in chunks. Writers consume the
+generator row by row, so memory stays flat whatever the number of rows:
+
+- CSV (UTF-8, header row) through `csv_chunks` (for a StreamingHttpResponse)
+  or `write_csv` (to a file, in a Celery job);
+- XLSX through openpyxl's write-only workbook (rows go to a temporary XML
+  stream, never held as cell objects).
+
+No export contains a name, an email address or free text; the only exception
+is the `free_text` events column, present only when an admin asked for it
+with a recorded purpose (`Scope.include_free_text`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import decimal
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from apps.care.models import Treatment
+from apps.questionnaires.catalogue import scoring_definition
+from apps.questionnaires.definitions import ScoringError
+from apps.questionnaires.models import Administration, AdministrationStatus, Answer
+from apps.trials import adherence
+from apps.trials.adherence import Scope, treatments_in_scope
+from apps.trials.columns import (
+    CODEBOOK_COLUMNS,
+    SCORE_COLUMNS,
+    Column,
+    codebook_rows,
+    event_columns,
+    participant_columns,
+)
+
+CHUNK_SIZE = 2000
+UTC = datetime.UTC
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def to_cell(value):
+    """A Python value as written to a file: ISO 8601 (UTC, seconds) for times,
+    ISO dates, 1/0 for booleans, None for missing. Numbers stay numbers."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
+
+
+def _as_utc(value) -> datetime.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # some backends return text from a UNION
+        value = datetime.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _as_date(value) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+@dataclass
+class Export:
+    """One dataset ready to write: its columns and a generator of its rows."""
+
+    dataset: str
+    columns: tuple[Column, ...]
+    rows: Iterable[list]
+
+    @property
+    def header(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def participant_rows(treatments: QuerySet[Treatment], modules, *, as_of=None) -> Iterator[list]:
+    for p in adherence.participant_adherence(treatments, as_of=as_of):
+        yield [
+            p.participant_id,
+            p.service_code,
+            p.status,
+            p.start_date,
+            p.planned_end_date,
+            p.enrolled_at,
+            p.activated_at,
+            p.ended_at,
+            p.started_programme,
+            p.course_completed,
+            p.modules_started,
+            p.modules_completed,
+            p.mandatory_modules_completed,
+            p.steps_opened,
+            p.steps_completed,
+            p.exercises_submitted,
+            p.seconds_on_platform,
+            p.logins,
+            p.mood_ratings,
+            p.sessions_attended,
+            p.sessions_did_not_attend,
+            p.sessions_cancelled_by_client,
+            p.sessions_cancelled_by_service,
+            p.sessions_scheduled,
+            p.messages_from_client,
+            p.messages_from_practitioner,
+            p.questionnaires_due,
+            p.questionnaires_completed,
+            p.questionnaires_missed,
+            p.weeks_active,
+            p.phq9_first_total,
+            p.phq9_last_total,
+            p.phq9_change,
+            p.phq9_change_category,
+            p.gad7_first_total,
+            p.gad7_last_total,
+            p.wai_sf_c_total,
+            *(p.module_status.get(m.slug) for m in modules),
+        ]
+
+
+def event_rows(
+    treatments: QuerySet[Treatment],
+    *,
+    include_free_text: bool = False,
+    since=None,
+    until=None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[list]:
+    """Rows of the events file, streamed from one UNION ALL query."""
+    qs = adherence.events_queryset(
+        treatments, include_free_text=include_free_text, since=since, until=until
+    )
+    for row in qs.iterator(chunk_size=chunk_size):
+        yield event_row(row)
+
+
+def event_row(row: tuple) -> list:
+    """A row of `adherence.events_queryset` in file order (treatment week added)."""
+    pid, svc, start, ev_type, at, module, step, instrument, tp, session, value, seconds = row[:12]
+    at = _as_utc(at)
+    start = _as_date(start)
+    week = (at.date() - start).days // 7 + 1 if at and start else None
+    out = [pid, svc, ev_type, at, week, module, step, instrument, tp, session, value, seconds]
+    if len(row) > 12:
+        out.append(row[12])
+    return out
+
+
+class _Definitions(dict):
+    def __missing__(self, code):
+        try:
+            self[code] = scoring_definition(code)
+        except ScoringError:
+            self[code] = None
+        return self[code]
+
+
+def score_rows(treatments: QuerySet[Treatment], *, chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
+    """Rows of the scores file: per completed administration, its items, its
+    total and its subscales. Two ordered streams (administrations, answers)
+    merged by administration, so memory stays flat."""
+    tids = treatments.order_by().values("pk")
+    order = ("treatment__participant_id", "completed_at", "pk")
+    adms = (
+        Administration.objects.filter(treatment__in=tids, status=AdministrationStatus.COMPLETED)
+        .order_by(*order)
+        .values_list(
+            "pk",
+            "treatment__participant_id",
+            "treatment__service__code",
+            "instrument",
+            "time_point",
+            "completed_at",
+            "definition_version",
+            "wording_version",
+            "valid",
+            "total",
+            "raw_sum",
+            "n_answered",
+            "prorated",
+            "band",
+            "subscales",
+        )
+    )
+    answers = (
+        Answer.objects.filter(
+            administration__treatment__in=tids,
+            administration__status=AdministrationStatus.COMPLETED,
+        )
+        .order_by(*(f"administration__{f}" for f in order), "item")
+        .values_list("administration_id", "item", "value")
+        .iterator(chunk_size=chunk_size)
+    )
+    definitions = _Definitions()
+    pending = next(answers, None)
+    for adm in adms.iterator(chunk_size=chunk_size):
+        (pk, pid, svc, code, tp, completed, version, wording, valid, total, raw, n, prorated,
+         band, subscales) = adm  # fmt: skip
+        definition = definitions[code]
+        head = [pid, svc, code, tp, completed, version, wording]
+        while pending is not None and pending[0] == pk:
+            _adm, item_n, value = pending
+            item = loinc = answer_code = None
+            if definition is not None:
+                try:
+                    item = definition.item(item_n)
+                except KeyError:
+                    item = None
+            if item is not None:
+                loinc = item.loinc
+                option = next((o for o in item.options if o.value == value), None)
+                answer_code = option.loinc_answer if option else None
+            yield [
+                *head,
+                "item",
+                item_n,
+                item.link_id if item else None,
+                None,
+                value,
+                loinc,
+                answer_code,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ]
+            pending = next(answers, None)
+        total_loinc = definition.total.loinc if definition is not None else None
+        yield [
+            *head,
+            "total",
+            None,
+            None,
+            None,
+            total,
+            total_loinc,
+            None,
+            band or None,
+            valid,
+            prorated,
+            raw,
+            n,
+        ]
+        for name, value in (subscales or {}).items():
+            yield [*head, "subscale", None, None, name, value, *([None] * 7)]
+
+
+def build_export(dataset: str, scope: Scope, *, as_of=None) -> Export:
+    """The columns and row generator of `dataset` for `scope`."""
+    treatments = treatments_in_scope(scope)
+    modules = adherence.active_modules()
+    if dataset == "participants":
+        return Export(
+            dataset,
+            participant_columns(modules),
+            participant_rows(treatments, modules, as_of=as_of),
+        )
+    if dataset == "events":
+        return Export(
+            dataset,
+            event_columns(include_free_text=scope.include_free_text),
+            event_rows(treatments, include_free_text=scope.include_free_text),
+        )
+    if dataset == "scores":
+        return Export(dataset, SCORE_COLUMNS, score_rows(treatments))
+    if dataset == "codebook":
+        return Export(
+            dataset,
+            CODEBOOK_COLUMNS,
+            (list(r) for r in codebook_rows(modules, include_free_text=scope.include_free_text)),
+        )
+    raise ValueError(f"unknown dataset {dataset!r}")
+
+
+def count_rows(dataset: str, scope: Scope) -> int:
+    """How many data rows (header excluded) the export of `dataset` will have."""
+    treatments = treatments_in_scope(scope)
+    if dataset == "participants":
+        return treatments.count()
+    if dataset == "events":
+        return adherence.events_queryset(treatments).count()
+    if dataset == "scores":
+        tids = treatments.order_by().values("pk")
+        completed = Administration.objects.filter(
+            treatment__in=tids, status=AdministrationStatus.COMPLETED
+        )
+        answers = Answer.objects.filter(administration__in=completed.values("pk")).count()
+        subscales = sum(
+            len(s or {})
+            for s in completed.exclude(subscales={}).values_list("subscales", flat=True).iterator()
+        )
+        return answers + completed.count() + subscales
+    if dataset == "codebook":
+        modules = adherence.active_modules()
+        return sum(1 for _ in codebook_rows(modules, include_free_text=scope.include_free_text))
+    raise ValueError(f"unknown dataset {dataset!r}")
+
+
+# --------------------------------------------------------------------------- writers
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_value(value) -> object:
+    value = to_cell(value)
+    return "" if value is None else value
+
+
+def csv_chunks(export: Export, *, rows_per_chunk: int = 500) -> Iterator[str]:
+    """The CSV text in pieces of about `rows_per_chunk` rows (for streaming)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(export.header)
+    n = 0
+    for row in export.rows:
+        writer.writerow([_csv_value(v) for v in row])
+        n += 1
+        if n % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_csv(export: Export, fileobj) -> int:
+    """Write the export as CSV to a text file object; returns the number of data rows."""
+    writer = csv.writer(fileobj, lineterminator="\n")
+    writer.writerow(export.header)
+    n = 0
+    for row in export.rows:
+        writer.writerow([_csv_value(v) for v in row])
+        n += 1
+    return n
+
+
+def _xlsx_value(ws, value):
+    value = to_cell(value)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("="):
+            # Text starting with "=" would become a formula: keep it as text.
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            return cell
+    return value
+
+
+def write_xlsx(export: Export, path) -> int:
+    """Write the export as an XLSX workbook at `path` (write-only: flat memory)."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=export.dataset[:31])
+    ws.append(export.header)
+    n = 0
+    for row in export.rows:
+        ws.append([_xlsx_value(ws, v) for v in row])
+        n += 1
+    wb.save(path)
+    return n

@@ -1,0 +1,231 @@
+"""REST API: access, pagination, filters, no identifiers, access log, export jobs."""
+
+import datetime
+import json
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from apps.trials.models import AccessAction, DataAccessLog, ExportJob, ExportStatus
+from apps.trials.services import export_jobs_expire
+from tests.factories import ClientFactory, StaffFactory, UserFactory
+from tests.trials.factories import EXPECTED_EVENT_COUNTS, EXPECTED_PARTICIPANTS, SECRETS
+
+ENDPOINTS = [
+    "/api/v1/participants/",
+    "/api/v1/events/",
+    "/api/v1/scores/",
+    "/api/v1/fhir/questionnaire-responses/",
+    "/api/v1/adherence-summary/",
+    "/api/v1/exports/",
+]
+
+
+def _token_client(user):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return api
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(is_trial_manager=True, email="tm@example.org", first_name="Tess")
+
+
+@pytest.fixture
+def api(manager):
+    return _token_client(manager)
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_pwp_client_and_supervisor_tokens_get_403(trial, url):
+    service = trial.services["AAA"]
+    for user in (
+        StaffFactory(pwp_in=service),
+        StaffFactory(supervisor_of=service),
+        ClientFactory(),
+    ):
+        response = _token_client(user).get(url)
+        assert response.status_code == 403, (user.roles, url)
+        assert "AAA-0001" not in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_anonymous_is_refused(trial, url):
+    assert APIClient().get(url).status_code in (401, 403)
+
+
+def test_participants_paginate_and_match_the_export(trial, api):
+    first = api.get("/api/v1/participants/?limit=2").json()
+    assert first["count"] == 5
+    assert [p["participant_id"] for p in first["results"]] == ["AAA-0001", "AAA-0002"]
+    second = api.get(first["next"]).json()
+    assert [p["participant_id"] for p in second["results"]] == ["AAA-0003", "BBB-0001"]
+    p1 = first["results"][0]
+    assert p1["logins"] == 3 and p1["course_completed"] is True
+    assert p1["seconds_on_platform"] == EXPECTED_PARTICIPANTS["AAA-0001"]["seconds_on_platform"]
+    assert p1["modules"]["relapse-prevention"] == "completed"
+    one = api.get("/api/v1/participants/BBB-0001/").json()
+    assert one["mood_ratings"] == 3 and one["phq9_change"] == -7
+
+
+def test_participants_filter_by_service_and_enrolment_date(trial, api):
+    rows = api.get("/api/v1/participants/?service=BBB").json()["results"]
+    assert [r["participant_id"] for r in rows] == ["BBB-0001", "BBB-0002"]
+    rows = api.get("/api/v1/participants/?enrolled_from=2025-03-05&enrolled_to=2025-05-31").json()
+    assert [r["participant_id"] for r in rows["results"]] == ["AAA-0003", "BBB-0001"]
+    assert api.get("/api/v1/participants/?service=NOPE").status_code == 400
+    assert api.get("/api/v1/participants/?enrolled_from=March").status_code == 400
+
+
+def test_events_filter_and_paginate(trial, api):
+    data = api.get("/api/v1/events/?limit=10").json()
+    assert data["count"] == sum(sum(c.values()) for c in EXPECTED_EVENT_COUNTS.values())
+    assert len(data["results"]) == 10
+    data = api.get("/api/v1/events/?participant=BBB-0001&event_type=mood_rated").json()
+    assert [(e["occurred_at"], e["value"]) for e in data["results"]] == [
+        ("2025-03-10T20:00:00Z", 7),
+        ("2025-03-11T20:00:00Z", 5),
+        ("2025-03-16T20:00:00Z", 6),
+    ]
+    data = api.get(
+        "/api/v1/events/?service=AAA&occurred_from=2025-03-17&occurred_to=2025-03-17"
+    ).json()
+    assert {e["event_type"] for e in data["results"]} == {"login", "step_opened", "step_completed"}
+    assert data["count"] == 1 + 2 + 2
+    assert api.get("/api/v1/events/?event_type=party").status_code == 400
+
+
+def test_scores_carry_items_and_totals(trial, api):
+    data = api.get("/api/v1/scores/?participant=AAA-0001&instrument=phq9").json()
+    assert [(s["time_point"], s["total"]) for s in data["results"]] == [
+        ("baseline", 15),
+        ("end_of_treatment", 8),
+    ]
+    baseline = data["results"][0]
+    assert len(baseline["items"]) == 10
+    assert baseline["items"][8] == {
+        "item_number": 9,
+        "link_id": "phq9-9",
+        "value": 1,
+        "loinc_code": "44260-8",
+        "answer_code": "LA6569-3",
+    }
+
+
+def test_adherence_summary_has_funnel_per_service(trial, api):
+    data = api.get("/api/v1/adherence-summary/").json()
+    assert (data["overall"]["enrolled"], data["overall"]["started"]) == (5, 3)
+    assert data["overall"]["completed_course"] == 1
+    assert [(s["label"], s["enrolled"]) for s in data["services"]] == [("AAA", 3), ("BBB", 2)]
+
+
+@pytest.mark.parametrize("url", ENDPOINTS[:5])
+def test_no_names_emails_or_free_text_in_api_responses(trial, api, url):
+    body = api.get(url + "?limit=1000").content.decode().lower()
+    for secret in SECRETS:
+        assert secret.lower() not in body, (url, secret)
+
+
+def test_every_api_read_is_logged_with_scope(trial, api, manager):
+    api.get("/api/v1/participants/?service=AAA&limit=2")
+    entry = DataAccessLog.objects.get()
+    assert (entry.user, entry.action, entry.resource) == (
+        manager,
+        AccessAction.API_READ,
+        "participants",
+    )
+    assert entry.scope == {"limit": ["2"], "service": ["AAA"]}
+    assert entry.row_count == 2 and entry.via_token
+    for url in ENDPOINTS[1:]:
+        api.get(url)
+    assert DataAccessLog.objects.count() == len(ENDPOINTS)
+
+
+def test_schema_and_docs_are_served(trial, api, manager, client):
+    client.force_login(manager)
+    schema = client.get("/api/v1/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/participants/" in schema.content and b"seconds_on_platform" in schema.content
+    assert client.get("/api/v1/docs/").status_code == 200
+
+
+def test_export_job_202_status_file_then_expiry_410(
+    trial, api, manager, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.EXPORT_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/exports/",
+            {"dataset": "participants", "file_format": "csv", "services": ["AAA"]},
+            format="json",  # fmt: skip
+        )
+    assert response.status_code == 202
+    status_url = response["Location"]
+    status = api.get(status_url).json()
+    assert status["status"] == "ready" and status["row_count"] == 3
+    download = api.get(status["download_url"])
+    assert download.status_code == 200
+    text = b"".join(download.streaming_content).decode()
+    assert text.splitlines()[0].startswith("participant_id,service_code,")
+    assert [line.split(",")[0] for line in text.splitlines()[1:]] == [
+        "AAA-0001",
+        "AAA-0002",
+        "AAA-0003",
+    ]
+    assert DataAccessLog.objects.filter(action=AccessAction.EXPORT_DOWNLOADED).count() == 1
+    assert DataAccessLog.objects.filter(action=AccessAction.EXPORT_REQUESTED).count() == 1
+    job = ExportJob.objects.get()
+    assert export_jobs_expire(now=job.expires_at + datetime.timedelta(seconds=1)) == 1
+    assert not (tmp_path / job.file_name).exists()
+    assert api.get(status["download_url"]).status_code == 410
+
+
+def test_pending_job_answers_202_and_failed_job_410(trial, api, manager):
+    job = ExportJob.objects.create(requested_by=manager, dataset="events", file_format="csv")
+    response = api.get(f"/api/v1/exports/{job.pk}/download/")
+    assert response.status_code == 202 and response.json()["status"] == "pending"
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.FAILED)
+    assert api.get(f"/api/v1/exports/{job.pk}/download/").status_code == 410
+
+
+def test_trial_manager_cannot_see_another_managers_job_or_ask_for_free_text(trial, api, manager):
+    other = UserFactory(is_trial_manager=True)
+    job = ExportJob.objects.create(requested_by=other, dataset="events", file_format="csv")
+    assert api.get(f"/api/v1/exports/{job.pk}/").status_code == 404
+    assert api.get("/api/v1/exports/not-a-uuid/").status_code == 404
+    response = api.post(
+        "/api/v1/exports/",
+        {"dataset": "events", "include_free_text": True, "purpose": "Ethics approval 123/456"},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert not ExportJob.objects.filter(requested_by=manager).exists()
+
+
+def test_admin_free_text_export_needs_a_purpose(
+    trial, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.EXPORT_ROOT = tmp_path
+    api = _token_client(trial.admin)
+    response = api.post(
+        "/api/v1/exports/", {"dataset": "events", "include_free_text": True}, format="json"
+    )
+    assert response.status_code == 400 and "purpose" in response.json()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/exports/",
+            {
+                "dataset": "events",
+                "include_free_text": True,
+                "purpose": "REC 24/LO/0001 qualitative",
+            },
+            format="json",
+        )
+    assert response.status_code == 202
+    log = DataAccessLog.objects.get(action=AccessAction.EXPORT_REQUESTED)
+    assert log.purpose == "REC 24/LO/0001 qualitative" and log.scope["include_free_text"] is True
+    body = b"".join(api.get(response.json()["status_url"] + "download/").streaming_content)
+    assert b"SECRET-MOOD-NOTE" in body
+    assert json.dumps(log.scope)
