@@ -27,6 +27,10 @@ from apps.programme.models import (
     Step,
     StepProgress,
 )
+from apps.programme.selectors import history_for
+from apps.safety.keywords import entry_mentions_self_harm
+from apps.safety.models import RiskSource
+from apps.safety.services import risk_alert_raise_for_entry
 
 DRAFT = "_draft"  # unsent changes to a sent entry that the client may edit
 
@@ -253,7 +257,8 @@ def exercise_submit(
 
     Idempotent on `client_request_id`: sending the same form twice returns the
     one entry and `False`. A sent entry the client may edit is updated in place
-    (its first `submitted_at` is kept). Completes the step.
+    (its first `submitted_at` is kept). Completes the step. Raises a risk alert
+    (same transaction) when the exercise's safety check fires.
     """
     now = timezone.now()
     entry = _entry_for_request(treatment=treatment, step=step, client_request_id=client_request_id)
@@ -277,7 +282,23 @@ def exercise_submit(
         serialized_data=None,
     )
     step_complete(treatment=treatment, step=step)
+    _raise_risk_alerts(entry=entry, step=step)
     return entry, was_draft
+
+
+def _raise_risk_alerts(*, entry: ExerciseEntry, step: Step) -> None:
+    """Alert the PWP and supervisors when a sent entry's safety check fired.
+
+    Same transaction as the sent entry (docs/safety.md). An alert needs both the
+    exercise's own safety message and words about suicide or self-harm in the
+    entry (apps.safety.keywords): other safety messages, such as the exercise
+    plan's health questions, do not raise one. Drafts never get here.
+    """
+    feedback = entry.exercise.feedback(
+        entry.data, history_for(treatment=entry.treatment, exclude_id=entry.pk), step=step
+    )
+    if any(item.kind == "safety" for item in feedback) and entry_mentions_self_harm(entry.data):
+        risk_alert_raise_for_entry(entry=entry, reasons=[RiskSource.EXERCISE_SAFETY_WORDS])
 
 
 @transaction.atomic

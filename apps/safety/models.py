@@ -1,9 +1,11 @@
 """Risk alerts and each service's safety settings.
 
-A risk alert is raised in the same transaction that saves a completed
-questionnaire whose answers need a clinician (PHQ-9 item 9 above 0, item 9
-missing, or a severe total). It stays open until a staff member acknowledges it
-with a note, and escalates to supervisors when left unacknowledged.
+A risk alert is raised in the same transaction that saves what triggered it:
+a completed questionnaire whose answers need a clinician (PHQ-9 item 9 above 0,
+item 9 missing, or a severe total), or a sent exercise entry whose safety check
+fired (words about suicide or self-harm, apps.safety.keywords). It stays open
+until a staff member acknowledges it with a note, and escalates to supervisors
+when left unacknowledged.
 """
 
 from django.conf import settings
@@ -20,6 +22,7 @@ class RiskSource(models.TextChoices):
     PHQ9_ITEM9 = "phq9_item9", _("PHQ-9 item 9 answered above 0")
     PHQ9_SEVERE_TOTAL = "phq9_severe_total", _("PHQ-9 total in the severe range")
     PHQ9_ITEM9_UNKNOWN = "phq9_item9_unknown", _("PHQ-9 item 9 not answered")
+    EXERCISE_SAFETY_WORDS = "exercise_safety_words", _("Exercise mentions self-harm or suicide")
 
 
 class RiskAlertStatus(models.TextChoices):
@@ -28,12 +31,27 @@ class RiskAlertStatus(models.TextChoices):
 
 
 class RiskAlert(models.Model):
-    """One reason a completed questionnaire needs a clinician, for one treatment."""
+    """One reason a completed questionnaire or a sent exercise entry needs a clinician.
+
+    Exactly one of ``administration`` and ``exercise_entry`` is set (what the
+    alert is about); one alert per (that, source).
+    """
 
     treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="risk_alerts")
     source = models.CharField(max_length=40, choices=RiskSource.choices)
     administration = models.ForeignKey(
-        "questionnaires.Administration", on_delete=models.PROTECT, related_name="risk_alerts"
+        "questionnaires.Administration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risk_alerts",
+    )
+    exercise_entry = models.ForeignKey(
+        "programme.ExerciseEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risk_alerts",
     )
     raised_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(
@@ -56,6 +74,14 @@ class RiskAlert(models.Model):
             models.UniqueConstraint(
                 fields=["administration", "source"], name="one_alert_per_source_and_administration"
             ),
+            models.UniqueConstraint(
+                fields=["exercise_entry", "source"], name="one_alert_per_source_and_exercise_entry"
+            ),
+            models.CheckConstraint(
+                name="alert_about_one_administration_or_one_entry",
+                condition=Q(administration__isnull=False, exercise_entry__isnull=True)
+                | Q(administration__isnull=True, exercise_entry__isnull=False),
+            ),
             models.CheckConstraint(
                 name="acknowledged_alert_has_note_and_person",
                 condition=Q(status="open")
@@ -73,6 +99,17 @@ class RiskAlert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == RiskAlertStatus.OPEN
+
+    @property
+    def exercise_title(self) -> str:
+        """The exercise an entry alert came from ("Thought record"); "" for a questionnaire."""
+        entry = self.exercise_entry
+        if entry is None:
+            return ""
+        try:
+            return str(entry.exercise.title)
+        except KeyError:  # an exercise type no longer in the programme: still say something
+            return entry.exercise_type
 
 
 class ServiceSafetyPolicy(models.Model):

@@ -30,6 +30,7 @@ def alerts_visible_to(user: User, *, write: bool) -> QuerySet[RiskAlert]:
         "treatment__pwp",
         "treatment__service",
         "administration",
+        "exercise_entry",
         "acknowledged_by",
     )
 
@@ -58,7 +59,7 @@ def open_alerts_for_treatments(treatment_ids: Iterable[int]) -> QuerySet[RiskAle
     """
     return (
         RiskAlert.objects.filter(treatment_id__in=list(treatment_ids), status=RiskAlertStatus.OPEN)
-        .select_related("administration")
+        .select_related("administration", "exercise_entry")
         .order_by("raised_at")
     )
 

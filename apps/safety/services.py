@@ -1,4 +1,5 @@
-"""Risk alerts: raise (with the questionnaire), acknowledge (with a note), escalate.
+"""Risk alerts: raise (with the questionnaire or the sent exercise entry), acknowledge
+(with a note), escalate.
 
 Clinical rule (shared/clinical/README.md): a risk flag is never lost. It is
 shown to the client at once, alerts the PWP and supervisor, and stays open
@@ -20,7 +21,7 @@ from apps.accounts.models import User
 from apps.care.models import StaffMembership, StaffRole
 from apps.core.errors import DomainError
 from apps.questionnaires import outbox
-from apps.safety.models import RiskAlert, RiskAlertStatus, ServiceSafetyPolicy
+from apps.safety.models import RiskAlert, RiskAlertStatus, RiskSource, ServiceSafetyPolicy
 
 log = structlog.get_logger(__name__)
 
@@ -56,6 +57,42 @@ def supervisors_of(service) -> list[User]:
     )
 
 
+def _alert_save_and_notify(alert: RiskAlert) -> bool:
+    """Save a new alert and queue the risk_alert email to the PWP and supervisors.
+
+    The shared path for every alert, whatever raised it. Returns False (and
+    queues nothing) when the alert already exists for that object and source.
+    Call inside the transaction that saves what triggered the alert.
+    """
+    if (alert.administration_id is None) == (alert.exercise_entry_id is None):
+        raise ValueError("A risk alert is about one administration or one exercise entry.")
+    alert.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            alert.save()
+    except IntegrityError:
+        return False  # already raised for this administration/entry and source
+    treatment = alert.treatment
+    recipients = {treatment.pwp_id: treatment.pwp}
+    for supervisor in supervisors_of(treatment.service):
+        recipients.setdefault(supervisor.pk, supervisor)
+    for user in recipients.values():
+        outbox.schedule(
+            recipient=user,
+            kind=KIND_ALERT,
+            due_at=alert.raised_at,
+            dedupe_key=f"risk_alert:{alert.pk}:{user.pk}",
+            object=alert,
+        )
+    log.warning(
+        "risk_alert_raised",
+        alert_id=alert.pk,
+        treatment_id=treatment.pk,
+        source=alert.source,
+    )
+    return True
+
+
 def risk_alerts_raise(*, administration, result) -> list[RiskAlert]:
     """Raise one alert per risk source of ``result`` and queue emails to the PWP and supervisors.
 
@@ -66,37 +103,46 @@ def risk_alerts_raise(*, administration, result) -> list[RiskAlert]:
     sources = risk_sources_for(result)
     if not sources:
         return []
-    treatment = administration.treatment
-    alerts = []
     now = timezone.now()
+    alerts = []
     for source in sources:
         alert = RiskAlert(
-            treatment=treatment, administration=administration, source=source, raised_at=now
-        )
-        alert.full_clean(validate_constraints=False)
-        try:
-            with transaction.atomic():
-                alert.save()
-        except IntegrityError:
-            continue
-        alerts.append(alert)
-        recipients = {treatment.pwp_id: treatment.pwp}
-        for supervisor in supervisors_of(treatment.service):
-            recipients.setdefault(supervisor.pk, supervisor)
-        for user in recipients.values():
-            outbox.schedule(
-                recipient=user,
-                kind=KIND_ALERT,
-                due_at=now,
-                dedupe_key=f"risk_alert:{alert.pk}:{user.pk}",
-                object=alert,
-            )
-        log.warning(
-            "risk_alert_raised",
-            alert_id=alert.pk,
-            treatment_id=treatment.pk,
+            treatment=administration.treatment,
+            administration=administration,
             source=source,
+            raised_at=now,
         )
+        if _alert_save_and_notify(alert):
+            alerts.append(alert)
+    return alerts
+
+
+def risk_alert_raise_for_entry(*, entry, reasons) -> list[RiskAlert]:
+    """Raise one alert per reason (a ``RiskSource``) for a SENT exercise entry.
+
+    Called by ``apps.programme.services.exercise_submit`` in the transaction
+    that saves the sent entry, when the exercise's safety check fired. Drafts
+    (autosave, "save and come back later") never raise alerts: the client has
+    not sent them, so this refuses an unsent entry. Idempotent per (entry,
+    source): sending the same entry again raises nothing new. Emails say only
+    that there is an alert to review, never what the client wrote.
+    """
+    from apps.programme.models import EntryStatus
+
+    if entry.status != EntryStatus.SUBMITTED:
+        raise ValueError("Only a sent exercise entry can raise a risk alert.")
+    sources = list(dict.fromkeys(reasons))
+    for source in sources:
+        if source not in RiskSource.values:
+            raise ValueError(f"Unknown risk source {source!r}.")
+    now = timezone.now()
+    alerts = []
+    for source in sources:
+        alert = RiskAlert(
+            treatment=entry.treatment, exercise_entry=entry, source=source, raised_at=now
+        )
+        if _alert_save_and_notify(alert):
+            alerts.append(alert)
     return alerts
 
 

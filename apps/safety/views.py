@@ -1,3 +1,6 @@
+import zoneinfo
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,7 +37,11 @@ def alerts(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(*ALERT_ROLES)
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
-    """One alert, its questionnaire answers, and the acknowledgement form (note required)."""
+    """One alert, what raised it, and the acknowledgement form (note required).
+
+    A questionnaire alert shows the answers; an exercise alert shows which
+    exercise and when it was sent, with a link to the entry.
+    """
     write = request.method == "POST"
     alert = risk_alert_get_for_user(user=request.user, alert_id=alert_id, write=write)
     form = AcknowledgeForm(request.POST if request.method == "POST" else None)
@@ -47,7 +54,16 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             messages.success(request, _("Alert acknowledged. It is now closed."))
             return redirect("safety:alerts")
     audit_access(obj=alert)
-    administration = alert.administration
+    context = {"alert": alert, "form": form, "page_has_errors": bool(form.errors)}
+    if alert.administration_id is not None:
+        context.update(_administration_context(alert.administration))
+    else:
+        context.update(_entry_context(alert))
+    return render(request, "safety/alert_detail.html", context)
+
+
+def _administration_context(administration) -> dict:
+    """The questionnaire's answers, with the risk items marked."""
     definition = scoring_definition(administration.instrument)
     answers = dict(administration.answers.values_list("item", "value"))
     rows = []
@@ -64,13 +80,29 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             }
         )
     band = definition.band_for(administration.total) if administration.total is not None else None
-    context = {
-        "alert": alert,
+    return {
         "administration": administration,
         "definition": definition,
         "band": band,
         "rows": rows,
-        "form": form,
-        "page_has_errors": bool(form.errors),
     }
-    return render(request, "safety/alert_detail.html", context)
+
+
+def _entry_context(alert) -> dict:
+    """Where the alert came from: the exercise and when it was sent, linked, not its text.
+
+    The entry page (programme:entry) applies the same access rules and shows
+    what the client wrote.
+    """
+    entry = alert.exercise_entry
+    zone = alert.treatment.service.time_zone or settings.TIME_ZONE
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        zone = settings.TIME_ZONE
+    return {
+        "entry": entry,
+        "entry_title": alert.exercise_title,
+        "entry_sent_at": entry.submitted_at or entry.updated_at,
+        "time_zone": zone,  # the service's: "submitted 3 March 14:02" in its local time
+    }

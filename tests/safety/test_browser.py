@@ -66,3 +66,49 @@ def test_item_9_answer_shows_crisis_page_and_pwp_acknowledges_the_alert(
     desktop.get_by_text("There are no open risk alerts.").wait_for()
     alert = RiskAlert.objects.get()
     assert alert.status == RiskAlertStatus.ACKNOWLEDGED and alert.acknowledged_by == pwp
+
+
+def test_thought_record_about_ending_life_alerts_the_pwp_who_finds_the_entry(
+    phone, desktop, live_server, treatment, client_user, pwp, supervisor
+):
+    from django.conf import settings
+
+    from apps.programme import services
+    from apps.programme.content import content_load
+    from apps.programme.models import Module
+
+    content_load(directory=settings.CONTENT_DIR)
+    for slug in ("psychoeducation", "behavioural-activation"):
+        for step in Module.objects.get(slug=slug).steps.all():
+            services.step_complete(treatment=treatment, step=step)
+
+    sign_in(phone, live_server, client_user, "programme:home")
+    phone.goto(
+        live_server.url
+        + reverse("programme:step", args=["cognitive-restructuring", "thought-record"])
+    )
+    phone.get_by_label("Date", exact=True).fill("2026-03-03")
+    phone.get_by_label("Situation", exact=True).fill("Alone at home after the phone call.")
+    phone.get_by_label("Feeling", exact=True).fill("Hopeless")
+    phone.get_by_label("How strong was the feeling? (0 to 100)").fill("90")
+    phone.get_by_label("Automatic thought", exact=True).fill("I want to end my life.")
+    phone.get_by_label("How much did you believe it? (0 to 100%)").fill("80")
+    # Let the autosave of the typed text finish first (SQLite in tests locks a table
+    # while a parallel autosave writes): blur the last field, then wait out the debounce.
+    phone.get_by_label("How much did you believe it? (0 to 100%)").press("Tab")
+    phone.wait_for_timeout(3000)
+    phone.get_by_role("button", name="Send to my practitioner").click()
+    phone.get_by_text("We have let your practitioner know.").wait_for()
+    phone.get_by_text("call 999 or go to A&E").first.wait_for()
+    assert serious_violations(phone) == []
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+    sign_in(desktop, live_server, pwp, "care:caseload")
+    desktop.get_by_role("link", name="1 open risk alert").click()
+    desktop.get_by_role("link", name=treatment.client.get_full_name()).first.click()
+    desktop.get_by_text("Thought record, submitted").wait_for()
+    assert serious_violations(desktop) == []
+    desktop.get_by_role("link", name="Read what the client wrote").click()
+    desktop.get_by_text("I want to end my life.").first.wait_for()
+    alert = RiskAlert.objects.get()
+    assert alert.exercise_entry is not None and alert.status == RiskAlertStatus.OPEN

@@ -18,6 +18,7 @@ from apps.programme.exercises.base import (
     text,
     time_select,
 )
+from apps.safety.keywords import mentions_diary_concern
 
 TYPE_CHOICES = [
     ("routine", _("Routine")),
@@ -36,18 +37,6 @@ DONE_CHOICES = [
     ("no", _("Not done")),
 ]
 TYPE_NAMES = dict(TYPE_CHOICES)
-
-# Diary wording that suggests the client should talk to their PWP or GP
-# (content outline §2 "Safety"). A prompt, not a diagnosis.
-_CONCERN_WORDS = (
-    "in bed all day",
-    "all day in bed",
-    "not eating",
-    "didn't eat",
-    "did not eat",
-    "hopeless",
-    "no point",
-)
 
 
 def _balance(rows: list[dict]) -> list[FeedbackItem]:
@@ -196,7 +185,7 @@ class ActivityDiary(Exercise):
             )
         items += _balance(rows)
         text_all = " ".join(str(r.get("activity", "")) for r in rows).lower()
-        if any(w in text_all for w in _CONCERN_WORDS):
+        if mentions_diary_concern(text_all):
             items.append(
                 FeedbackItem(
                     _t(

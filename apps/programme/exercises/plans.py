@@ -19,7 +19,7 @@ from apps.programme.exercises.base import (
     text,
     words,
 )
-from apps.programme.exercises.thoughts import mentions_risk
+from apps.safety.keywords import mentions_abuse, mentions_self_harm
 
 # --- Staying well plan -------------------------------------------------------------
 
@@ -97,7 +97,7 @@ class StayingWellPlan(Exercise):
 
     def feedback(self, data, history=(), *, step=None):
         items = []
-        if mentions_risk(*(data.get(f) for f in (*WARNING_FIELDS, "triggers"))):
+        if mentions_self_harm(*(data.get(f) for f in (*WARNING_FIELDS, "triggers"))):
             items.append(
                 FeedbackItem(
                     _t(
@@ -368,7 +368,6 @@ ADVICE_PATTERN = re.compile(
     r"|housing|legal)\b",
     re.IGNORECASE,
 )
-HARM_PATTERN = re.compile(r"\b(abus\w*|violen\w*|hit(s|ting)? me|threaten\w*)\b", re.IGNORECASE)
 MIN_IDEAS = 3
 
 
@@ -443,7 +442,7 @@ class ProblemSolving(Exercise):
         ideas = data.get(ROWS) or []
         items = []
         all_text = " ".join(str(data.get(k) or "") for k in ("problems", "definition", "goal"))
-        if mentions_risk(all_text) or HARM_PATTERN.search(all_text):
+        if mentions_self_harm(all_text) or mentions_abuse(all_text):
             items.append(
                 FeedbackItem(
                     _t(

@@ -17,6 +17,7 @@ from apps.programme.exercises.base import (
     time_select,
     words,
 )
+from apps.safety.keywords import mentions_self_harm
 
 TRAP_CHOICES = [
     ("all_or_nothing", _("All-or-nothing")),
@@ -33,24 +34,12 @@ TRAP_CHOICES = [
 ]
 TRAP_NAMES = dict(TRAP_CHOICES)
 
-# Words that suggest thoughts of death or self-harm. Content outline §3
-# "Safety": a thought record alone is not the tool; show the safety block.
-RISK_PATTERN = re.compile(
-    r"\b(kill (my ?self|me)|suicid\w*|end (it|my life)|want(ed)? to die"
-    r"|better off (dead|without me)|hurt(ing)? my ?self|self[- ]harm\w*|no point (in )?living"
-    r"|don'?t want to (be here|live))\b",
-    re.IGNORECASE,
-)
 # Words that usually mark an opinion rather than a fact in "evidence for".
 OPINION_PATTERN = re.compile(
     r"\b(i feel|i think|i'?m sure|probably|obviously|everyone|no ?one|nobody|always|never"
     r"|must|should)\b",
     re.IGNORECASE,
 )
-
-
-def mentions_risk(*values) -> bool:
-    return any(RISK_PATTERN.search(str(v or "")) for v in values)
 
 
 def _normalise(value: str) -> str:
@@ -150,7 +139,8 @@ class ThoughtRecord(Exercise):
 
     def feedback(self, data, history=(), *, step=None):
         items: list[FeedbackItem] = []
-        if mentions_risk(
+        # Content outline §3 "Safety": a thought record alone is not the tool.
+        if mentions_self_harm(
             data.get("situation"),
             data.get("thought"),
             data.get("feeling"),

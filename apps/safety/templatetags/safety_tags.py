@@ -1,10 +1,16 @@
-"""`{% risk_alerts_banner %}`: "N open risk alerts" for the signed-in staff member.
+"""Safety template tags.
 
+`{% risk_alerts_banner %}`: "N open risk alerts" for the signed-in staff member.
 Self-contained so any staff page (the caseload) can include it with one line.
+
+`{% entry_alert_notice entry as notice %}`: what the client's page after sending
+an exercise shows when sending it raised a risk alert.
 """
 
 from django import template
 
+from apps.safety.models import RiskAlert, RiskAlertStatus
+from apps.safety.resources import contact_within_for, crisis_resources_for
 from apps.safety.selectors import open_alerts_for_user
 
 register = template.Library()
@@ -16,3 +22,24 @@ def risk_alerts_banner(context) -> dict:
     user = getattr(request, "user", None)
     count = open_alerts_for_user(user).count() if user is not None else 0
     return {"alert_count": count}
+
+
+@register.simple_tag(takes_context=True)
+def entry_alert_notice(context, entry) -> dict | None:
+    """`{% entry_alert_notice entry as notice %}` on the client's page after sending.
+
+    While a risk alert raised by this entry is open: {"resources", "contact_within"}
+    for safety/_entry_alert_notice.html ("We have let your practitioner know."
+    and the care card). Otherwise None, so the page never claims an alert that
+    was not raised (a draft, or an alert already acknowledged before a resend).
+    """
+    if entry is None or not getattr(entry, "pk", None):
+        return None
+    if not RiskAlert.objects.filter(exercise_entry=entry, status=RiskAlertStatus.OPEN).exists():
+        return None
+    service = entry.treatment.service
+    request = context.get("request")
+    return {
+        "resources": crisis_resources_for(getattr(request, "user", None), service=service),
+        "contact_within": contact_within_for(service),
+    }
