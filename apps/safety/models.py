@@ -74,8 +74,13 @@ class RiskAlert(models.Model):
             models.UniqueConstraint(
                 fields=["administration", "source"], name="one_alert_per_source_and_administration"
             ),
+            # An editable plan can be sent again later: while its alert is open a
+            # re-send adds nothing; once acknowledged, a new send that still
+            # mentions self-harm raises a new alert, so no flag is lost.
             models.UniqueConstraint(
-                fields=["exercise_entry", "source"], name="one_alert_per_source_and_exercise_entry"
+                fields=["exercise_entry", "source"],
+                condition=Q(status="open"),
+                name="one_open_alert_per_source_and_exercise_entry",
             ),
             models.CheckConstraint(
                 name="alert_about_one_administration_or_one_entry",

@@ -123,8 +123,9 @@ def risk_alert_raise_for_entry(*, entry, reasons) -> list[RiskAlert]:
     Called by ``apps.programme.services.exercise_submit`` in the transaction
     that saves the sent entry, when the exercise's safety check fired. Drafts
     (autosave, "save and come back later") never raise alerts: the client has
-    not sent them, so this refuses an unsent entry. Idempotent per (entry,
-    source): sending the same entry again raises nothing new. Emails say only
+    not sent them, so this refuses an unsent entry. At most one OPEN alert per
+    (entry, source): sending again while it is open raises nothing new; sending
+    again after it was acknowledged raises a new alert. Emails say only
     that there is an alert to review, never what the client wrote.
     """
     from apps.programme.models import EntryStatus

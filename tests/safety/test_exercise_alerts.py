@@ -391,3 +391,17 @@ def test_alerts_page_lists_questionnaire_and_exercise_alerts_together(
     phq9_alert = RiskAlert.objects.get(administration=phq9)
     detail = client.get(reverse("safety:alert_detail", args=[phq9_alert.pk])).content.decode()
     assert "Answers" in detail and "Thought record, submitted" not in detail
+
+
+def test_resending_after_acknowledgement_raises_a_new_alert(entry_alert, pwp):
+    """A risk flag is never lost: an acknowledged alert does not silence later sends."""
+    from apps.safety.services import risk_alert_acknowledge, risk_alert_raise_for_entry
+
+    entry = entry_alert.exercise_entry
+    assert risk_alert_raise_for_entry(entry=entry, reasons=[entry_alert.source]) == []
+    risk_alert_acknowledge(
+        alert=entry_alert, actor=pwp, note="Called the client; safety plan reviewed."
+    )
+    (second,) = risk_alert_raise_for_entry(entry=entry, reasons=[entry_alert.source])
+    assert second.pk != entry_alert.pk and second.is_open
+    assert RiskAlert.objects.filter(exercise_entry=entry).count() == 2
