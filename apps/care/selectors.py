@@ -18,6 +18,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -44,6 +45,7 @@ from apps.care.models import (
 
 INACTIVE_DAYS = 7
 SPARKLINE_DAYS = 14
+NOTIFICATION_LOG_ROWS = 20  # latest reminders and emails on the review page
 
 
 def caseload_for(*, pwp: User) -> QuerySet[Treatment]:
@@ -181,6 +183,7 @@ class CaseloadRow:
     sessions_total: int
     modules_completed: int
     modules_in_progress: int
+    modules_total: int
     last_activity_at: datetime.datetime | None
     inactive: bool
     mood: dict
@@ -196,6 +199,34 @@ class CaseloadRow:
     @property
     def needs_attention(self) -> bool:
         return self.attention < Attention.NONE
+
+    @property
+    def risk_tags(self) -> list[dict]:
+        """One short tag per open alert ("Risk: item 9") with the full reason."""
+        return [
+            {
+                "short": str(RISK_SHORT.get(a.source, gettext_lazy("Risk"))),
+                "full": a.get_source_display(),
+            }
+            for a in self.alerts
+        ]
+
+    @property
+    def phq9_change_abs(self) -> int | None:
+        """Size of the PHQ-9 change since baseline, for "down 4" in words."""
+        change = self.phq9.change if self.phq9 is not None else None
+        return None if change is None else abs(change)
+
+
+# Short words for the caseload's risk tags; the full reason (RiskSource
+# label) goes in visually hidden text and a title. Keyed by the stored value
+# so a source added later still shows as "Risk" with its full reason.
+RISK_SHORT = {
+    "phq9_item9": gettext_lazy("Risk: item 9"),
+    "phq9_severe_total": gettext_lazy("Risk: severe score"),
+    "phq9_item9_unknown": gettext_lazy("Risk: item 9 missing"),
+    "exercise_safety_words": gettext_lazy("Risk: exercise"),
+}
 
 
 STATUS_FILTERS = {
@@ -251,7 +282,7 @@ def caseload_rows(
     """
     from apps.messaging.selectors import unread_for_staff_expression
     from apps.notifications.selectors import EPOCH, last_activity_expression
-    from apps.programme.models import ModulePlan
+    from apps.programme.models import Module, ModulePlan
     from apps.questionnaires.selectors import latest_phq9_for_treatments
     from apps.safety.selectors import open_alerts_for_treatments
     from apps.tracking.models import MoodRating
@@ -275,6 +306,12 @@ def caseload_rows(
         modules_in_progress=_count(
             plans.filter(started_at__isnull=False, completed_at__isnull=True)
         ),
+        # Optional modules count towards "2 of N" once they are in the client's plan.
+        optional_modules_in_plan=_count(
+            plans.filter(module__mandatory=False, module__is_active=True).filter(
+                Q(unlocked=True) | Q(started_at__isnull=False) | Q(completed_at__isnull=False)
+            )
+        ),
         last_activity=last_activity_expression(OuterRef("client")),
         unread=unread_for_staff_expression(),
         overdue_tasks=_count(
@@ -285,6 +322,7 @@ def caseload_rows(
     )
     treatments = list(treatments)
     ids = [t.pk for t in treatments]
+    required_modules = Module.objects.filter(is_active=True, mandatory=True).count()
 
     since = today - datetime.timedelta(days=SPARKLINE_DAYS - 1)
     mood_by_treatment: dict[int, dict[datetime.date, int]] = defaultdict(dict)
@@ -319,6 +357,7 @@ def caseload_rows(
             sessions_total=max(settings.FACE_TO_FACE_SESSIONS, t.highest_session_number or 0),
             modules_completed=t.modules_completed,
             modules_in_progress=t.modules_in_progress,
+            modules_total=required_modules + t.optional_modules_in_plan,
             last_activity_at=last,
             inactive=inactive,
             mood=build_sparkline(
@@ -562,6 +601,7 @@ def review_context(
     `show_all` widens entries and steps to the whole treatment.
     """
     from apps.messaging.selectors import thread_for
+    from apps.notifications.selectors import notifications_for_treatment
     from apps.programme.models import ModulePlan
     from apps.questionnaires.selectors import scores_for_treatment
     from apps.safety.selectors import open_alerts_for_treatments
@@ -585,6 +625,10 @@ def review_context(
             latest - baseline if baseline is not None and latest is not None else None
         )
     notes = list(session_notes_for(treatment=treatment))
+    # One query; one row more than shown tells the template the log goes on.
+    notifications = list(
+        notifications_for_treatment(treatment=treatment)[: NOTIFICATION_LOG_ROWS + 1]
+    )
     messages = list(thread_for(treatment=treatment))
     if since is not None:
         recent_messages = [m for m in messages if m.created_at >= since]
@@ -599,8 +643,12 @@ def review_context(
         "show_all": show_all,
         "entries": entries,
         "steps_completed": list(steps_completed_since(treatment=treatment, since=since)),
+        # Rows that only carry a reordering (no opening, start or completion)
+        # have nothing to report.
         "module_plans": list(
-            ModulePlan.objects.filter(treatment=treatment).select_related("module")
+            ModulePlan.objects.filter(treatment=treatment)
+            .exclude(unlocked=False, started_at__isnull=True, completed_at__isnull=True)
+            .select_related("module")
         ),
         "mood_chart": mood_chart_for(treatment=treatment),
         "scores": scores,
@@ -611,6 +659,8 @@ def review_context(
         "messages_total": len(messages),
         "alerts": list(open_alerts_for_treatments([treatment.pk])),
         "notes": notes,
+        "notifications": notifications[:NOTIFICATION_LOG_ROWS],
+        "notifications_more": len(notifications) > NOTIFICATION_LOG_ROWS,
         # Notes written for the last session, else the most recent note.
         "last_notes": [n for n in notes if last_session and n.appointment_id == last_session.pk]
         or notes[:1],

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.models import Role
 from apps.care import selectors, services
@@ -314,9 +315,15 @@ def welcome_set(request: HttpRequest, treatment_id: int) -> HttpResponse:
 @require_POST
 @role_required(*PWP_ROLES)
 def module_action(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    """Open (unlock) a module for the client, including an optional one ("add")."""
+    """Open (unlock) a module for the client, including an optional one ("add"),
+    or move it one place up or down in the client's list ("up", "down").
+
+    htmx requests get the modules table back (with the news in #app-live);
+    without JavaScript it is POST-redirect-GET to the plan page.
+    """
     from apps.programme.models import Module
-    from apps.programme.services import module_unlock
+    from apps.programme.selectors import module_plan_for
+    from apps.programme.services import module_reorder, module_unlock
 
     treatment = _staff_treatment(request, treatment_id, write=True)
     _can_act(request, treatment)
@@ -328,14 +335,38 @@ def module_action(request: HttpRequest, treatment_id: int) -> HttpResponse:
     except Module.DoesNotExist:
         raise Http404("No such module.") from None
     action = form.cleaned_data["action"]
+    news = ""
     if action in ("unlock", "add"):
         module_unlock(actor=request.user, treatment=treatment, module=module)
-        messages.success(
-            request, _("“%(title)s” is now open for the client.") % {"title": module.title}
-        )
+        news = _("“%(title)s” is now open for the client.") % {"title": module.title}
+    elif action in ("up", "down"):
+        order = [s.module.pk for s in module_plan_for(treatment)]
+        if module.pk not in order:
+            raise Http404("No such module.")
+        index = order.index(module.pk)
+        position = index - 1 if action == "up" else index + 1
+        try:
+            module_reorder(
+                actor=request.user, treatment=treatment, module=module, position=position
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            target = reverse("care:plan", args=[treatment.pk]) + "#modules"
+            if request.htmx:  # reload the whole page so the message shows
+                return HttpResponseClientRedirect(target)
+            return redirect(target)
+        news = _("“%(title)s” is now number %(n)s of %(total)s.") % {
+            "title": module.title,
+            "n": max(0, min(position, len(order) - 1)) + 1,
+            "total": len(order),
+        }
     else:
-        # Reordering needs a programme service (module_reorder) not available yet.
-        messages.info(request, _("Changing the order of modules is not available yet."))
+        raise Http404("Unknown action.")
+    if request.htmx:
+        context = _plan_context(request, treatment)
+        context["modules_news"] = news
+        return render(request, "care/plan.html#modules-table", context)
+    messages.success(request, news)
     return redirect(reverse("care:plan", args=[treatment.pk]) + "#modules")
 
 

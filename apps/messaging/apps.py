@@ -12,3 +12,7 @@ class MessagingConfig(AppConfig):
         from apps.messaging.models import Message
 
         auditlog.register(Message)
+
+        from apps.messaging.notify import register_link_builders
+
+        register_link_builders()

@@ -1,5 +1,6 @@
 """Writes for messages. Callers fetch the treatment through apps.care.access first."""
 
+import datetime
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -30,8 +31,9 @@ def message_send(
     Idempotent per (sender, idempotency_key): a double submit or a resent POST
     returns the first message and sends nothing more. The recipient gets a
     "you have a new message" notification through the outbox, after commit,
-    which never contains the text. Raises DomainError for an empty message,
-    a closed treatment or a sender outside the conversation.
+    which never contains the text (the PWP at most one per thread per hour).
+    Raises DomainError for an empty message, a closed treatment or a sender
+    outside the conversation.
     """
     body = (body or "").strip()
     if not body:
@@ -61,7 +63,9 @@ def message_send(
     except IntegrityError:
         # Two identical POSTs racing: the other one saved it.
         return Message.objects.get(sender=sender, idempotency_key=key), False
-    if not message.from_client:
+    if message.from_client:
+        _notify_pwp(message)
+    else:
         _notify_client(message)
     return message, True
 
@@ -76,6 +80,36 @@ def _notify_client(message: Message) -> None:
         kind=Kind.NEW_MESSAGE,
         due_at=message.created_at,
         dedupe_key=f"new_message:message:{message.pk}",
+        object=message,
+        context={"message_id": message.pk},
+    )
+
+
+def client_message_dedupe_key(message: Message) -> str:
+    """One alert per thread per clock hour (UTC): a chatty thread sends one email.
+
+    The outbox is unique on (recipient, kind, channel, key), so every client
+    message in the same hour after the first adds nothing for the same PWP.
+    """
+    hour = message.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%HZ")
+    return f"new_client_message:treatment:{message.treatment_id}:{hour}"
+
+
+def _notify_pwp(message: Message) -> None:
+    """Tell the client's PWP there is a message (kind new_client_message).
+
+    Never its content, the client's name or participant ID: the email says
+    only that a client wrote. Batched by `client_message_dedupe_key`; the PWP
+    turns these off with their `message_emails` preference.
+    """
+    from apps.notifications.kinds import Kind
+    from apps.notifications.services import notification_schedule
+
+    notification_schedule(
+        recipient=message.treatment.pwp,
+        kind=Kind.NEW_CLIENT_MESSAGE,
+        due_at=message.created_at,
+        dedupe_key=client_message_dedupe_key(message),
         object=message,
         context={"message_id": message.pk},
     )

@@ -36,6 +36,7 @@ class Kind(models.TextChoices):
     MOOD_REMINDER = "mood_reminder", _("Mood check-in reminder")
     INACTIVITY_NUDGE = "inactivity_nudge", _("Welcome back nudge")
     NEW_MESSAGE = "new_message", _("New message from practitioner")
+    NEW_CLIENT_MESSAGE = "new_client_message", _("New message from client")
     RISK_ALERT = "risk_alert", _("Safety alert")
     RISK_ESCALATION = "risk_escalation", _("Safety alert escalation")
 
@@ -160,3 +161,8 @@ register_kind(
     Kind.INACTIVITY_NUDGE, Kind.INACTIVITY_NUDGE.label, preference_field="inactivity_nudges"
 )
 register_kind(Kind.NEW_MESSAGE, Kind.NEW_MESSAGE.label, preference_field="message_emails")
+# To the PWP when their client writes; batched per thread and hour by its
+# dedupe key (apps.messaging.services). Staff turn it off with message_emails.
+register_kind(
+    Kind.NEW_CLIENT_MESSAGE, Kind.NEW_CLIENT_MESSAGE.label, preference_field="message_emails"
+)

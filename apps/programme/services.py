@@ -350,3 +350,52 @@ def feedback_mark_read(*, treatment: Treatment, entry_ids: list[int]) -> int:
     return EntryFeedback.objects.filter(
         entry__treatment=treatment, entry_id__in=entry_ids, read_at__isnull=True
     ).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def module_reorder(*, actor: User, treatment: Treatment, module: Module, position: int) -> None:
+    """Move `module` to `position` (0 = first) in this client's module list.
+
+    The new order is what the client sees on their modules page and what
+    "what to do next" follows; required modules still open one at a time, in
+    the new order. Positions out of range are clamped. Writes
+    `ModulePlan.order_override` only for modules whose place changes: each
+    module keeps the sort key of the slot it lands in, so moving one module up
+    touches two rows. Raises Http404 when `actor` may not change this
+    treatment, PermissionDenied when `actor` is not staff, and DomainError
+    when the treatment has ended or the module is not in the programme.
+    """
+    from apps.programme.selectors import module_plan_for
+
+    treatment = _require_staff_access(actor=actor, treatment=treatment)
+    # Serialise reorders of one client's plan (two tabs, a double click).
+    Treatment.objects.select_for_update().filter(pk=treatment.pk).first()
+    if not treatment.is_open:
+        raise DomainError(_("This treatment has ended, so its modules cannot be reordered."))
+    states = module_plan_for(treatment)
+    ids = [s.module.pk for s in states]
+    if module.pk not in ids:
+        raise DomainError(_("This module is not part of the programme."))
+
+    def key(state) -> int:
+        plan = state.plan
+        if plan is not None and plan.order_override is not None:
+            return plan.order_override
+        return state.module.order
+
+    current = {s.module.pk: s for s in states}
+    slots = [key(s) for s in states]
+    if any(a >= b for a, b in zip(slots, slots[1:], strict=False)):
+        # Equal keys (duplicate content orders) cannot express a new order:
+        # number every slot instead.
+        slots = list(range(len(states)))
+    ids.remove(module.pk)
+    ids.insert(max(0, min(position, len(ids))), module.pk)
+    for slot, module_id in zip(slots, ids, strict=True):
+        state = current[module_id]
+        if key(state) == slot:
+            continue
+        plan = state.plan or ModulePlan(treatment=treatment, module=state.module)
+        plan.order_override = slot
+        plan.full_clean()
+        plan.save()  # one save per row, so auditlog records each change

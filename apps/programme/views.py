@@ -110,7 +110,27 @@ def home(request: HttpRequest) -> HttpResponse:
                 "text": next_step.step.title,
                 "meta": _("about %(n)d minutes") % {"n": next_step.step.minutes},
             }
+            # The action link already is the next step: "What to do next"
+            # shows the one after it instead (or nothing), never the same step.
+            context["next_is_primary"] = True
+            context["then_module"], context["then_step"] = _step_after(states, current, next_step)
     return render(request, "programme/home.html", context)
+
+
+def _step_after(states, current, next_step):
+    """(module state, step state) of the step to do after `next_step`, or (None, None).
+
+    The next unfinished step in the same module, else the next step of the
+    following open, unfinished module. Works on the states already loaded.
+    """
+    later = current.steps[current.steps.index(next_step) + 1 :]
+    step = next((s for s in later if not s.done), None)
+    if step is not None:
+        return current, step
+    for state in states[states.index(current) + 1 :]:
+        if state.unlocked and not state.completed and state.next_step is not None:
+            return state, state.next_step
+    return None, None
 
 
 @require_GET

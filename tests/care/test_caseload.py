@@ -127,7 +127,8 @@ def test_row_shows_week_session_phq9_band_and_change(client, pwp, service):
     content = client.get(reverse("care:caseload")).content.decode()
     assert "5 of 11" in content
     assert "Session 3 of 6" in content
-    assert "Moderate, +1 since baseline" in content
+    assert "13 moderate (+1)" in content  # short, for scanning
+    assert "13, moderate, up 1 since baseline" in content  # in words, for screen readers
 
 
 @pytest.mark.django_db
