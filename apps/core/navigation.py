@@ -26,10 +26,12 @@ NAV = {
         (_("Alerts"), "safety:alerts"),
         (_("Messages"), "messaging:inbox"),
         (_("Enrol a client"), "care:enrol"),
+        (_("Email settings"), "notifications:staff_preferences"),
     ],
     Role.SUPERVISOR: [
         (_("Service overview"), "care:service_overview"),
         (_("Alerts"), "safety:alerts"),
+        (_("Email settings"), "notifications:staff_preferences"),
     ],
     Role.TRIAL_MANAGER: [
         (_("Trial overview"), "trials:overview"),

@@ -81,3 +81,20 @@ class PreferenceForm(forms.ModelForm):
     def clean_phone_number(self) -> str:
         number = self.cleaned_data.get("phone_number", "")
         return "".join(ch for ch in number if ch.isdigit() or ch == "+")
+
+
+class StaffPreferenceForm(forms.ModelForm):
+    """What a member of staff can choose: emails about client messages.
+
+    Risk alerts and escalations are not optional and are not offered here.
+    """
+
+    class Meta:
+        model = NotificationPreference
+        fields = ["message_emails"]
+        labels = {"message_emails": _("Email me when a client sends me a message")}
+        help_texts = {
+            "message_emails": _(
+                "At most one email an hour for each conversation. It never includes the message."
+            )
+        }

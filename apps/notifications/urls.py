@@ -6,4 +6,5 @@ app_name = "notifications"
 
 urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
+    path("staff-preferences/", views.staff_preferences, name="staff_preferences"),
 ]

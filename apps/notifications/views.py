@@ -8,7 +8,7 @@ from apps.accounts.models import Role
 from apps.care.access import role_required
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
-from apps.notifications.forms import PreferenceForm
+from apps.notifications.forms import PreferenceForm, StaffPreferenceForm
 from apps.notifications.selectors import preference_for
 from apps.notifications.services import preference_update
 
@@ -30,5 +30,22 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/preferences.html",
+        {"form": form, "page_has_errors": bool(form.errors)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.PWP, Role.SUPERVISOR)
+def staff_preferences(request: HttpRequest) -> HttpResponse:
+    """A staff member's own email choices (risk alerts always go out)."""
+    pref = preference_for(request.user)
+    form = StaffPreferenceForm(request.POST if request.method == "POST" else None, instance=pref)
+    if request.method == "POST" and form.is_valid():
+        preference_update(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your choices are saved. They apply straight away."))
+        return redirect("notifications:staff_preferences")
+    return render(
+        request,
+        "notifications/staff_preferences.html",
         {"form": form, "page_has_errors": bool(form.errors)},
     )
