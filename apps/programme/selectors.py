@@ -241,16 +241,24 @@ def history_for(*, treatment: Treatment, exclude_id: int | None = None) -> list[
 
 
 def entry_get_for_user(*, user, entry_id: int, write: bool) -> ExerciseEntry:
-    """Entry `entry_id` if its treatment is visible to `user` (see care.access), else 404."""
+    """Entry `entry_id` if its treatment is visible to `user` (see care.access), else 404.
+
+    Staff see an entry only once the client has sent it: a draft is the
+    client's own until then (the client is told their practitioner sees what
+    they send, not what they are still typing).
+    """
+    entries = ExerciseEntry.objects.filter(
+        treatment__in=treatments_visible_to(user, write=write)
+    )
+    if not user.is_client:
+        entries = entries.filter(status=EntryStatus.SUBMITTED)
     try:
         return (
-            ExerciseEntry.objects.select_related(
-                "step__module", "treatment__client", "treatment__pwp"
-            )
+            entries.select_related("step__module", "treatment__client", "treatment__pwp")
             .prefetch_related(
                 Prefetch("feedback", queryset=EntryFeedback.objects.select_related("author"))
             )
-            .get(pk=entry_id, treatment__in=treatments_visible_to(user, write=write))
+            .get(pk=entry_id)
         )
     except (ExerciseEntry.DoesNotExist, ValueError, TypeError):
         raise Http404("No such entry.") from None
