@@ -35,10 +35,14 @@ Definitions (all counts are whole numbers, 0 when nothing happened):
 - **Questionnaires due**: administrations whose window has opened
   (`due_from` at or before the time of the export) and that were not
   cancelled; **completed** and **missed** by status.
-- **Weeks active**: distinct ISO weeks (Monday to Sunday, UTC) in which the
+- **Weeks active**: distinct ISO weeks (Monday 00:00 to Sunday 24:00 in the
+  participant's service time zone, `Service.time_zone`, Europe/London by
+  default; a blank or unknown zone name counts as Europe/London) in which the
   client did anything on the platform: a login, a step opened or completed, an
   exercise submitted, a mood rating, a message sent, a questionnaire
-  completed. Face-to-face sessions are not platform activity.
+  completed. Face-to-face sessions are not platform activity. Local weeks, so
+  the numbers match the diaries kept at the site: Sunday 23:30 UTC in summer
+  is Monday 00:30 in London and counts in the new week.
 - **PHQ-9 first / last**: totals of the earliest and the latest completed,
   scorable PHQ-9 of the treatment (by completion time); `last` is empty when
   there is only one. **Change** = last − first; its category comes from the
@@ -48,14 +52,17 @@ Definitions (all counts are whole numbers, 0 when nothing happened):
 
 Efficiency: per-participant numbers are correlated subqueries on one treatment
 query (one query per chunk of `CHUNK_SIZE` participants), weeks active is one
-grouped query per event source per chunk. No query per participant.
+grouped query per event source per chunk (the week is truncated in the
+database, per row in its service's zone). No query per participant and none
+per service or time zone.
 """
 
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -66,6 +73,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -195,11 +203,15 @@ def _null(field_class):
     return Cast(Value(None), output_field=field_class())
 
 
-def _shape(qs: QuerySet, prefix: str, *, type_, at, free_text=None, **cols) -> QuerySet:
+def _shape(qs: QuerySet, prefix: str, *, type_, at, pk="pk", free_text=None, **cols) -> QuerySet:
     """Annotate a source queryset with the common event columns.
 
     `prefix` is the path from the source model to its Treatment ("" when the
-    source is the treatment itself, e.g. "treatment__").
+    source is the treatment itself, e.g. "treatment__"); `pk` the path to the
+    source row's primary key. Besides the exported columns, every source
+    carries `ev_tid` (treatment id), `ev_tz` (the service's time zone name)
+    and `ev_pk` (the source row's id), used by weeks active and the API's
+    cursor.
     """
     defaults = {
         "ev_module": _null(CharField),
@@ -218,6 +230,8 @@ def _shape(qs: QuerySet, prefix: str, *, type_, at, free_text=None, **cols) -> Q
         "ev_type": type_ if not isinstance(type_, str) else Value(type_, output_field=CharField()),
         "ev_at": Cast(at, output_field=DateTimeField()) if isinstance(at, str) else at,
         "ev_tid": F(f"{prefix}id"),
+        "ev_tz": F(f"{prefix}service__time_zone"),
+        "ev_pk": F(pk),
         **defaults,
         "ev_text": free_text if free_text is not None else _null(TextField),
     }
@@ -231,7 +245,13 @@ def _login_events(treatments: QuerySet[Treatment]) -> QuerySet:
         client__login_events__at__gte=F("created_at"),
         client__login_events__at__lte=Coalesce("ended_at", Value(_OPEN_END)),
     )
-    return _shape(qs, "", type_=EventType.LOGIN, at=F("client__login_events__at"))
+    return _shape(
+        qs,
+        "",
+        type_=EventType.LOGIN,
+        at=F("client__login_events__at"),
+        pk="client__login_events__id",
+    )
 
 
 def event_sources(treatments: QuerySet[Treatment]) -> dict[str, QuerySet]:
@@ -239,7 +259,7 @@ def event_sources(treatments: QuerySet[Treatment]) -> dict[str, QuerySet]:
     one key), each annotated with the common event columns."""
     tids = treatments.order_by().values("pk")
     steps = StepProgress.objects.filter(treatment__in=tids)
-    return {
+    sources = {
         EventType.LOGIN: _login_events(treatments),
         EventType.STEP_OPENED: _shape(
             steps,
@@ -315,6 +335,19 @@ def event_sources(treatments: QuerySet[Treatment]) -> dict[str, QuerySet]:
             ev_time_point=F("time_point"),
         ),
     }
+    # The source name is part of the events' stable key: unlike the event type,
+    # it never changes (a session's type follows its status).
+    return {
+        key: qs.annotate(ev_source=Value(key, output_field=CharField()))
+        for key, qs in sources.items()
+    }
+
+
+# A unique key that does not change as rows are updated: event time, source,
+# treatment (a login inside two treatments' windows is an event of each) and the
+# source row. Every event time is NOT NULL (database constraints), so the key
+# always orders. The API's cursor pagination walks it.
+EVENT_KEY = ("ev_at", "ev_source", "ev_tid", "ev_pk")
 
 
 def events_queryset(
@@ -324,14 +357,23 @@ def events_queryset(
     since: datetime.datetime | None = None,
     until: datetime.datetime | None = None,
     event_types: Iterable[str] | None = None,
+    where: Q | None = None,
+    key_order: Sequence[str] | None = None,
 ):
     """All events of `treatments` as one UNION ALL query of tuples in
     `EVENT_FIELDS` order (+ free text last when asked), ordered by participant,
     time and type. Stream it with `.iterator(chunk_size=...)`.
 
     `since`/`until` filter on the event time (inclusive / exclusive).
+    `where` (a Q over the `ev_*` annotations) is applied to every source before
+    the union, since a union cannot be filtered afterwards. With `key_order`
+    (the names in `EVENT_KEY`, each optionally prefixed "-"), every tuple ends
+    with the key columns `ev_source`, `ev_tid`, `ev_pk` and the union is
+    ordered by them instead: the API's cursor pagination.
     """
     fields = [*EVENT_FIELDS, "ev_text"] if include_free_text else list(EVENT_FIELDS)
+    if key_order is not None:
+        fields += [name for name in EVENT_KEY if name not in fields]
     wanted = set(event_types) if event_types else None
     parts = []
     for key, qs in event_sources(treatments).items():
@@ -350,21 +392,69 @@ def events_queryset(
             qs = qs.filter(ev_at__gte=since)
         if until is not None:
             qs = qs.filter(ev_at__lt=until)
+        if where is not None:
+            qs = qs.filter(where)
         parts.append(qs.order_by().values_list(*fields))
     if not parts:
         return Treatment.objects.none().values_list(*[Value(None)] * len(fields))
     first, *rest = parts
     union = first.union(*rest, all=True) if rest else first
+    if key_order is not None:
+        return union.order_by(*key_order)
     return union.order_by("ev_participant", "ev_at", "ev_type")
 
 
-def weeks_active(treatment_ids: Iterable[int]) -> dict[int, int]:
-    """Distinct ISO weeks (UTC) with client platform activity, per treatment id.
+DEFAULT_TIME_ZONE = "Europe/London"
 
-    One grouped query per event source; rows returned are at most
-    participants x weeks, never one per event.
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    """The zone called `name`; a blank or unknown name is Europe/London (the
+    default of `Service.time_zone`), so one bad site setting cannot stop an
+    export."""
+    try:
+        return zoneinfo.ZoneInfo(name or DEFAULT_TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def _local_week(zone_names: Iterable[str]):
+    """The start of the event's week in its service's time zone, as an SQL
+    expression: one TruncWeek per zone, picked per row by `ev_tz` (a CASE when
+    the participants span several zones). The query count stays the same
+    whatever the number of services or zones."""
+    by_zone: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(set(zone_names)):
+        by_zone[str(_zone(name))].append(name)
+    if len(by_zone) == 1:
+        return TruncWeek("ev_at", tzinfo=zoneinfo.ZoneInfo(next(iter(by_zone))))
+    return Case(
+        *(
+            When(ev_tz__in=names, then=TruncWeek("ev_at", tzinfo=zoneinfo.ZoneInfo(zone)))
+            for zone, names in by_zone.items()
+        ),
+        output_field=DateTimeField(),
+    )
+
+
+def weeks_active(treatment_zones: Mapping[int, str] | Iterable[int]) -> dict[int, int]:
+    """Distinct ISO weeks (Monday to Sunday, in the service's local time) with
+    client platform activity, per treatment id.
+
+    `treatment_zones` maps treatment id to its service's time zone name (as
+    `participant_adherence` reads it with the ids); given bare ids, the zones
+    are read in one more query. One grouped query per event source; rows
+    returned are at most participants x weeks, never one per event.
     """
-    ids = list(treatment_ids)
+    if not isinstance(treatment_zones, Mapping):
+        treatment_zones = dict(
+            Treatment.objects.filter(pk__in=list(treatment_zones)).values_list(
+                "pk", "service__time_zone"
+            )
+        )
+    ids = list(treatment_zones)
+    if not ids:
+        return {}
+    week = _local_week(treatment_zones.values())
     treatments = Treatment.objects.filter(pk__in=ids)
     weeks: dict[int, set] = defaultdict(set)
     for key, qs in event_sources(treatments).items():
@@ -374,14 +464,11 @@ def weeks_active(treatment_ids: Iterable[int]) -> dict[int, int]:
             qs = qs.filter(from_client=True)
         elif key not in EventType.CLIENT_ACTIVITY:
             continue
-        rows = (
-            qs.annotate(ev_week=TruncWeek("ev_at", tzinfo=UTC))
-            .values_list("ev_tid", "ev_week")
-            .distinct()
-            .order_by()
-        )
-        for tid, week in rows:
-            weeks[tid].add(week.date() if isinstance(week, datetime.datetime) else week)
+        rows = qs.annotate(ev_week=week).values_list("ev_tid", "ev_week").distinct().order_by()
+        for tid, start in rows:
+            # A local midnight: its date is the Monday, whatever the driver's
+            # time zone handling (aware in the zone, or naive local).
+            weeks[tid].add(start.date() if isinstance(start, datetime.datetime) else start)
     return {tid: len(weeks.get(tid, ())) for tid in ids}
 
 
@@ -594,16 +681,18 @@ def participant_adherence(
     )
     modules = active_modules()
     n_mandatory = sum(1 for m in modules if m.mandatory)
-    ids_iter = treatments.values_list("pk", flat=True).iterator(chunk_size=chunk_size)
+    # Each id comes with its service's time zone, for weeks active.
+    ids_iter = treatments.values_list("pk", "service__time_zone").iterator(chunk_size=chunk_size)
     while True:
-        chunk = []
-        for pk in ids_iter:
-            chunk.append(pk)
-            if len(chunk) >= chunk_size:
+        chunk_zones: dict[int, str] = {}
+        for pk, zone in ids_iter:
+            chunk_zones[pk] = zone
+            if len(chunk_zones) >= chunk_size:
                 break
-        if not chunk:
+        if not chunk_zones:
             return
-        weeks = weeks_active(chunk)
+        chunk = list(chunk_zones)
+        weeks = weeks_active(chunk_zones)
         rows = annotate_adherence(Treatment.objects.filter(pk__in=chunk), as_of=as_of).order_by(
             "participant_id"
         )

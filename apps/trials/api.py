@@ -15,7 +15,11 @@ the same thing.
 from __future__ import annotations
 
 import datetime
+import functools
+import json
+from collections.abc import Sequence
 
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -28,8 +32,8 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
@@ -247,8 +251,137 @@ class ExportJobCreateSerializer(serializers.Serializer):
 
 
 class Pagination(LimitOffsetPagination):
+    """Participants, FHIR and export jobs: `limit` and `offset`, with a `count`."""
+
     default_limit = 100
     max_limit = 1000
+
+
+def keyset_filter(fields: Sequence[str], key: Sequence, *, reverse: bool) -> Q:
+    """Rows strictly after `key` in `fields` order (before it when `reverse`):
+    the row comparison (a, b, c) > (x, y, z) spelt out for the ORM, led by
+    `a >= x` on its own so the database can range-scan an index on `a`."""
+    op = "lt" if reverse else "gt"
+    q = Q(**{f"{fields[-1]}__{op}": key[-1]})
+    for name, value in zip(reversed(fields[:-1]), reversed(key[:-1]), strict=True):
+        q = Q(**{f"{name}__{op}": value}) | (Q(**{name: value}) & q)
+    return Q(**{f"{fields[0]}__{op}e": key[0]}) & q
+
+
+class KeysetCursorPagination(CursorPagination):
+    """DRF cursor pagination on a composite unique key (`ordering`).
+
+    DRF's own class positions the cursor on the first ordering field and steps
+    over ties with an offset. Here the whole key is the position (JSON in the
+    opaque cursor), so every page, however deep, is one `WHERE key > position
+    ORDER BY key LIMIT n + 1`: no COUNT and no OFFSET. The key must be unique
+    and must not change while a client pages (see each subclass). Responses
+    have `next` and `previous` links and no `count`.
+    """
+
+    page_size = 100
+    max_page_size = 1000
+    page_size_query_param = "limit"
+    page_size_query_description = "Rows per page (default 100, at most 1,000)."
+    cursor_query_description = (
+        "Opaque position, taken from the `next` or `previous` link of the page before."
+    )
+    ordering: tuple[str, ...] = ()
+    # How to read each key part back from the cursor's JSON.
+    key_types: tuple = ()
+
+    def key_of(self, row) -> tuple:
+        raise NotImplementedError
+
+    def keyed(self, source, where: Q | None, ordering: list[str]):
+        """`source` filtered by `where` (None on the first page) and ordered."""
+        if where is not None:
+            source = source.filter(where)
+        return source.order_by(*ordering)
+
+    def _get_position_from_instance(self, instance, ordering) -> str:
+        return json.dumps(
+            [
+                v.isoformat() if isinstance(v, datetime.datetime) else v
+                for v in self.key_of(instance)
+            ]
+        )
+
+    def _key_from_position(self, position: str) -> tuple:
+        try:
+            values = json.loads(position)
+            if not isinstance(values, list) or len(values) != len(self.key_types):
+                raise ValueError
+            return tuple(parse(v) for parse, v in zip(self.key_types, values, strict=True))
+        except (TypeError, ValueError):
+            raise NotFound(self.invalid_cursor_message) from None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # DRF's algorithm with the composite position; link building is DRF's.
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.cursor = self.decode_cursor(request)
+        offset, reverse, position = self.cursor or (0, False, None)
+        where = None
+        if position is not None:
+            where = keyset_filter(self.ordering, self._key_from_position(position), reverse=reverse)
+        ordering = [f"-{name}" if reverse else name for name in self.ordering]
+        results = list(self.keyed(queryset, where, ordering)[offset : offset + self.page_size + 1])
+        self.page = results[: self.page_size]
+        following = (
+            self._get_position_from_instance(results[-1], self.ordering)
+            if len(results) > len(self.page)
+            else None
+        )
+        if reverse:
+            self.page.reverse()
+            self.has_next = position is not None or offset > 0
+            self.has_previous = following is not None
+            self.next_position, self.previous_position = position, following
+        else:
+            self.has_next = following is not None
+            self.has_previous = position is not None or offset > 0
+            self.next_position, self.previous_position = following, position
+        self.display_page_controls = self.has_previous or self.has_next
+        return self.page
+
+
+def _aware(value: str) -> datetime.datetime:
+    moment = datetime.datetime.fromisoformat(value)
+    if moment.tzinfo is None:  # positions are written with their offset
+        raise ValueError(value)
+    return moment
+
+
+class EventCursorPagination(KeysetCursorPagination):
+    """Events by (time, source, treatment, source row): `adherence.EVENT_KEY`.
+
+    The "queryset" is a function building the UNION ALL query (a union cannot
+    be filtered after it is built): `events_queryset` applies the position to
+    every source. Event times only move when a session is rescheduled.
+    """
+
+    ordering = adherence.EVENT_KEY
+    key_types = (_aware, str, int, int)
+    _AT = adherence.EVENT_FIELDS.index("ev_at")
+
+    def key_of(self, row) -> tuple:
+        # events_queryset appends ev_source, ev_tid, ev_pk to keyed rows.
+        return (exporters._as_utc(row[self._AT]), *row[-3:])
+
+    def keyed(self, source, where, ordering):
+        return source(where=where, key_order=ordering)
+
+
+class ScoreCursorPagination(KeysetCursorPagination):
+    """Completed questionnaires by (completion time, id); neither changes."""
+
+    ordering = ("completed_at", "pk")
+    key_types = (_aware, int)
+
+    def key_of(self, row) -> tuple:
+        return (row.completed_at, row.pk)
 
 
 class ResearchViewSet(viewsets.GenericViewSet):
@@ -295,18 +428,23 @@ class ParticipantViewSet(ResearchViewSet):
 
 
 class EventViewSet(ResearchViewSet):
-    """Events, one per row (login, step, exercise, mood, message, session, questionnaire)."""
+    """Events, one per row (login, step, exercise, mood, message, session, questionnaire),
+    in time order. Cursor pagination: follow `next` until it is null."""
 
     serializer_class = EventSerializer
+    pagination_class = EventCursorPagination
 
     def get_queryset(self):
+        """A function of (where, key_order) building the events query: see
+        `EventCursorPagination`."""
         params = self.request.query_params
         types = [t for t in params.get("event_type", "").split(",") if t]
         if unknown := set(types) - set(EventType.ALL):
             raise ValidationError({"event_type": f"Unknown: {', '.join(sorted(unknown))}."})
         since = _date(self.request, "occurred_from")
         until = _date(self.request, "occurred_to")
-        return adherence.events_queryset(
+        return functools.partial(
+            adherence.events_queryset,
             scoped_treatments(self.request),
             since=datetime.datetime.combine(since, datetime.time(), datetime.UTC)
             if since
@@ -332,7 +470,8 @@ class EventViewSet(ResearchViewSet):
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
         names = [c.name for c in EVENT_COLUMNS]
-        rows = [dict(zip(names, exporters.event_row(r), strict=True)) for r in page]
+        width = len(adherence.EVENT_FIELDS)  # without the key columns
+        rows = [dict(zip(names, exporters.event_row(r[:width]), strict=True)) for r in page]
         _record(request, "events", len(rows))
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
@@ -362,9 +501,11 @@ SCORE_PARAMETERS = [
 
 
 class ScoreViewSet(ResearchViewSet):
-    """Completed questionnaires with item answers, totals and subscales."""
+    """Completed questionnaires with item answers, totals and subscales, in order of
+    completion. Cursor pagination: follow `next` until it is null."""
 
     serializer_class = ScoreSerializer
+    pagination_class = ScoreCursorPagination
 
     def get_queryset(self):
         return _administrations(self.request)

@@ -161,9 +161,11 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
     _count(
         "weeks_active",
         "Weeks active",
-        "Distinct ISO weeks (Monday-Sunday, UTC) with any client activity on the platform: "
+        "Distinct ISO weeks (Monday-Sunday) with any client activity on the platform: "
         "login, step opened or completed, exercise sent, mood rating, message sent, "
-        "questionnaire completed.",
+        "questionnaire completed. Weeks run in the service's local time zone (default "
+        "Europe/London), not UTC: Sunday 23:30 UTC in summer is Monday 00:30 in London and "
+        "counts in the new week.",
         units="weeks",
     ),
     Column(

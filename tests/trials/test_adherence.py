@@ -1,10 +1,16 @@
 """Every adherence number of the known trial against hand-computed values."""
 
 import csv
+import datetime
 import io
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.accounts.models import LoginEvent
 from apps.trials import adherence, exporters
 from apps.trials.adherence import Scope
+from tests.factories import ServiceFactory, TreatmentFactory
 from tests.trials.factories import EXPECTED_PARTICIPANTS
 
 
@@ -45,8 +51,6 @@ def test_funnel_and_service_summaries(trial):
 
 
 def test_scope_filters_services_and_enrolment_dates(trial):
-    import datetime
-
     bbb = trial.services["BBB"].pk
     rows = _participants_csv(Scope(service_ids=(bbb,)))
     assert [r["participant_id"] for r in rows] == ["BBB-0001", "BBB-0002"]
@@ -60,3 +64,50 @@ def test_participant_queries_do_not_grow_with_participants(trial, django_assert_
     # One id query + one weeks query per activity source + one annotated query + module list.
     with django_assert_max_num_queries(12):
         list(adherence.participant_adherence(Scope()))
+
+
+def _participant_with_logins(service, *moments):
+    treatment = TreatmentFactory(
+        service=service, created_at=datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC)
+    )
+    for moment in moments:
+        LoginEvent.objects.create(user=treatment.client, at=moment)
+    return treatment
+
+
+def _utc(day, hour, minute=0):
+    return datetime.datetime(2025, 6, day, hour, minute, tzinfo=datetime.UTC)
+
+
+def test_weeks_active_counts_local_weeks_of_the_service(db, django_assert_num_queries):
+    # Monday 2 June 10:00 UTC, and Sunday 8 June 23:30 UTC, which is Monday 9 June
+    # 00:30 in London (BST): two local weeks, although one UTC week.
+    london = ServiceFactory(code="LDN")  # time zone: the default, Europe/London
+    ldn = _participant_with_logins(london, _utc(2, 10), _utc(8, 23, 30))
+    utc = _participant_with_logins(
+        ServiceFactory(code="UTC", time_zone="UTC"), _utc(2, 10), _utc(8, 23, 30)
+    )
+    # Monday 2 June 03:30 UTC is still Sunday 1 June (23:30) in New York.
+    nyc = _participant_with_logins(
+        ServiceFactory(code="NYC", time_zone="America/New_York"), _utc(2, 3, 30), _utc(2, 10)
+    )
+
+    rows = {r["participant_id"]: r for r in _participants_csv()}
+    assert rows[ldn.participant_id]["weeks_active"] == "2"
+    assert rows[utc.participant_id]["weeks_active"] == "1"
+    assert rows[nyc.participant_id]["weeks_active"] == "2"
+
+    # Three time zones cost no more queries than one.
+    with CaptureQueriesContext(connection) as one_zone:
+        list(adherence.participant_adherence(Scope(service_ids=(london.pk,))))
+    with django_assert_num_queries(len(one_zone.captured_queries)):
+        assert {
+            p.participant_id: p.weeks_active for p in adherence.participant_adherence(Scope())
+        } == {ldn.participant_id: 2, utc.participant_id: 1, nyc.participant_id: 2}
+
+
+def test_unknown_service_time_zone_counts_as_london(db):
+    odd = _participant_with_logins(
+        ServiceFactory(code="ODD", time_zone="Mars/Olympus_Mons"), _utc(2, 10), _utc(8, 23, 30)
+    )
+    assert adherence.weeks_active([odd.pk]) == {odd.pk: 2}

@@ -1,12 +1,16 @@
 """REST API: access, pagination, filters, no identifiers, access log, export jobs."""
 
+import base64
 import datetime
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from apps.accounts.models import LoginEvent
 from apps.trials.models import AccessAction, DataAccessLog, ExportJob, ExportStatus
 from apps.trials.services import export_jobs_expire
 from tests.factories import ClientFactory, StaffFactory, UserFactory
@@ -79,22 +83,105 @@ def test_participants_filter_by_service_and_enrolment_date(trial, api):
     assert api.get("/api/v1/participants/?enrolled_from=March").status_code == 400
 
 
-def test_events_filter_and_paginate(trial, api):
-    data = api.get("/api/v1/events/?limit=10").json()
-    assert data["count"] == sum(sum(c.values()) for c in EXPECTED_EVENT_COUNTS.values())
-    assert len(data["results"]) == 10
+def _walk(api, url, link="next"):
+    """Every page from `url` on, following `link`; returns the pages' results."""
+    pages = []
+    while url:
+        data = api.get(url).json()
+        assert "count" not in data  # cursor pages never count the rows
+        pages.append(data["results"])
+        url = data[link]
+    return pages
+
+
+def _event_key(e):
+    return (e["occurred_at"], e["participant_id"], e["event_type"])
+
+
+def test_events_cursor_walks_every_event_once_in_time_order(trial, api):
+    pages = _walk(api, "/api/v1/events/?limit=7")
+    events = [e for page in pages for e in page]
+    total = sum(sum(c.values()) for c in EXPECTED_EVENT_COUNTS.values())
+    assert len(events) == total and len(pages) == -(-total // 7)
+    assert all(len(page) == 7 for page in pages[:-1])
+    # Time order (ties, e.g. two participants' logins at 10:00 on 10 March, straddle
+    # pages without loss or repeat).
+    assert [e["occurred_at"] for e in events] == sorted(e["occurred_at"] for e in events)
+    seen = {}
+    for e in events:
+        key = (e["participant_id"], e["event_type"])
+        seen[key] = seen.get(key, 0) + 1
+    assert seen == {
+        (pid, ev): n for pid, counts in EXPECTED_EVENT_COUNTS.items() for ev, n in counts.items()
+    }
+    # And back again from the last page with the previous links: the same pages.
+    last = api.get("/api/v1/events/?limit=7")
+    while last.json()["next"]:
+        last = api.get(last.json()["next"])
+    backwards = _walk(api, last.json()["previous"], link="previous")
+    assert [[_event_key(e) for e in p] for p in reversed(backwards)] == [
+        [_event_key(e) for e in p] for p in pages[:-1]
+    ]
+
+
+def test_events_cursor_is_stable_when_events_arrive(trial, api):
+    first = api.get("/api/v1/events/?limit=10").json()
+    # A new login before the cursor's position must not shift the next page.
+    LoginEvent.objects.create(
+        user=trial.treatments["AAA-0001"].client,
+        at=datetime.datetime(2025, 3, 3, 9, 1, tzinfo=datetime.UTC),
+    )
+    second = api.get(first["next"]).json()
+    walked = [_event_key(e) for e in first["results"] + second["results"]]
+    assert len(set(walked)) == 20
+    assert ("2025-03-03T09:01:00Z", "AAA-0001", "login") not in walked
+
+
+def test_events_deep_page_runs_the_same_queries_and_never_counts(trial, api):
+    url = "/api/v1/events/?limit=3"
+    for _ in range(8):
+        url = api.get(url).json()["next"]
+    with CaptureQueriesContext(connection) as first:
+        api.get("/api/v1/events/?limit=3")
+    with CaptureQueriesContext(connection) as deep:
+        assert len(api.get(url).json()["results"]) == 3
+    assert len(deep.captured_queries) == len(first.captured_queries)
+    sql = " ".join(q["sql"] for q in deep.captured_queries).upper()
+    assert "COUNT(" not in sql and "OFFSET" not in sql
+
+
+def test_events_bad_cursor_is_404(trial, api):
+    assert api.get("/api/v1/events/?cursor=not-a-cursor").status_code == 404
+    forged = base64.b64encode(b"p=%5B%22yesterday%22%5D").decode()
+    assert api.get(f"/api/v1/events/?cursor={forged}").status_code == 404
+
+
+def test_events_filter(trial, api):
     data = api.get("/api/v1/events/?participant=BBB-0001&event_type=mood_rated").json()
     assert [(e["occurred_at"], e["value"]) for e in data["results"]] == [
         ("2025-03-10T20:00:00Z", 7),
         ("2025-03-11T20:00:00Z", 5),
         ("2025-03-16T20:00:00Z", 6),
     ]
+    assert data["next"] is None and data["previous"] is None
     data = api.get(
         "/api/v1/events/?service=AAA&occurred_from=2025-03-17&occurred_to=2025-03-17"
     ).json()
     assert {e["event_type"] for e in data["results"]} == {"login", "step_opened", "step_completed"}
-    assert data["count"] == 1 + 2 + 2
+    assert len(data["results"]) == 1 + 2 + 2
     assert api.get("/api/v1/events/?event_type=party").status_code == 400
+
+
+def test_scores_paginate_by_completion_time_with_a_cursor(trial, api):
+    pages = _walk(api, "/api/v1/scores/?limit=2")
+    scores = [s for page in pages for s in page]
+    assert len(scores) == 7 and [len(p) for p in pages] == [2, 2, 2, 1]
+    assert [s["completed_at"] for s in scores] == sorted(s["completed_at"] for s in scores)
+    assert [(s["participant_id"], s["instrument"], s["time_point"]) for s in scores[:3]] == [
+        ("AAA-0001", "phq9", "baseline"),
+        ("AAA-0001", "gad7", "baseline"),
+        ("AAA-0002", "phq9", "baseline"),
+    ]
 
 
 def test_scores_carry_items_and_totals(trial, api):
@@ -149,6 +236,22 @@ def test_schema_and_docs_are_served(trial, api, manager, client):
     assert schema.status_code == 200
     assert b"/api/v1/participants/" in schema.content and b"seconds_on_platform" in schema.content
     assert client.get("/api/v1/docs/").status_code == 200
+    paths = client.get("/api/v1/schema/?format=json").json()["paths"]
+
+    def params(path):
+        return {p["name"] for p in paths[path]["get"]["parameters"]}
+
+    for path in ("/api/v1/events/", "/api/v1/scores/"):
+        assert {"cursor", "limit"} <= params(path) and "offset" not in params(path), path
+        page = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert (
+            "count"
+            not in client.get("/api/v1/schema/?format=json").json()["components"]["schemas"][
+                page["$ref"].rsplit("/", 1)[1]
+            ]["properties"]
+        )
+    assert {"limit", "offset"} <= params("/api/v1/participants/")
+    assert "cursor" not in params("/api/v1/participants/")
 
 
 def test_export_job_202_status_file_then_expiry_410(
