@@ -407,7 +407,7 @@ def events_queryset(
 DEFAULT_TIME_ZONE = "Europe/London"
 
 
-def _zone(name: str) -> zoneinfo.ZoneInfo:
+def service_zone(name: str) -> zoneinfo.ZoneInfo:
     """The zone called `name`; a blank or unknown name is Europe/London (the
     default of `Service.time_zone`), so one bad site setting cannot stop an
     export."""
@@ -424,7 +424,7 @@ def _local_week(zone_names: Iterable[str]):
     whatever the number of services or zones."""
     by_zone: dict[str, list[str]] = defaultdict(list)
     for name in sorted(set(zone_names)):
-        by_zone[str(_zone(name))].append(name)
+        by_zone[str(service_zone(name))].append(name)
     if len(by_zone) == 1:
         return TruncWeek("ev_at", tzinfo=zoneinfo.ZoneInfo(next(iter(by_zone))))
     return Case(

@@ -471,7 +471,10 @@ class EventViewSet(ResearchViewSet):
         page = self.paginate_queryset(self.get_queryset())
         names = [c.name for c in EVENT_COLUMNS]
         width = len(adherence.EVENT_FIELDS)  # without the key columns
-        rows = [dict(zip(names, exporters.event_row(r[:width]), strict=True)) for r in page]
+        zones = exporters.service_zones()
+        rows = [
+            dict(zip(names, exporters.event_row(r[:width], zones=zones), strict=True)) for r in page
+        ]
         _record(request, "events", len(rows))
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 

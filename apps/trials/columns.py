@@ -265,8 +265,8 @@ EVENT_COLUMNS: tuple[Column, ...] = (
         "treatment_week",
         "integer",
         "Treatment week",
-        "1 + whole weeks between the start date and the event's UTC date "
-        "(0 or less = before the start).",
+        "1 + whole weeks between the start date and the event's date in the "
+        "service's time zone (0 or less = before the start).",
         units="week",
     ),
     Column(

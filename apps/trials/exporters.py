@@ -21,7 +21,8 @@ import csv
 import datetime
 import decimal
 import io
-from collections.abc import Iterable, Iterator
+import zoneinfo
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -29,7 +30,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from apps.care.models import Treatment
+from apps.care.models import Service, Treatment
 from apps.questionnaires.catalogue import scoring_definition
 from apps.questionnaires.definitions import ScoringError
 from apps.questionnaires.models import Administration, AdministrationStatus, Answer
@@ -157,16 +158,30 @@ def event_rows(
     qs = adherence.events_queryset(
         treatments, include_free_text=include_free_text, since=since, until=until
     )
+    zones = service_zones()
     for row in qs.iterator(chunk_size=chunk_size):
-        yield event_row(row)
+        yield event_row(row, zones=zones)
 
 
-def event_row(row: tuple) -> list:
-    """A row of `adherence.events_queryset` in file order (treatment week added)."""
+def service_zones() -> dict[str, zoneinfo.ZoneInfo]:
+    """Each service's time zone by site code (one small query)."""
+    return {
+        code: adherence.service_zone(name)
+        for code, name in Service.objects.values_list("code", "time_zone")
+    }
+
+
+def event_row(row: tuple, *, zones: Mapping[str, zoneinfo.ZoneInfo]) -> list:
+    """A row of `adherence.events_queryset` in file order (treatment week added).
+
+    The treatment week counts from the start date to the event's date in the
+    service's own time zone, as weeks active does.
+    """
     pid, svc, start, ev_type, at, module, step, instrument, tp, session, value, seconds = row[:12]
     at = _as_utc(at)
     start = _as_date(start)
-    week = (at.date() - start).days // 7 + 1 if at and start else None
+    zone = zones.get(svc) or adherence.service_zone("")
+    week = (at.astimezone(zone).date() - start).days // 7 + 1 if at and start else None
     out = [pid, svc, ev_type, at, week, module, step, instrument, tp, session, value, seconds]
     if len(row) > 12:
         out.append(row[12])

@@ -204,3 +204,19 @@ def test_docs_codebook_is_generated_from_the_column_definitions():
 
     doc = Path(settings.BASE_DIR, "docs", "codebook.md").read_text(encoding="utf-8")
     assert doc == codebook_markdown(), "run: manage.py trials_codebook --output docs/codebook.md"
+
+
+def test_treatment_week_counts_in_the_services_time_zone():
+    """23:30 UTC on Sunday 8 June 2025 is 00:30 on Monday in London (BST)."""
+    import datetime
+    import zoneinfo
+
+    from apps.trials.exporters import event_row
+
+    start = datetime.date(2025, 6, 2)  # a Monday
+    at = datetime.datetime(2025, 6, 8, 23, 30, tzinfo=datetime.UTC)
+    row = ("AAA-0001", "AAA", start, "login", at, None, None, None, None, None, None, None)
+    london = {"AAA": zoneinfo.ZoneInfo("Europe/London")}
+    utc = {"AAA": zoneinfo.ZoneInfo("UTC")}
+    assert event_row(row, zones=london)[4] == 2
+    assert event_row(row, zones=utc)[4] == 1
