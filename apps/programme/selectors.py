@@ -227,6 +227,19 @@ def draft_for_step(*, treatment: Treatment, step: Step) -> ExerciseEntry | None:
     )
 
 
+def entry_for_request(
+    *, treatment: Treatment, step: Step, client_request_id
+) -> ExerciseEntry | None:
+    """The entry made from the form with this id, if any; another treatment's or
+    step's entry is a 404."""
+    entry = ExerciseEntry.objects.filter(client_request_id=client_request_id).first()
+    if entry is None:
+        return None
+    if entry.treatment_id != treatment.pk or entry.step_id != step.pk:
+        raise Http404("No such entry.")
+    return entry
+
+
 def history_for(*, treatment: Treatment, exclude_id: int | None = None) -> list[HistoryItem]:
     """The treatment's sent entries as HistoryItems, newest first (feedback input)."""
     entries = ExerciseEntry.objects.filter(
@@ -247,9 +260,7 @@ def entry_get_for_user(*, user, entry_id: int, write: bool) -> ExerciseEntry:
     client's own until then (the client is told their practitioner sees what
     they send, not what they are still typing).
     """
-    entries = ExerciseEntry.objects.filter(
-        treatment__in=treatments_visible_to(user, write=write)
-    )
+    entries = ExerciseEntry.objects.filter(treatment__in=treatments_visible_to(user, write=write))
     if not user.is_client:
         entries = entries.filter(status=EntryStatus.SUBMITTED)
     try:

@@ -9,6 +9,16 @@ urlpatterns = [
     path("modules/", views.modules, name="modules"),
     path("modules/<slug:module_slug>/", views.module_detail, name="module"),
     path("modules/<slug:module_slug>/<slug:step_slug>/", views.step_detail, name="step"),
+    path(
+        "modules/<slug:module_slug>/<slug:step_slug>/part/<int:part>/",
+        views.step_part,
+        name="step_part",
+    ),
+    path(
+        "modules/<slug:module_slug>/<slug:step_slug>/check/",
+        views.step_check,
+        name="step_check",
+    ),
     path("steps/<int:step_id>/autosave/", views.autosave, name="autosave"),
     path("steps/<int:step_id>/ping/", views.step_ping, name="step_ping"),
     path("entries/<int:entry_id>/", views.entry_detail, name="entry"),

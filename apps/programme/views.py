@@ -29,7 +29,7 @@ from apps.care.models import Treatment
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.programme import selectors, services
-from apps.programme.exercises.base import NEW_ROW, ROWS
+from apps.programme.exercises.base import NEW_ROW, PART, ROWS, Part
 from apps.programme.models import EntryStatus, ExerciseEntry, Step, StepKind
 from apps.safety.resources import crisis_resources_for
 from apps.tracking.selectors import goals_for, tracking_home_context
@@ -252,14 +252,21 @@ def _request_id(value) -> uuid.UUID | None:
         return None
 
 
-def _raw_values(request: HttpRequest, exercise, step: Step) -> dict:
-    """The form's raw values by field name, plus unsent "new row" text."""
+def _raw_values(request: HttpRequest, exercise, step: Step, part: Part | None = None) -> dict:
+    """The form's raw values by field name, plus unsent "new row" text.
+
+    With `part`, only that part's fields: the other parts' answers are kept.
+    """
     values: dict = {}
     for name, field in exercise.get_form(step=step).fields.items():
+        if part is not None and name not in part.fields:
+            continue
         if isinstance(field, forms.MultipleChoiceField):
             values[name] = [v[:200] for v in request.POST.getlist(name)]
         else:
             values[name] = request.POST.get(name, "")[:MAX_VALUE_LENGTH]
+    if part is not None:
+        return values
     row_form = exercise.get_row_form()
     if row_form is not None:
         row = {n: request.POST.get(f"row-{n}", "")[:MAX_VALUE_LENGTH] for n in row_form.fields}
@@ -340,6 +347,10 @@ def _exercise(request, treatment, step, base) -> HttpResponse:
     if request.method == "GET":
         services.step_open(treatment=treatment, step=step)
         entry = _entry_for_page(request, treatment, step, exercise)
+        if exercise.parts:
+            if request.GET.get("entry") and services.entry_editable(entry):
+                return redirect(_resume_url(step, entry))
+            return _parts_intro(request, treatment, step, base, entry=entry)
         return _exercise_page(request, treatment, step, base, entry=entry)
 
     request_id = _request_id(request.POST.get("client_request_id"))
@@ -394,6 +405,8 @@ def _exercise(request, treatment, step, base) -> HttpResponse:
 
     if action == "submit":
         clean, form = exercise.validate(services.working_data(entry), step=step)
+        if clean is None and exercise.parts:
+            return redirect(_part_errors_url(step, entry, exercise.first_part_with_errors(form)))
         if clean is None:
             return _exercise_page(request, treatment, step, base, entry=entry, form=form)
         entry, _first = services.exercise_submit(
@@ -422,11 +435,12 @@ def autosave(request: HttpRequest, step_id: int) -> HttpResponse:
     request_id = _request_id(request.POST.get("client_request_id"))
     if request_id is None:
         return HttpResponseBadRequest("Missing form id.")
+    part = _posted_part(request, step.exercise)
+    values = _raw_values(request, step.exercise, step, part)
+    if part is not None:
+        values[PART] = part.number
     entry = services.exercise_save_draft(
-        treatment=treatment,
-        step=step,
-        client_request_id=request_id,
-        values=_raw_values(request, step.exercise, step),
+        treatment=treatment, step=step, client_request_id=request_id, values=values
     )
     if not request.htmx:
         return redirect(f"{_step_url(step)}?entry={entry.pk}")
@@ -434,6 +448,290 @@ def autosave(request: HttpRequest, step_id: int) -> HttpResponse:
         request,
         "programme/step.html#autosave_status",
         {"saved_at": _local_time(request.user, entry.updated_at), "entry": entry},
+    )
+
+
+# --- Exercises in parts (one part per page, then "Check your answers") ------------------
+
+
+def _posted_part(request: HttpRequest, exercise) -> Part | None:
+    """The part a multi-part exercise form was posted from (autosave), else None."""
+    number = request.POST.get("part", "")
+    if not exercise.parts or not number.isdigit():
+        return None
+    return exercise.get_part(int(number))
+
+
+def _part_url(step: Step, number: int, entry: ExerciseEntry | None = None, **params) -> str:
+    """Part `number` of `step`; number len(parts) + 1 is "check your answers"."""
+    if number > len(step.exercise.parts):
+        url = reverse("programme:step_check", args=[step.module.slug, step.slug])
+    else:
+        url = reverse("programme:step_part", args=[step.module.slug, step.slug, number])
+    query = {"entry": entry.pk} if entry is not None else {}
+    query.update({k: v for k, v in params.items() if v})
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return url
+
+
+def _resume_url(step: Step, entry: ExerciseEntry) -> str:
+    data = services.working_data(entry)
+    return _part_url(step, step.exercise.resume_part(data, step=step), entry)
+
+
+def _part_errors_url(step: Step, entry: ExerciseEntry, number: int) -> str:
+    return _part_url(step, number, entry, errors=1)
+
+
+def _parts_intro(request, treatment, step, base, *, entry) -> HttpResponse:
+    """The step page of a multi-part exercise: what to do, then Start (or Continue
+    where you left off), and what the client sent before."""
+    exercise = step.exercise
+    editable = entry is None or services.entry_editable(entry)
+    entries = list(selectors.entries_for_step(treatment=treatment, step=step))
+    context = {
+        **base,
+        "exercise": exercise,
+        "entry": entry,
+        "editable": editable,
+        "parts_intro": True,
+        "part_count": len(exercise.parts),
+        "start_url": _part_url(step, 1),
+        "resume_url": _resume_url(step, entry) if entry is not None and editable else None,
+        "entries": [
+            {"entry": e, "summary": e.exercise.summary(e.data, step=step)} for e in entries
+        ],
+    }
+    return render(request, "programme/step.html", context)
+
+
+def _parts_step(request, module_slug: str, step_slug: str):
+    """(treatment, step, base context) of an open multi-part exercise step.
+
+    404 for an unknown step or one without parts; a locked module returns a
+    redirect response instead of the tuple.
+    """
+    treatment = _treatment(request, write=request.method == "POST")
+    state, step_state, following, index = _step_context(treatment, module_slug, step_slug)
+    if not state.unlocked:
+        messages.info(request, state.locked_reason)
+        return redirect("programme:module", state.module.slug)
+    step = step_state.step
+    step.module = state.module
+    if step.kind != StepKind.EXERCISE or step.exercise.handled_elsewhere or not step.exercise.parts:
+        raise Http404("No such part.")
+    base = {
+        "treatment": treatment,
+        "state": state,
+        "step_state": step_state,
+        "step": step,
+        "step_number": index + 1,
+        "following": following,
+        "next_url": _after_step_url(state, following),
+    }
+    return treatment, step, base
+
+
+def _options_with_hints(bound_field, hints: dict | None) -> list[dict] | None:
+    """Each choice of a radio or checkbox field with its hint (None: no hints)."""
+    if not hints:
+        return None
+    return [{"choice": w, "hint": hints.get(str(w.data["value"]))} for w in bound_field]
+
+
+def _record_visit(treatment: Treatment, step: Step) -> None:
+    """A part page counts as activity on the step, not as a new visit (see StepProgress)."""
+    if services.step_activity(treatment=treatment, step=step) is None:
+        services.step_open(treatment=treatment, step=step)
+
+
+def _part_page(
+    request, treatment, step, base, *, part, entry, form, returning, status=200
+) -> HttpResponse:
+    exercise = step.exercise
+    data = services.working_data(entry)
+    if entry is None:
+        data = exercise.initial(history=selectors.history_for(treatment=treatment), step=step)
+    fields = [
+        {
+            "field": form[name],
+            "hint": exercise.field_hint(name, data),
+            "options": _options_with_hints(form[name], exercise.choice_hints.get(name)),
+        }
+        for name in part.fields
+    ]
+    if returning:
+        back_url = _part_url(step, len(exercise.parts) + 1, entry)
+    elif part.number > 1:
+        back_url = _part_url(step, part.number - 1, entry)
+    else:
+        back_url = _step_url(step)
+    entries = selectors.entries_for_step(treatment=treatment, step=step)
+    context = {
+        **base,
+        "exercise": exercise,
+        "entry": entry,
+        "part": part,
+        "part_count": len(exercise.parts),
+        "part_url": _part_url(step, part.number),
+        "back_url": back_url,
+        "returning": returning,
+        "form": form,
+        "fields": fields,
+        "single_field": len(fields) == 1,
+        "request_id": entry.client_request_id if entry else uuid.uuid4(),
+        "sent_ids": [e.client_request_id for e in entries],
+        "saved_at": _local_time(request.user, entry.updated_at) if entry else None,
+        "page_has_errors": bool(form.errors),
+    }
+    return render(request, "programme/step_part.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLIENT)
+def step_part(request: HttpRequest, module_slug: str, step_slug: str, part: int) -> HttpResponse:
+    """One part of a multi-part exercise (DESIGN rule 6): Continue saves the draft
+    and checks only this part; "Save and come back later" saves without checks.
+
+    ?entry=<id> (own only) picks the draft, else the step's latest draft or a new
+    one; ?return=check comes back to "Check your answers" after Continue;
+    ?errors=1 shows this part's problems found when sending.
+    """
+    found = _parts_step(request, module_slug, step_slug)
+    if isinstance(found, HttpResponse):
+        return found
+    treatment, step, base = found
+    exercise = step.exercise
+    current = exercise.get_part(part)
+    if current is None:
+        raise Http404("No such part.")
+
+    if request.method == "GET":
+        entry = _entry_for_page(request, treatment, step, exercise)
+        if entry is not None and not services.entry_editable(entry):
+            return redirect("programme:entry", entry.pk)
+        _record_visit(treatment, step)
+        data = services.working_data(entry)
+        if entry is not None and request.GET.get("errors"):
+            form = exercise.get_part_form(current, step=step, data=data)
+            form.is_valid()
+        else:
+            if entry is None:
+                data = exercise.initial(
+                    history=selectors.history_for(treatment=treatment), step=step
+                )
+            form = exercise.get_part_form(current, step=step, initial=data)
+        return _part_page(
+            request,
+            treatment,
+            step,
+            base,
+            part=current,
+            entry=entry,
+            form=form,
+            returning=request.GET.get("return") == "check",
+        )
+
+    request_id = _request_id(request.POST.get("client_request_id"))
+    if request_id is None:
+        return HttpResponseBadRequest("Missing form id.")
+    action = request.POST.get("action", "continue")
+    returning = request.POST.get("return") == "check"
+    form = exercise.get_part_form(current, step=step, data=request.POST)
+    valid = action == "continue" and form.is_valid()
+    values = _raw_values(request, exercise, step, current)
+    if valid:
+        values[PART] = len(exercise.parts) + 1 if returning else current.number + 1
+    else:
+        values[PART] = current.number
+    try:
+        entry = services.exercise_save_draft(
+            treatment=treatment, step=step, client_request_id=request_id, values=values
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(_step_url(step))
+    if not services.entry_editable(entry):
+        return redirect("programme:entry_confirm", entry.pk)
+    if action == "save":
+        messages.success(request, _("Saved. You can come back to this at any time."))
+        return redirect(
+            _part_url(step, current.number, entry, **{"return": "check" if returning else ""})
+        )
+    if not valid:
+        return _part_page(
+            request,
+            treatment,
+            step,
+            base,
+            part=current,
+            entry=entry,
+            form=form,
+            returning=returning,
+        )
+    return redirect(_part_url(step, values[PART], entry))
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLIENT)
+def step_check(request: HttpRequest, module_slug: str, step_slug: str) -> HttpResponse:
+    """ "Check your answers" for a multi-part exercise, then send it.
+
+    Sending re-checks the whole entry: a problem sends the client to the first
+    part that has one. Sending goes through `services.exercise_submit` like the
+    one-page form (same feedback and risk alerts; the same form id sends once).
+    """
+    found = _parts_step(request, module_slug, step_slug)
+    if isinstance(found, HttpResponse):
+        return found
+    treatment, step, base = found
+    exercise = step.exercise
+
+    if request.method == "POST":
+        request_id = _request_id(request.POST.get("client_request_id"))
+        if request_id is None:
+            return HttpResponseBadRequest("Missing form id.")
+        entry = selectors.entry_for_request(
+            treatment=treatment, step=step, client_request_id=request_id
+        )
+        if entry is None:
+            return redirect(_step_url(step))
+        clean, form = exercise.validate(services.working_data(entry), step=step)
+        if clean is None:
+            return redirect(_part_errors_url(step, entry, exercise.first_part_with_errors(form)))
+        entry, _first = services.exercise_submit(
+            treatment=treatment, step=step, client_request_id=request_id, data=clean
+        )
+        return redirect("programme:entry_confirm", entry.pk)
+
+    entry = _entry_for_page(request, treatment, step, exercise)
+    if entry is None:
+        return redirect(_step_url(step))
+    if not services.entry_editable(entry):
+        return redirect("programme:entry", entry.pk)
+    _record_visit(treatment, step)
+    sections = exercise.answers_by_part(services.working_data(entry), step=step)
+    blank = exercise.get_form(step=step)
+    for section in sections:
+        section["change_url"] = _part_url(
+            step, section["part"].number, entry, **{"return": "check"}
+        )
+        for row in section["rows"]:
+            bound = blank[row["name"]]
+            multiple = bound.widget_type in ("radioselect", "checkboxselectmultiple")
+            row["anchor"] = f"{bound.auto_id}_0" if multiple else bound.auto_id
+    return render(
+        request,
+        "programme/step_check.html",
+        {
+            **base,
+            "exercise": exercise,
+            "entry": entry,
+            "sections": sections,
+            "part_count": len(exercise.parts),
+            "back_url": _part_url(step, len(exercise.parts), entry),
+        },
     )
 
 

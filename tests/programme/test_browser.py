@@ -45,6 +45,28 @@ def step_url(live_server, module, step):
     return live_server.url + reverse("programme:step", args=[module, step])
 
 
+def saved(page, action) -> None:
+    """Do `action` (typing, ticking) and wait for the autosave it causes.
+
+    Blurring the field fires "change", which saves at once: waiting for it means no
+    autosave is still writing when Continue posts (SQLite in tests locks a table
+    while a parallel request writes).
+    """
+    with page.expect_response(lambda r: "/autosave/" in r.url and r.ok):
+        action()
+        page.evaluate("document.activeElement && document.activeElement.blur()")
+
+
+def fill(page, label, value, exact=True) -> None:
+    saved(page, lambda: page.get_by_label(label, exact=exact).fill(value))
+
+
+def next_part(page, number, title) -> None:
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_text(f"Part {number} of 8", exact=True).wait_for()
+    assert page.title().startswith(f"Thought record: part {number} of 8 – {title}")
+
+
 def test_client_reads_a_step_sends_a_thought_record_and_finds_a_half_typed_draft(
     browser, phone, live_server, client_user, cr_ready
 ):
@@ -54,30 +76,68 @@ def test_client_reads_a_step_sends_a_thought_record_and_finds_a_half_typed_draft
     phone.get_by_role("button", name="Mark as done and continue").click()
     phone.get_by_role("heading", name="Catch the thought", level=1).wait_for()
 
-    # A thought record, sent.
+    # A thought record, one part per page, then check and send.
     phone.goto(step_url(live_server, "cognitive-restructuring", "thought-record"))
-    phone.get_by_label("Date", exact=True).fill("2026-03-07")
-    phone.get_by_label("Situation", exact=True).fill(
-        "Saturday night, saw photos of a party online."
+    phone.get_by_role("link", name="Start").click()
+    phone.get_by_text("Part 1 of 8", exact=True).wait_for()
+    assert phone.title().startswith("Thought record: part 1 of 8 – Situation")
+    fill(phone, "Date", "2026-03-07")
+    fill(phone, "Situation", "Saturday night, saw photos of a party online.")
+    assert phone.evaluate("document.documentElement.scrollHeight") < 1600  # was 7,000 px
+    next_part(phone, 2, "Feeling")
+    fill(phone, "Feeling", "Sad")
+    fill(phone, "How strong was the feeling? (0 to 100)", "80", exact=False)
+    next_part(phone, 3, "Automatic thought")
+    fill(phone, "Automatic thought", "Nobody wants me around.")
+    # The back link returns to part 2 with the answers still there.
+    phone.get_by_role("link", name="Back").click()
+    phone.get_by_text("Part 2 of 8", exact=True).wait_for()
+    assert phone.get_by_label("Feeling", exact=True).input_value() == "Sad"
+    next_part(phone, 3, "Automatic thought")
+    assert phone.get_by_label("Automatic thought", exact=True).input_value() == (
+        "Nobody wants me around."
     )
-    phone.get_by_label("Feeling", exact=True).fill("Sad")
-    phone.get_by_label("How strong was the feeling? (0 to 100)").fill("80")
-    phone.get_by_label("Automatic thought", exact=True).fill("Nobody wants me around.")
-    phone.get_by_label("How much did you believe it? (0 to 100%)").fill("85")
-    phone.get_by_label("Mind reading").check()
-    phone.get_by_label("Balanced thought", exact=True).fill(
-        "I've said no a lot lately. Zara asked me to lunch, so some people do want to see me."
+    fill(phone, "How much did you believe it? (0 to 100%)", "85", exact=False)
+    next_part(phone, 4, "Thinking traps")
+    saved(phone, lambda: phone.get_by_label("Mind reading").check())
+    assert "Assuming you know what others think of you." in phone.content()
+    next_part(phone, 5, "Evidence for")
+    assert serious_violations(phone) == [], "part 5"
+    next_part(phone, 6, "Evidence against")
+    next_part(phone, 7, "Balanced thought")
+    assert serious_violations(phone) == [], "part 7"
+    fill(
+        phone,
+        "Balanced thought",
+        "I've said no a lot lately. Zara asked me to lunch, so some people do want to see me.",
     )
-    phone.get_by_label("How strong is the feeling now? (0 to 100)").fill("45")
+    fill(phone, "How strong is the feeling now? (0 to 100)", "45", exact=False)
+    next_part(phone, 8, "Next action")
+    phone.get_by_role("button", name="Continue").click()
+    phone.get_by_role("heading", name="Check your answers", level=1).wait_for()
+    assert serious_violations(phone) == [], "check your answers"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # Change one answer: back to its part, then back to the check page.
+    phone.get_by_role("link", name="Change situation").click()
+    phone.get_by_text("Part 1 of 8", exact=True).wait_for()
+    fill(phone, "Situation", "Saturday night, saw photos of my cousin's party online.")
+    phone.get_by_role("button", name="Continue").click()
+    phone.get_by_role("heading", name="Check your answers", level=1).wait_for()
+    assert "my cousin's party" in phone.content()
     phone.get_by_role("button", name="Send to my practitioner").click()
     phone.get_by_text("will see this before your next session").wait_for()
     assert "Your feeling (Sad) went from 80 to 45." in phone.content()
     assert ExerciseEntry.objects.filter(status=EntryStatus.SUBMITTED).count() == 1
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
-    # A second record: type, wait for the autosave, then close the phone.
+    # A second record: part 1 done, type in part 2, wait for the autosave, close the phone.
     phone.get_by_role("link", name="Fill in another one").click()
-    phone.get_by_label("Situation", exact=True).fill("Monday morning, my manager frowned at me.")
+    phone.get_by_role("link", name="Start").click()
+    fill(phone, "Date", "2026-03-09")
+    fill(phone, "Situation", "Monday morning, my manager frowned at me.")
+    next_part(phone, 2, "Feeling")
+    fill(phone, "Feeling", "Worried")
     status = phone.locator("#autosave-status")
     status.get_by_text("Saved").wait_for()
     phone.context.close()
@@ -88,13 +148,52 @@ def test_client_reads_a_step_sends_a_thought_record_and_finds_a_half_typed_draft
     try:
         sign_in(page, live_server, client_user)
         page.goto(step_url(live_server, "cognitive-restructuring", "thought-record"))
+        page.get_by_role("link", name="Continue where you left off").click()
+        page.get_by_text("Part 2 of 8", exact=True).wait_for()
+        assert page.get_by_label("Feeling", exact=True).input_value() == "Worried"
+        page.get_by_role("link", name="Back").click()
         assert page.get_by_label("Situation", exact=True).input_value() == (
             "Monday morning, my manager frowned at me."
         )
         draft = ExerciseEntry.objects.get(status=EntryStatus.DRAFT)
         assert draft.data["situation"] == "Monday morning, my manager frowned at me."
+        assert draft.data["feeling"] == "Worried"
     finally:
         context.close()
+
+
+def test_text_typed_offline_in_a_part_is_put_back_on_that_part(
+    phone, live_server, client_user, cr_ready
+):
+    sign_in(phone, live_server, client_user)
+    phone.goto(step_url(live_server, "cognitive-restructuring", "thought-record"))
+    phone.get_by_role("link", name="Start").click()
+    fill(phone, "Date", "2026-03-09")
+    fill(phone, "Situation", "On the train home.")
+    next_part(phone, 2, "Feeling")
+    fill(phone, "Feeling", "Tense")
+    fill(phone, "How strong was the feeling? (0 to 100)", "70", exact=False)
+    next_part(phone, 3, "Automatic thought")
+
+    # The signal drops while typing: the text is kept on the phone, for this part only.
+    phone.context.set_offline(True)
+    phone.get_by_label("Automatic thought", exact=True).fill("They all think I'm slow.")
+    phone.locator("#autosave-status").get_by_text("Not saved yet").wait_for()
+    phone.context.set_offline(False)
+    with phone.expect_response(lambda r: "/autosave/" in r.url and r.ok):
+        phone.reload()
+    assert phone.get_by_label("Automatic thought", exact=True).input_value() == (
+        "They all think I'm slow."
+    )
+    # Put back from the phone's copy, then saved on the server at once.
+    phone.locator("#autosave-status").get_by_text("Saved").wait_for()
+    draft = ExerciseEntry.objects.get(status=EntryStatus.DRAFT)
+    assert draft.data["thought"] == "They all think I'm slow."
+    assert draft.data["feeling"] == "Tense" and draft.data["situation"] == "On the train home."
+    # Part 2 has its own copy (none): its saved answer shows, nothing is put back.
+    phone.get_by_role("link", name="Back").click()
+    assert phone.get_by_label("Feeling", exact=True).input_value() == "Tense"
+    assert "We put back" not in phone.locator("#autosave-status").inner_text()
 
 
 def test_programme_pages_have_no_serious_accessibility_problems(
@@ -108,6 +207,8 @@ def test_programme_pages_have_no_serious_accessibility_problems(
         reverse("programme:module", args=["cognitive-restructuring"]),
         reverse("programme:step", args=["cognitive-restructuring", "thoughts-and-feelings"]),
         reverse("programme:step", args=["cognitive-restructuring", "thought-record"]),
+        reverse("programme:step_part", args=["cognitive-restructuring", "thought-record", 1]),
+        reverse("programme:step_part", args=["cognitive-restructuring", "thought-record", 4]),
         reverse("programme:step", args=["cognitive-restructuring", "spot-the-trap"]),
         reverse("programme:step", args=[diary.module.slug, diary.slug]),
         reverse("programme:step", args=["psychoeducation", "my-goals"]),

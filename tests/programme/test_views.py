@@ -29,6 +29,10 @@ def step_url(step):
     return reverse("programme:step", args=[step.module.slug, step.slug])
 
 
+def part_url(step, number):
+    return reverse("programme:step_part", args=[step.module.slug, step.slug, number])
+
+
 def complete_module(treatment, module):
     for s in module.steps.all():
         services.step_complete(treatment=treatment, step=s)
@@ -140,13 +144,13 @@ def test_pwp_reads_their_clients_entry_but_not_another_services(
 @pytest.mark.django_db
 def test_autosave_stores_the_draft_and_the_page_restores_it(signed_in, cr_open, step):
     tr = step("cognitive-restructuring", "thought-record")
-    page = signed_in.get(step_url(tr)).content.decode()
+    page = signed_in.get(part_url(tr, 1)).content.decode()
     assert 'hx-trigger="input changed delay:2s, change"' in page
     assert 'role="status"' in page
     request_id = str(uuid.uuid4())
     response = signed_in.post(
         reverse("programme:autosave", args=[tr.pk]),
-        {"client_request_id": request_id, "situation": "On the bus, half-typed"},
+        {"client_request_id": request_id, "part": "1", "situation": "On the bus, half-typed"},
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
@@ -155,7 +159,7 @@ def test_autosave_stores_the_draft_and_the_page_restores_it(signed_in, cr_open, 
     assert entry.status == EntryStatus.DRAFT
     assert entry.data["situation"] == "On the bus, half-typed"
 
-    page = signed_in.get(step_url(tr)).content.decode()
+    page = signed_in.get(part_url(tr, 1)).content.decode()
     assert "On the bus, half-typed" in page
     assert request_id in page  # the same draft keeps being saved
 
@@ -166,12 +170,13 @@ def test_draft_survives_sign_out(client, client_user, cr_open, step):
     client.login(email=client_user.email, password=PASSWORD)
     client.post(
         reverse("programme:autosave", args=[tr.pk]),
-        {"client_request_id": str(uuid.uuid4()), "situation": "Kept text"},
+        {"client_request_id": str(uuid.uuid4()), "part": "1", "situation": "Kept text"},
         HTTP_HX_REQUEST="true",
     )
     client.post(reverse("accounts:logout"))
     client.login(email=client_user.email, password=PASSWORD)
-    assert "Kept text" in client.get(step_url(tr)).content.decode()
+    assert "Continue where you left off" in client.get(step_url(tr)).content.decode()
+    assert "Kept text" in client.get(part_url(tr, 1)).content.decode()
 
 
 @pytest.mark.django_db
@@ -233,11 +238,16 @@ def test_invalid_submit_shows_errors_and_keeps_the_text(signed_in, cr_open, step
             "action": "submit",
         },
     )
-    page = response.content.decode()
+    # The thought record is in parts: the client goes to the part with the problem.
+    entry = ExerciseEntry.objects.get()
+    assert response.url == part_url(tr, 2) + f"?entry={entry.pk}&errors=1"
+    page = signed_in.get(response.url).content.decode()
     assert "There is a problem" in page
     assert "Enter how strong the feeling was, from 0 to 100." in page
-    assert "At home, saw party photos" in page
+    assert 'value="Sad"' in page
     assert "<title>Error:" in page
+    assert entry.data["situation"] == "At home, saw party photos"
+    assert "At home, saw party photos" in signed_in.get(part_url(tr, 1)).content.decode()
     assert not ExerciseEntry.objects.filter(status=EntryStatus.SUBMITTED).exists()
 
 

@@ -87,16 +87,29 @@ def test_thought_record_about_ending_life_alerts_the_pwp_who_finds_the_entry(
         live_server.url
         + reverse("programme:step", args=["cognitive-restructuring", "thought-record"])
     )
-    phone.get_by_label("Date", exact=True).fill("2026-03-03")
-    phone.get_by_label("Situation", exact=True).fill("Alone at home after the phone call.")
-    phone.get_by_label("Feeling", exact=True).fill("Hopeless")
-    phone.get_by_label("How strong was the feeling? (0 to 100)").fill("90")
-    phone.get_by_label("Automatic thought", exact=True).fill("I want to end my life.")
-    phone.get_by_label("How much did you believe it? (0 to 100%)").fill("80")
-    # Let the autosave of the typed text finish first (SQLite in tests locks a table
-    # while a parallel autosave writes): blur the last field, then wait out the debounce.
-    phone.get_by_label("How much did you believe it? (0 to 100%)").press("Tab")
-    phone.wait_for_timeout(3000)
+    # The thought record is one part per page, then "Check your answers".
+    phone.get_by_role("link", name="Start").click()
+    parts = [
+        {"Date": "2026-03-03", "Situation": "Alone at home after the phone call."},
+        {"Feeling": "Hopeless", "How strong was the feeling? (0 to 100)": "90"},
+        {
+            "Automatic thought": "I want to end my life.",
+            "How much did you believe it? (0 to 100%)": "80",
+        },
+    ]
+    for number, answers in enumerate(parts, start=1):
+        phone.get_by_text(f"Part {number} of 8", exact=True).wait_for()
+        for label, value in answers.items():
+            phone.get_by_label(label, exact=True).fill(value)
+        # Let the autosave of the typed text finish first (SQLite in tests locks a table
+        # while a parallel autosave writes): blur the last field, then wait out the debounce.
+        phone.get_by_label(label, exact=True).press("Tab")
+        phone.wait_for_timeout(3000)
+        phone.get_by_role("button", name="Continue").click()
+    for number in range(4, 9):
+        phone.get_by_text(f"Part {number} of 8", exact=True).wait_for()
+        phone.get_by_role("button", name="Continue").click()
+    phone.get_by_role("heading", name="Check your answers").wait_for()
     phone.get_by_role("button", name="Send to my practitioner").click()
     phone.get_by_text("We have let your practitioner know.").wait_for()
     phone.get_by_text("call 999 or go to A&E").first.wait_for()

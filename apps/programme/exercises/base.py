@@ -21,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 ROWS = "rows"
 NEW_ROW = "_new_row"  # unsent text typed into the "add an entry" fields
+# The part of a multi-part exercise the client was on (1..n; n + 1 is "check
+# your answers"). Unsent work in progress: dropped when the entry is sent.
+PART = "_part"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,15 @@ class HistoryItem:
     exercise_type: str
     data: dict
     submitted_at: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One page of a multi-part exercise: its number (from 1), title and fields."""
+
+    number: int
+    title: str
+    fields: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -182,6 +194,13 @@ class Exercise:
     handled_elsewhere = False
     # Several entries of this exercise are normal (thought records, diaries).
     repeatable = True
+    # A long exercise shown one part per page, then "Check your answers":
+    # [(title, [field names]), ...], every field of the form in one part.
+    # Empty: the whole form on the step page. Rows are not supported in parts.
+    parts: list[tuple] = []
+    # Hint text for single choices of a checkbox or radio field, by field name
+    # and value (shown on the part pages).
+    choice_hints: dict[str, dict[str, str]] = {}
 
     # Forms ------------------------------------------------------------------------
 
@@ -223,6 +242,70 @@ class Exercise:
         if self.row_form_class is not None:
             clean[ROWS] = rows
         return clean, form
+
+    # Parts ------------------------------------------------------------------------
+
+    def get_parts(self) -> list[Part]:
+        return [
+            Part(number=n, title=title, fields=tuple(names))
+            for n, (title, names) in enumerate(self.parts, start=1)
+        ]
+
+    def get_part(self, number: int) -> Part | None:
+        """Part `number` (from 1), or None when there is no such part."""
+        parts = self.get_parts()
+        return parts[number - 1] if 1 <= number <= len(parts) else None
+
+    def get_part_form(self, part: Part, *, step=None, data=None, initial=None) -> forms.Form:
+        """The exercise form with only this part's fields (same labels and messages)."""
+        form = self.get_form(step=step, data=data, initial=initial)
+        for name in list(form.fields):
+            if name not in part.fields:
+                del form.fields[name]
+        return form
+
+    def first_part_with_errors(self, form: forms.Form) -> int:
+        """The first part holding an error of `form` (a whole-entry form); 1 if none does."""
+        for part in self.get_parts():
+            if any(name in form.errors for name in part.fields):
+                return part.number
+        return 1
+
+    def resume_part(self, data: dict, *, step=None) -> int:
+        """Where a saved entry picks up: the part the client was on when it was
+        last saved, else the first part with a problem, else "check your
+        answers" (len(parts) + 1)."""
+        total = len(self.parts)
+        position = data.get(PART)
+        if isinstance(position, int | str) and str(position).isdigit():
+            if 1 <= int(position) <= total + 1:
+                return int(position)
+        for part in self.get_parts():
+            if not self.get_part_form(part, step=step, data=data).is_valid():
+                return part.number
+        return total + 1
+
+    def answers_by_part(self, data: dict, *, step=None) -> list[dict]:
+        """For "Check your answers": each part with its label/value rows."""
+        form = self.get_form(step=step)
+        sections = []
+        for part in self.get_parts():
+            rows = []
+            for name in part.fields:
+                field = form.fields[name]
+                rows.append(
+                    {
+                        "name": name,
+                        "label": str(field.label),
+                        "value": self.display_value(field, data.get(name)),
+                    }
+                )
+            sections.append({"part": part, "rows": rows})
+        return sections
+
+    def field_hint(self, name: str, data: dict):
+        """Hint for field `name` on a part page (may use earlier answers); None: its help text."""
+        return None
 
     def clean_row(self, form: forms.Form) -> dict:
         return {name: to_json(value) for name, value in form.cleaned_data.items()}

@@ -5,6 +5,7 @@ import re
 from collections import Counter
 
 from django import forms
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +34,30 @@ TRAP_CHOICES = [
     ("personalisation", _("Personalisation and blame")),
 ]
 TRAP_NAMES = dict(TRAP_CHOICES)
+# Plain descriptions from the "Thinking traps" page (content 03-thinking-traps.md).
+TRAP_HINTS = {
+    "all_or_nothing": _(
+        "Seeing things as total success or total failure, with nothing in between."
+    ),
+    "overgeneralising": _("Treating one bad event as something that will always happen."),
+    "mental_filter": _("Noticing only the bad and ignoring the good."),
+    "discounting_positive": _("Telling yourself good things don't count."),
+    "mind_reading": _("Assuming you know what others think of you."),
+    "fortune_telling": _("Predicting that things will turn out badly."),
+    "catastrophising": _("Blowing problems up, or shrinking your strengths."),
+    "emotional_reasoning": _("Believing something is true because you feel it."),
+    "should_must": _("Harsh, fixed rules for yourself or others."),
+    "labelling": _("Calling yourself one harsh name."),
+    "personalisation": _("Taking all the blame, or giving it all to someone else."),
+}
+# The questions from the "Weigh up the evidence" page (05-weigh-the-evidence.md).
+EVIDENCE_AGAINST_QUESTIONS = [
+    _("What would I say to a friend who had this thought?"),
+    _("Has there been a time when this was not true?"),
+    _("Am I falling into a thinking trap?"),
+    _("What is most likely to happen?"),
+    _("How will I see this in six months?"),
+]
 
 # Words that usually mark an opinion rather than a fact in "evidence for".
 OPINION_PATTERN = re.compile(
@@ -123,6 +148,62 @@ class ThoughtRecord(Exercise):
     key = "thought_record"
     title = _("Thought record")
     form_class = ThoughtRecordForm
+    parts = [
+        (_("Situation"), ["day", "time", "situation"]),
+        (_("Feeling"), ["feeling", "feeling_before", "body"]),
+        (_("Automatic thought"), ["thought", "belief_before"]),
+        (_("Thinking traps"), ["traps"]),
+        (_("Evidence for"), ["evidence_for"]),
+        (_("Evidence against"), ["evidence_against"]),
+        (
+            _("Balanced thought"),
+            ["balanced_thought", "balanced_belief", "feeling_after", "belief_after"],
+        ),
+        (_("Next action"), ["next_action"]),
+    ]
+    choice_hints = {"traps": TRAP_HINTS}
+
+    def field_hint(self, name, data):
+        """Part pages remind the client of the thought and feeling they are working on."""
+        thought = str(data.get("thought") or "").strip()
+        feeling = str(data.get("feeling") or "").strip()
+        reminder = _t("Your automatic thought: “%(thought)s”") % {"thought": thought}
+        if name == "traps" and thought:
+            return format_html("{}<br>{}", reminder, _t("Choose any traps that fit it."))
+        if name == "evidence_for" and thought:
+            return format_html(
+                "{}<br>{}", reminder, _t("Facts only: things a camera could have recorded.")
+            )
+        if name == "evidence_against":
+            questions = format_html_join(
+                "", "<li>{}</li>", ((str(q),) for q in EVIDENCE_AGAINST_QUESTIONS)
+            )
+            intro = _t("Facts that do not fit the thought. These questions may help:")
+            if thought:
+                return format_html(
+                    '{}<br>{}<ul class="govuk-list govuk-list--bullet govuk-hint">{}</ul>',
+                    reminder,
+                    intro,
+                    questions,
+                )
+            return format_html(
+                '{}<ul class="govuk-list govuk-list--bullet govuk-hint">{}</ul>', intro, questions
+            )
+        if name == "balanced_thought" and thought:
+            return format_html(
+                "{}<br>{}", reminder, _t("Write a thought that fits all the evidence.")
+            )
+        if name == "feeling_after" and feeling and str(data.get("feeling_before") or "").strip():
+            return _t("Before, you rated %(feeling)s at %(before)s.") % {
+                "feeling": feeling,
+                "before": data.get("feeling_before"),
+            }
+        if name == "belief_after" and thought and str(data.get("belief_before") or "").strip():
+            return _t("Before, you believed “%(thought)s” %(before)s%%.") % {
+                "thought": thought,
+                "before": data.get("belief_before"),
+            }
+        return None
 
     def summary(self, data, *, step=None):
         items = super().summary(data, step=step)
