@@ -158,6 +158,17 @@ def test_client_reads_a_step_sends_a_thought_record_and_finds_a_half_typed_draft
         draft = ExerciseEntry.objects.get(status=EntryStatus.DRAFT)
         assert draft.data["situation"] == "Monday morning, my manager frowned at me."
         assert draft.data["feeling"] == "Worried"
+
+        # The same visit ends with today's mood, rated from home and seen on the chart.
+        page.goto(live_server.url + reverse("programme:home"))
+        panel = page.locator("#tracking-home-panel")
+        panel.get_by_role("radio", name="6", exact=True).click()
+        panel.get_by_role("button", name="Save").click()
+        page.get_by_text("You rated your mood 6 out of 10 today.").wait_for()
+        page.goto(live_server.url + reverse("tracking:mood"))
+        chart = page.locator("#mood-chart")
+        chart.get_by_text("Show the data as a table").click()
+        assert chart.locator("tbody tr").last.locator("td").inner_text().strip() == "6"
     finally:
         context.close()
 
