@@ -332,3 +332,8 @@ def test_admin_free_text_export_needs_a_purpose(
     body = b"".join(api.get(response.json()["status_url"] + "download/").streaming_content)
     assert b"SECRET-MOOD-NOTE" in body
     assert json.dumps(log.scope)
+
+
+def test_schema_and_docs_need_sign_in(client):
+    assert client.get("/api/v1/schema/").status_code in (401, 403)
+    assert client.get("/api/v1/docs/").status_code in (401, 403)
