@@ -18,6 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
+
     @factory.post_generation
     def password(self, create, value, **kwargs):
         self.set_password(value or PASSWORD)
