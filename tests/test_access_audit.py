@@ -246,6 +246,14 @@ CASES = [
         ok=(302,),
     ),
     Case(
+        "questionnaires:treatment_ask",
+        "POST",
+        _t("questionnaires:treatment_ask"),
+        frozenset(PWP_WRITERS),
+        data=lambda w: {"instrument": "gad7"},
+        ok=(302,),
+    ),
+    Case(
         "care:welcome_set",
         "POST",
         _t("care:welcome_set"),

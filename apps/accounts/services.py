@@ -1,4 +1,6 @@
+import functools
 import math
+import zoneinfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -174,3 +176,38 @@ def recovery_codes_replace(*, user: User) -> list[str]:
             codes.append(code)
     StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
     return codes
+
+
+@functools.cache
+def _known_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone_is_known(name: str) -> bool:
+    """True for an IANA zone name zoneinfo can load ("Europe/Paris")."""
+    return name in _known_time_zones()
+
+
+@transaction.atomic
+def user_time_zone_set(*, user: User, time_zone: str) -> User:
+    """Set the time zone reminders use (wall-clock times are in this zone).
+
+    A change cancels the pending mood reminders, which were at the old local
+    moment, and plans them again after commit. Setting the same zone changes
+    nothing. Raises DomainError (field ``time_zone``) for a zone zoneinfo does
+    not know.
+    """
+    from apps.notifications.services import mood_reminders_replan
+
+    if not time_zone_is_known(time_zone):
+        raise DomainError(
+            _("Choose your time zone from the list. We do not know that time zone."),
+            field="time_zone",
+        )
+    if user.time_zone == time_zone:
+        return user
+    user.time_zone = time_zone
+    user.full_clean()
+    user.save(update_fields=["time_zone"])
+    mood_reminders_replan(user=user)
+    return user

@@ -65,6 +65,16 @@ def treatment_get_for_user(*, user: User, treatment_id: int, write: bool) -> Tre
         raise Http404("No such treatment.") from None
 
 
+def treatment_require_own_pwp(*, user: User, treatment: Treatment) -> None:
+    """Acting in a client's record is for their own PWP (and admins): else 404.
+
+    Supervisors read everything in their service but do not act on it. Call
+    after ``treatment_get_for_user(..., write=True)``.
+    """
+    if user.pk != treatment.pwp_id and not user.is_superuser:
+        raise Http404("Not your client.")
+
+
 def client_current_treatment(user: User) -> Treatment | None:
     """The client's open treatment, else their most recent one, else None."""
     if not user.is_authenticated or not user.is_client:

@@ -27,6 +27,7 @@ from apps.care.access import (
     client_current_treatment,
     role_required,
     treatment_get_for_user,
+    treatment_require_own_pwp,
 )
 from apps.care.forms import (
     AppointmentForm,
@@ -204,8 +205,7 @@ def _can_act(request: HttpRequest, treatment: Treatment) -> None:
 
     Supervisors read everything in their service but do not act on it here.
     """
-    if request.user.pk != treatment.pwp_id and not request.user.is_superuser:
-        raise Http404("Not your client.")
+    treatment_require_own_pwp(user=request.user, treatment=treatment)
 
 
 @require_POST

@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.services import time_zone_is_known
 from apps.notifications.models import NotificationPreference
 
 
@@ -32,9 +33,43 @@ class TimeChoiceField(forms.TypedChoiceField):
         return value
 
 
+# Europe/London first (the default), then zones our clients are likely to be in.
+TIME_ZONES = [
+    ("Europe/London", _("UK – London")),
+    ("Europe/Dublin", _("Ireland – Dublin")),
+    ("Europe/Paris", _("France – Paris")),
+    ("Europe/Berlin", _("Germany – Berlin")),
+    ("Europe/Madrid", _("Spain – Madrid")),
+    ("Europe/Lisbon", _("Portugal – Lisbon")),
+    ("Europe/Amsterdam", _("Netherlands – Amsterdam")),
+    ("Europe/Warsaw", _("Poland – Warsaw")),
+    ("Atlantic/Canary", _("Canary Islands")),
+    ("America/New_York", _("USA – New York")),
+    ("Asia/Kolkata", _("India – Kolkata")),
+    ("Australia/Sydney", _("Australia – Sydney")),
+]
+
+
+def time_zone_choices(current: str) -> list[tuple[str, str]]:
+    """The short list, plus the person's current zone (set by an admin) if not in it."""
+    choices = list(TIME_ZONES)
+    if current and current not in dict(choices) and time_zone_is_known(current):
+        choices.append((current, current.replace("_", " ")))
+    return choices
+
+
 class PreferenceForm(forms.ModelForm):
     """What a client can choose. Rules (text needs a number, mood reminder
-    outside quiet hours) live in services.preference_update."""
+    outside quiet hours) live in services.preference_update; the time zone is
+    saved by accounts.services.user_time_zone_set."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Your time zone"),
+        help_text=_("We send reminders at the times you choose in this time zone."),
+        # Left out of a post (the select always sends one): keep the current zone.
+        required=False,
+        error_messages={"invalid_choice": _("Choose your time zone from the list.")},
+    )
 
     mood_reminder_time = TimeChoiceField(
         step_minutes=30,
@@ -77,6 +112,19 @@ class PreferenceForm(forms.ModelForm):
                 attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}
             )
         }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        field.choices = time_zone_choices(user.time_zone)
+        field.initial = user.time_zone
+        self._current_time_zone = user.time_zone
+
+    def clean_time_zone(self) -> str:
+        name = self.cleaned_data["time_zone"] or self._current_time_zone
+        if not time_zone_is_known(name):
+            raise forms.ValidationError(_("Choose your time zone from the list."))
+        return name
 
     def clean_phone_number(self) -> str:
         number = self.cleaned_data.get("phone_number", "")

@@ -621,10 +621,12 @@ def session_reminders_sync(*, appointment: Appointment) -> None:
         _create_missing(_with_sms([_session_reminder_row(appointment, now)]))
 
 
-def mood_reminder_key(user_id: int, day: datetime.date, at: datetime.time) -> str:
-    # Keyed by the client's local date and time: one per local day, whatever
-    # the clocks do, and a changed time is a new message.
-    return f"mood_reminder:user:{user_id}:{day.isoformat()}T{at:%H:%M}"
+def mood_reminder_key(user_id: int, day: datetime.date, at: datetime.time, zone: str) -> str:
+    # Keyed by the client's local date, time and zone: one per local day,
+    # whatever the clocks do, and a changed time or time zone is a new message.
+    # (Migration notifications.0002 gave pending rows from before the zone
+    # was part of the key their zone.)
+    return f"mood_reminder:user:{user_id}:{day.isoformat()}T{at:%H:%M}@{zone}"
 
 
 def _open_treatment_subquery():
@@ -667,7 +669,7 @@ def mood_reminders_plan(
                         recipient_id=pref.user_id,
                         kind=Kind.MOOD_REMINDER,
                         due_at=due,
-                        key=mood_reminder_key(pref.user_id, day, pref.mood_reminder_time),
+                        key=mood_reminder_key(pref.user_id, day, pref.mood_reminder_time, tz.key),
                         treatment_id=pref.open_treatment_id,
                     )
                 )
@@ -730,12 +732,25 @@ def preference_update(*, user: User, **fields) -> NotificationPreference:
         raise DomainError(messages[0], field=None if field == NON_FIELD_ERRORS else field) from None
     pref.save()
     if old_enabled and (not pref.mood_reminder_enabled or pref.mood_reminder_time != old_time):
-        Notification.objects.filter(
-            recipient=user,
-            kind=Kind.MOOD_REMINDER,
-            status=Status.PENDING,
-            due_at__gt=timezone.now(),
-        ).update(status=Status.SUPPRESSED, suppressed_reason=SuppressedReason.CANCELLED)
-    if pref.mood_reminder_enabled:
+        mood_reminders_replan(user=user)
+    elif pref.mood_reminder_enabled:
         transaction.on_commit(partial(mood_reminders_plan, user_ids=[user.pk]))
     return pref
+
+
+def mood_reminders_replan(*, user: User) -> int:
+    """Cancel ``user``'s pending mood reminders and plan them again after commit.
+
+    For a changed reminder time or time zone: the pending rows are at the old
+    local moment. Call inside the transaction that saved the change. Returns
+    how many were cancelled.
+    """
+    cancelled = Notification.objects.filter(
+        recipient=user,
+        kind=Kind.MOOD_REMINDER,
+        status=Status.PENDING,
+        due_at__gt=timezone.now(),
+    ).update(status=Status.SUPPRESSED, suppressed_reason=SuppressedReason.CANCELLED)
+    if preference_for(user).mood_reminder_enabled:
+        transaction.on_commit(partial(mood_reminders_plan, user_ids=[user.pk]))
+    return cancelled

@@ -1,10 +1,12 @@
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.models import Role
+from apps.accounts.services import user_time_zone_set
 from apps.care.access import role_required
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
@@ -18,10 +20,15 @@ from apps.notifications.services import preference_update
 def preferences(request: HttpRequest) -> HttpResponse:
     """The client's own message choices. Only ever their own row."""
     pref = preference_for(request.user)
-    form = PreferenceForm(request.POST or None, instance=pref)
+    form = PreferenceForm(request.POST or None, instance=pref, user=request.user)
     if request.method == "POST" and form.is_valid():
+        choices = dict(form.cleaned_data)
+        time_zone = choices.pop("time_zone")
         try:
-            preference_update(user=request.user, **form.cleaned_data)
+            # Both or neither: a refused choice leaves the zone unchanged too.
+            with transaction.atomic():
+                user_time_zone_set(user=request.user, time_zone=time_zone)
+                preference_update(user=request.user, **choices)
         except DomainError as error:
             apply_domain_error(form, error)
         else:

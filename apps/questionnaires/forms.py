@@ -43,3 +43,19 @@ class AllItemsForm(forms.Form):
 
 class CompleteForm(forms.Form):
     """The check-answers page's submit button (errors come from the service)."""
+
+
+class AdHocForm(forms.Form):
+    """A PWP asks the client to fill in a questionnaire now."""
+
+    def __init__(self, *args, instruments: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"] = forms.ChoiceField(
+            label=_("Questionnaire"),
+            choices=instruments,
+            widget=forms.RadioSelect,
+            error_messages={
+                "required": _("Choose a questionnaire."),
+                "invalid_choice": _("Choose one of the questionnaires listed."),
+            },
+        )

@@ -202,6 +202,13 @@ class Administration(models.Model):
                 condition=~Q(time_point="ad_hoc"),
                 name="one_administration_per_time_point",
             ),
+            # A PWP asking twice (a double submit) gets the questionnaire once:
+            # at most one unfinished extra questionnaire per instrument.
+            models.UniqueConstraint(
+                fields=["treatment", "instrument"],
+                condition=Q(time_point="ad_hoc", status__in=["scheduled", "open", "in_progress"]),
+                name="one_unfinished_ad_hoc_per_instrument",
+            ),
             models.CheckConstraint(
                 name="administration_window_ordered",
                 condition=Q(due_until__gt=models.F("due_from")),

@@ -446,12 +446,49 @@ def administration_complete(*, administration: Administration) -> Administration
     return locked
 
 
+def ad_hoc_instruments() -> list[str]:
+    """Instruments a PWP may ask for now: PHQ-9, GAD-7, and WAI-SF-C only when the
+    service has supplied its licensed wording."""
+    codes = ["phq9", "gad7"]
+    if wording_status("wai_sf_c").ready:
+        codes.append("wai_sf_c")
+    return codes
+
+
 @transaction.atomic
 def administration_create_ad_hoc(
     *, treatment: Treatment, instrument: str, days_open: int = 7
 ) -> Administration:
-    """An extra administration outside the protocol (e.g. a PWP asks for a PHQ-9 now)."""
+    """An extra administration outside the protocol (e.g. a PWP asks for a PHQ-9 now).
+
+    Opens at once and invites the client through the same outbox message the
+    planner sends when it opens a window (``questionnaire_invitation``).
+    Idempotent: while an extra questionnaire of this instrument is unfinished,
+    asking again returns it (no second row, no second invitation; the
+    ``one_unfinished_ad_hoc_per_instrument`` constraint decides a race).
+
+    Raises DomainError when the treatment has ended or the instrument cannot be
+    asked for (unknown, or its licensed wording is missing).
+    """
+    if instrument not in ad_hoc_instruments():
+        raise DomainError(_("Choose one of the questionnaires listed."), field="instrument")
+    if not treatment.is_open:
+        raise DomainError(_("This client's treatment has ended."))
     now = timezone.now()
+    unfinished = Administration.objects.select_for_update().filter(
+        treatment=treatment,
+        instrument=instrument,
+        time_point=TimePoint.AD_HOC,
+        status__in=ACTIVE_STATUSES,
+    )
+    # One whose window has closed is missed (as the planner would mark it), so
+    # it neither blocks a new one nor is handed back.
+    unfinished.filter(due_until__lte=now).update(
+        status=AdministrationStatus.MISSED, missed_at=now, updated_at=now
+    )
+    existing = unfinished.filter(due_until__gt=now).first()
+    if existing is not None:
+        return existing
     row = Administration(
         treatment=treatment,
         instrument=instrument,
@@ -463,5 +500,11 @@ def administration_create_ad_hoc(
         opened_at=now,
     )
     row.full_clean()
-    row.save()
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        return unfinished.get()  # a concurrent request made it
+    _notify(row, kind=KIND_INVITATION, dedupe_key=f"questionnaire_invitation:{row.pk}", now=now)
+    log.info("questionnaire_ad_hoc_created", administration_id=row.pk, instrument=instrument)
     return row

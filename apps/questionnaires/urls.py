@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:administration_id>/result/", views.result, name="result"),
     path("link/<str:token>/", views.link, name="link"),
     path("clients/<int:treatment_id>/", views.treatment_scores, name="treatment_scores"),
+    path("clients/<int:treatment_id>/ask/", views.treatment_ask, name="treatment_ask"),
 ]

@@ -7,11 +7,13 @@ complete (scores, raises risk alerts) -> result (crisis card when needed).
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import Role
 from apps.care.access import (
@@ -19,6 +21,7 @@ from apps.care.access import (
     client_current_treatment,
     role_required,
     treatment_get_for_user,
+    treatment_require_own_pwp,
 )
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
@@ -32,7 +35,7 @@ from apps.questionnaires.catalogue import (
     scoring_definition,
 )
 from apps.questionnaires.definitions import Definition
-from apps.questionnaires.forms import AllItemsForm, CompleteForm, ItemForm
+from apps.questionnaires.forms import AdHocForm, AllItemsForm, CompleteForm, ItemForm
 from apps.questionnaires.models import Administration, AdministrationStatus
 from apps.questionnaires.selectors import (
     administrations_for_staff,
@@ -40,8 +43,10 @@ from apps.questionnaires.selectors import (
     scores_for_treatment,
 )
 from apps.questionnaires.services import (
+    ad_hoc_instruments,
     administration_answer,
     administration_complete,
+    administration_create_ad_hoc,
     answers_of,
 )
 from apps.safety.resources import contact_within_for, crisis_resources_for
@@ -261,14 +266,21 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("questionnaires:start", administration.pk)
 
 
-@require_GET
-@role_required(*STAFF_ROLES)
-def treatment_scores(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    """Staff: every administration (missed shown as missed) and scores over time."""
-    treatment = treatment_get_for_user(user=request.user, treatment_id=treatment_id, write=False)
+def _ad_hoc_form(data=None) -> AdHocForm:
+    choices = [(code, scoring_definition(code).short_name) for code in ad_hoc_instruments()]
+    return AdHocForm(data, instruments=choices)
+
+
+def _scores_page(request: HttpRequest, treatment, ad_hoc_form: AdHocForm | None) -> HttpResponse:
     audit_access(obj=treatment)
     rows = list(administrations_for_staff(treatment=treatment))
     now = timezone.now()
+    # Only the client's own PWP (or an admin) may ask; supervisors read only.
+    can_ask = treatment.is_open and (
+        request.user.pk == treatment.pwp_id or request.user.is_superuser
+    )
+    if can_ask and ad_hoc_form is None:
+        ad_hoc_form = _ad_hoc_form()
     return render(
         request,
         "questionnaires/treatment_scores.html",
@@ -277,5 +289,41 @@ def treatment_scores(request: HttpRequest, treatment_id: int) -> HttpResponse:
             "administrations": rows,
             "series": scores_for_treatment(treatment=treatment),
             "now": now,
+            "ad_hoc_form": ad_hoc_form if can_ask else None,
+            "page_has_errors": bool(ad_hoc_form is not None and ad_hoc_form.errors),
         },
     )
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def treatment_scores(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Staff: every administration (missed shown as missed) and scores over time."""
+    treatment = treatment_get_for_user(user=request.user, treatment_id=treatment_id, write=False)
+    return _scores_page(request, treatment, None)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def treatment_ask(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """The client's own PWP asks them to fill in a questionnaire now (POST-redirect-GET)."""
+    treatment = treatment_get_for_user(user=request.user, treatment_id=treatment_id, write=True)
+    treatment_require_own_pwp(user=request.user, treatment=treatment)
+    form = _ad_hoc_form(request.POST)
+    if form.is_valid():
+        code = form.cleaned_data["instrument"]
+        try:
+            administration_create_ad_hoc(treatment=treatment, instrument=code)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The client has been asked to fill in the %(name)s. "
+                    "It is on their questionnaires page and they have been sent an invitation."
+                )
+                % {"name": scoring_definition(code).short_name},
+            )
+            return redirect("questionnaires:treatment_scores", treatment.pk)
+    return _scores_page(request, treatment, form)
