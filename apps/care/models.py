@@ -248,9 +248,6 @@ class BespokeTask(models.Model):
     def is_done(self) -> bool:
         return self.done_at is not None
 
-    def is_overdue(self, today: datetime.date | None = None) -> bool:
-        return not self.is_done and self.due_date < (today or timezone.localdate())
-
 
 class SessionNote(models.Model):
     """The PWP's private note about a session. Staff only: never shown to the client."""

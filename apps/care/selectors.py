@@ -197,10 +197,6 @@ class CaseloadRow:
     reasons: list[str] = field(default_factory=list)
 
     @property
-    def needs_attention(self) -> bool:
-        return self.attention < Attention.NONE
-
-    @property
     def risk_tags(self) -> list[dict]:
         """One short tag per open alert ("Risk: item 9") with the full reason."""
         return [

@@ -46,12 +46,6 @@ def unread_for_staff_expression() -> Subquery:
     )
 
 
-def unread_count_for_client(*, treatment: Treatment) -> int:
-    return Message.objects.filter(
-        treatment=treatment, from_client=False, read_at__isnull=True
-    ).count()
-
-
 def inbox_for_staff(*, user: User) -> list[Treatment]:
     """Threads the staff member may read, unread first, then most recent. One query.
 

@@ -21,7 +21,6 @@ from apps.programme.models import (
     ExerciseEntry,
     Module,
     ModulePlan,
-    Programme,
     Step,
     StepProgress,
 )
@@ -107,11 +106,6 @@ class ModuleState:
         return sum(s.step.minutes for s in self.steps if not s.done)
 
 
-def programme_get() -> Programme | None:
-    """The programme clients follow (one per installation today)."""
-    return Programme.objects.order_by("pk").first()
-
-
 def _modules() -> list[Module]:
     steps = Step.objects.filter(is_active=True).order_by("order", "pk")
     return list(
@@ -195,16 +189,6 @@ def course_completed(treatment: Treatment) -> bool:
 def required_modules_done(states: list[ModuleState]) -> tuple[int, int]:
     required = [s for s in states if s.module.mandatory]
     return sum(1 for s in required if s.completed), len(required)
-
-
-def step_get(*, module_slug: str, step_slug: str) -> Step:
-    """An active step by its slugs, else 404."""
-    try:
-        return Step.objects.select_related("module").get(
-            module__slug=module_slug, slug=step_slug, is_active=True, module__is_active=True
-        )
-    except Step.DoesNotExist:
-        raise Http404("No such step.") from None
 
 
 def entries_for_step(*, treatment: Treatment, step: Step) -> QuerySet[ExerciseEntry]:

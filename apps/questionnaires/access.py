@@ -30,17 +30,6 @@ def administration_get_for_client(*, user, administration_id: int, write: bool) 
         raise Http404("No such questionnaire.") from None
 
 
-def administration_get_for_staff(*, user, administration_id: int, write: bool) -> Administration:
-    """The administration if ``user`` (staff) may see its treatment, else 404."""
-    try:
-        return Administration.objects.select_related("treatment__client").get(
-            pk=administration_id,
-            treatment__in=treatments_visible_to(user, write=write).exclude(client=user),
-        )
-    except (Administration.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such questionnaire.") from None
-
-
 def client_or_link(*, result_page: bool = False):
     """View decorator: the signed-in client who owns it, or the session's link scope.
 

@@ -33,10 +33,6 @@ def wording_path() -> Path | None:
     return Path(value) if value else None
 
 
-def all_codes() -> list[str]:
-    return sorted(load_definitions(definitions_directory()))
-
-
 @dataclass(frozen=True)
 class WordingStatus:
     """Whether a definition can be shown: ``ready`` False means no item texts.

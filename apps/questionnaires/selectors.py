@@ -13,7 +13,6 @@ from apps.care.models import Treatment
 from apps.questionnaires.catalogue import scoring_definition, wording_status
 from apps.questionnaires.definitions import UnknownInstrument
 from apps.questionnaires.models import (
-    ANSWERABLE_STATUSES,
     Administration,
     AdministrationStatus,
 )
@@ -172,13 +171,3 @@ def latest_phq9_for_treatments(treatment_ids: Iterable[int]) -> dict[int, Phq9Su
         )
         for tid, (pk, _t, total, band, completed_at, risk) in latest.items()
     }
-
-
-def due_count_for_client(*, treatment: Treatment) -> int:
-    now = timezone.now()
-    return Administration.objects.filter(
-        treatment=treatment,
-        status__in=(AdministrationStatus.SCHEDULED, *ANSWERABLE_STATUSES),
-        due_from__lte=now,
-        due_until__gt=now,
-    ).count()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from apps.accounts.models import User
@@ -55,20 +55,10 @@ def open_alerts_for_treatments(treatment_ids: Iterable[int]) -> QuerySet[RiskAle
     """Open alerts on these treatments, oldest first, in one query.
 
     The caller has already scoped ``treatment_ids`` to what the user may see
-    (e.g. the caseload). Use ``open_alert_counts_for_treatments`` for counts.
+    (e.g. the caseload).
     """
     return (
         RiskAlert.objects.filter(treatment_id__in=list(treatment_ids), status=RiskAlertStatus.OPEN)
         .select_related("administration", "exercise_entry")
         .order_by("raised_at")
     )
-
-
-def open_alert_counts_for_treatments(treatment_ids: Iterable[int]) -> dict[int, int]:
-    """{treatment_id: number of open alerts} for treatments that have any. One query."""
-    rows = (
-        RiskAlert.objects.filter(treatment_id__in=list(treatment_ids), status=RiskAlertStatus.OPEN)
-        .values("treatment_id")
-        .annotate(n=Count("id"))
-    )
-    return {r["treatment_id"]: r["n"] for r in rows}

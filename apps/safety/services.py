@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.care.models import StaffMembership, StaffRole
+from apps.care.models import StaffRole
 from apps.core.errors import DomainError
 from apps.questionnaires import outbox
 from apps.safety.models import RiskAlert, RiskAlertStatus, RiskSource, ServiceSafetyPolicy
@@ -219,7 +219,3 @@ def risk_alerts_escalate(*, now: datetime.datetime | None = None) -> int:
             count += 1
             log.warning("risk_alert_escalated", alert_id=alert.pk)
     return count
-
-
-def staff_service_ids(user: User):
-    return StaffMembership.objects.filter(user=user).values("service_id")

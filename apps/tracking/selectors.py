@@ -44,10 +44,6 @@ def mood_ratings_for(*, user: User, since: datetime.date) -> QuerySet[MoodRating
     return MoodRating.objects.filter(client=user, rated_on__gte=since).order_by("rated_on")
 
 
-def mood_rating_today(*, user: User) -> MoodRating | None:
-    return MoodRating.objects.filter(client=user, rated_on=local_today(user)).first()
-
-
 def values_by_day(ratings) -> dict[datetime.date, int]:
     return {r.rated_on: r.value for r in ratings}
 
