@@ -49,6 +49,7 @@ from apps.care.services import treatment_enrol
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
+from apps.core.time import zone_or_default
 
 PWP_ROLES = (Role.PWP, Role.ADMIN)
 
@@ -58,10 +59,7 @@ def _staff_treatment(request: HttpRequest, treatment_id: int, *, write: bool) ->
 
 
 def _service_tz(treatment: Treatment) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(treatment.service.time_zone or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return zone_or_default(treatment.service.time_zone)
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -200,12 +198,14 @@ def review_print(request: HttpRequest, treatment_id: int) -> HttpResponse:
     return _review_page(request, treatment_id, "care/review_print.html", printable=True)
 
 
-def _can_act(request: HttpRequest, treatment: Treatment) -> None:
-    """Writing in a client's record is for their own PWP (and admins).
+def _own_client_treatment(request: HttpRequest, treatment_id: int) -> Treatment:
+    """The treatment, for writing in it: the client's own PWP (and admins) only.
 
     Supervisors read everything in their service but do not act on it here.
     """
+    treatment = _staff_treatment(request, treatment_id, write=True)
     treatment_require_own_pwp(user=request.user, treatment=treatment)
+    return treatment
 
 
 @require_POST
@@ -214,8 +214,7 @@ def entry_feedback(request: HttpRequest, treatment_id: int, entry_id: int) -> Ht
     """Leave feedback on an exercise entry (htmx inline, or POST-redirect-GET)."""
     from apps.programme.services import feedback_leave
 
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    _can_act(request, treatment)
+    treatment = _own_client_treatment(request, treatment_id)
     entry = selectors.entry_get_for_treatment(treatment=treatment, entry_id=entry_id)
     form = _feedback_form(entry, request.POST)
     sent = False
@@ -248,8 +247,7 @@ def entry_feedback(request: HttpRequest, treatment_id: int, entry_id: int) -> Ht
 @require_POST
 @role_required(*STAFF_ROLES)
 def note_add(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    _can_act(request, treatment)
+    treatment = _own_client_treatment(request, treatment_id)
     form = SessionNoteForm(request.POST, treatment=treatment)
     if form.is_valid():
         try:
@@ -292,16 +290,14 @@ def _plan_context(request: HttpRequest, treatment: Treatment, **forms) -> dict:
 @role_required(*PWP_ROLES)
 def plan(request: HttpRequest, treatment_id: int) -> HttpResponse:
     """Personalise the client's programme: modules, tasks, welcome message."""
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    _can_act(request, treatment)
+    treatment = _own_client_treatment(request, treatment_id)
     return render(request, "care/plan.html", _plan_context(request, treatment))
 
 
 @require_POST
 @role_required(*PWP_ROLES)
 def welcome_set(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    _can_act(request, treatment)
+    treatment = _own_client_treatment(request, treatment_id)
     form = WelcomeForm(request.POST)
     if form.is_valid():
         services.treatment_welcome_set(
@@ -327,8 +323,7 @@ def module_action(request: HttpRequest, treatment_id: int) -> HttpResponse:
     from apps.programme.selectors import module_plan_for
     from apps.programme.services import module_reorder, module_unlock
 
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    _can_act(request, treatment)
+    treatment = _own_client_treatment(request, treatment_id)
     form = ModuleActionForm(request.POST)
     if not form.is_valid():
         raise Http404("Unknown action.")
@@ -375,8 +370,7 @@ def module_action(request: HttpRequest, treatment_id: int) -> HttpResponse:
 @require_POST
 @role_required(*PWP_ROLES)
 def task_add(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    _can_act(request, treatment)
+    treatment = _own_client_treatment(request, treatment_id)
     form = TaskForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -400,8 +394,7 @@ def task_add(request: HttpRequest, treatment_id: int) -> HttpResponse:
 @require_POST
 @role_required(*PWP_ROLES)
 def task_withdraw(request: HttpRequest, treatment_id: int, task_id: int) -> HttpResponse:
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    _can_act(request, treatment)
+    treatment = _own_client_treatment(request, treatment_id)
     task = selectors.task_get_for_treatment(treatment=treatment, task_id=task_id)
     try:
         services.bespoke_task_withdraw(actor=request.user, task=task)
@@ -451,8 +444,7 @@ def sessions(request: HttpRequest, treatment_id: int) -> HttpResponse:
 @require_POST
 @role_required(*PWP_ROLES)
 def session_schedule(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    _can_act(request, treatment)
+    treatment = _own_client_treatment(request, treatment_id)
     total = selectors.sessions_total(selectors.appointments_for(treatment=treatment))
     form = AppointmentForm(request.POST, total=total, tz=_service_tz(treatment))
     if form.is_valid():
@@ -488,8 +480,7 @@ def session_schedule(request: HttpRequest, treatment_id: int) -> HttpResponse:
 @role_required(*PWP_ROLES)
 def sessions_plan(request: HttpRequest, treatment_id: int) -> HttpResponse:
     """ "Plan all six": proposed dates every two weeks, editable before saving."""
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    _can_act(request, treatment)
+    treatment = _own_client_treatment(request, treatment_id)
     tz = _service_tz(treatment)
     proposals = services.session_plan_proposals(treatment=treatment)
     forms = []
@@ -544,8 +535,7 @@ def sessions_plan(request: HttpRequest, treatment_id: int) -> HttpResponse:
 def session_reschedule(
     request: HttpRequest, treatment_id: int, appointment_id: int
 ) -> HttpResponse:
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    _can_act(request, treatment)
+    treatment = _own_client_treatment(request, treatment_id)
     appointment = selectors.appointment_get_for_treatment(
         treatment=treatment, appointment_id=appointment_id
     )
@@ -593,8 +583,7 @@ def session_reschedule(
 @require_POST
 @role_required(*PWP_ROLES)
 def session_cancel(request: HttpRequest, treatment_id: int, appointment_id: int) -> HttpResponse:
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    _can_act(request, treatment)
+    treatment = _own_client_treatment(request, treatment_id)
     appointment = selectors.appointment_get_for_treatment(
         treatment=treatment, appointment_id=appointment_id
     )
@@ -620,8 +609,7 @@ def session_cancel(request: HttpRequest, treatment_id: int, appointment_id: int)
 def session_attendance(
     request: HttpRequest, treatment_id: int, appointment_id: int
 ) -> HttpResponse:
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    _can_act(request, treatment)
+    treatment = _own_client_treatment(request, treatment_id)
     appointment = selectors.appointment_get_for_treatment(
         treatment=treatment, appointment_id=appointment_id
     )

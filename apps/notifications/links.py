@@ -15,8 +15,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from apps.accounts.tokens import invitation_token_generator
 from apps.care.models import Appointment, AppointmentStatus
+from apps.core.time import user_zone
 from apps.notifications.kinds import Kind, NotificationNotNeeded, register_default_link_builder
-from apps.notifications.models import Notification, SuppressedReason, zone_for
+from apps.notifications.models import Notification, SuppressedReason
 
 
 def absolute_url(name: str, *args, fallback: str = "core:home") -> str:
@@ -66,7 +67,7 @@ def session_reminder_context(notification: Notification) -> dict:
         or session_reminder_key(appointment) != notification.dedupe_key
     ):
         raise NotificationNotNeeded(SuppressedReason.CANCELLED)
-    local = appointment.starts_at.astimezone(zone_for(notification.recipient))
+    local = appointment.starts_at.astimezone(user_zone(notification.recipient))
     return {
         "link": absolute_url("care:my_sessions"),
         "day": formats.date_format(local, "l j F"),

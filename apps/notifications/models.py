@@ -53,14 +53,6 @@ def default_mood_reminder_time() -> datetime.time:
     return datetime.time(19, 0)
 
 
-def zone_for(user) -> zoneinfo.ZoneInfo:
-    """The user's time zone, falling back to the site's for a bad value."""
-    try:
-        return zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
 def local_moment(day: datetime.date, at: datetime.time, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
     """The UTC instant of wall-clock time `at` on `day` in `tz`.
 

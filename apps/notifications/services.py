@@ -50,6 +50,7 @@ from apps.care.models import (
     TreatmentStatus,
 )
 from apps.core.errors import DomainError
+from apps.core.time import user_zone
 from apps.notifications.backends import TransientSendError, sms_backend
 from apps.notifications.kinds import Kind, NotificationNotNeeded, kind_spec, link_builder_for
 from apps.notifications.links import absolute_url
@@ -60,7 +61,6 @@ from apps.notifications.models import (
     Status,
     SuppressedReason,
     local_moment,
-    zone_for,
 )
 from apps.notifications.selectors import last_activity_expression, preference_for
 
@@ -341,7 +341,7 @@ def notification_deliver(*, notification_id: int) -> str:
         if not pref.channel_enabled(notification.channel):
             return suppress(SuppressedReason.OPTED_OUT)
     if spec.quiet_hours:
-        quiet_until = pref.quiet_hours_end_after(now, zone_for(recipient))
+        quiet_until = pref.quiet_hours_end_after(now, user_zone(recipient))
         if quiet_until is not None:
             finish(
                 status=Status.PENDING,
@@ -659,7 +659,7 @@ def mood_reminders_plan(
         prefs = prefs.filter(user_id__in=user_ids)
     rows = []
     for pref in prefs:
-        tz = zone_for(pref.user)
+        tz = user_zone(pref.user)
         today = now.astimezone(tz).date()
         for day in (today - datetime.timedelta(days=1), today, today + datetime.timedelta(days=1)):
             due = local_moment(day, pref.mood_reminder_time, tz)

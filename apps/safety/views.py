@@ -1,6 +1,3 @@
-import zoneinfo
-
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +9,7 @@ from apps.care.access import role_required
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
+from apps.core.time import zone_or_default
 from apps.questionnaires.catalogue import scoring_definition
 from apps.safety.forms import AcknowledgeForm
 from apps.safety.models import RiskAlertStatus
@@ -95,11 +93,7 @@ def _entry_context(alert) -> dict:
     what the client wrote.
     """
     entry = alert.exercise_entry
-    zone = alert.treatment.service.time_zone or settings.TIME_ZONE
-    try:
-        zoneinfo.ZoneInfo(zone)
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-        zone = settings.TIME_ZONE
+    zone = zone_or_default(alert.treatment.service.time_zone).key
     return {
         "entry": entry,
         "entry_title": alert.exercise_title,
