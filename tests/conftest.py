@@ -5,12 +5,14 @@ Personas: `client_user` with `treatment` on `pwp`'s caseload in `service`;
 `supervisor` of `service`; `trial_manager`; `admin_user`.
 """
 
+import datetime
 import os
 import shutil
 import socket
 from urllib.parse import urlparse
 
 import pytest
+import time_machine
 from django.conf import settings
 
 from tests.factories import (
@@ -33,6 +35,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+
+
+def pytest_configure(config):
+    """TANDEM_TEST_NOW=2026-07-15T23:30:00+00:00 runs the suite with the clock
+    started at that moment (it keeps ticking), to find tests that only pass at
+    some times of day or year."""
+    now = os.environ.get("TANDEM_TEST_NOW")
+    if now:
+        time_machine.travel(datetime.datetime.fromisoformat(now), tick=True).start()
 
 
 def _missing(reason: str):

@@ -75,7 +75,7 @@ def invitation_accept_view(request: HttpRequest, uidb64: str, token: str) -> Htt
     user = _user_from_uid(uidb64)
     if user is None or not invitation_token_generator.check_token(user, token):
         return render(request, "accounts/invitation_invalid.html", status=400)
-    form = SetPasswordForm(user, request.POST or None)
+    form = SetPasswordForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         invitation_accept(user=user, password=form.cleaned_data["new_password1"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -90,7 +90,7 @@ def invitation_accept_view(request: HttpRequest, uidb64: str, token: str) -> Htt
 
 @require_http_methods(["GET", "POST"])
 def password_reset_view(request: HttpRequest) -> HttpResponse:
-    form = PasswordResetForm(request.POST or None)
+    form = PasswordResetForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         form.save()
         return redirect("accounts:password_reset_done")
@@ -173,7 +173,7 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
     if totp_device_confirmed(user=user) is not None:
         return redirect(_with_next("accounts:otp_verify", next_url))
     device = totp_device_begin(user=user)
-    form = OTPTokenForm(request.POST or None)
+    form = OTPTokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = totp_device_confirm(
@@ -215,7 +215,7 @@ def otp_verify_view(request: HttpRequest) -> HttpResponse:
         return redirect(_with_next("accounts:otp_setup", next_url))
     if user.is_verified():
         return redirect(next_url)
-    form = OTPTokenForm(request.POST or None)
+    form = OTPTokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             totp_verify(user=user, device=device, token=form.cleaned_data["otp_token"])
@@ -241,7 +241,7 @@ def otp_recovery_view(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
     if user.is_verified():
         return redirect(next_url)
-    form = RecoveryCodeForm(request.POST or None)
+    form = RecoveryCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             device, left = recovery_code_use(user=user, code=form.cleaned_data["code"])
@@ -281,7 +281,7 @@ def otp_recovery_codes_view(request: HttpRequest) -> HttpResponse:
     codes = request.session.get(RECOVERY_CODES_SESSION_KEY)
     if not codes:
         return redirect(next_url)
-    form = RecoveryCodesSavedForm(request.POST or None)
+    form = RecoveryCodesSavedForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         del request.session[RECOVERY_CODES_SESSION_KEY]
         messages.success(request, _("Two-step verification is set up."))

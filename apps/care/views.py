@@ -120,7 +120,7 @@ def service_overview(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(Role.PWP, Role.SUPERVISOR, Role.ADMIN)
 def enrol(request: HttpRequest) -> HttpResponse:
-    form = EnrolForm(request.POST or None, actor=request.user)
+    form = EnrolForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -488,7 +488,7 @@ def sessions_plan(request: HttpRequest, treatment_id: int) -> HttpResponse:
         local = item["starts_at"].astimezone(tz)
         prefix = f"s{item['number']}"
         form = AppointmentForm(
-            request.POST or None,
+            request.POST if request.method == "POST" else None,
             prefix=prefix,
             tz=tz,
             with_number=False,
@@ -542,7 +542,7 @@ def session_reschedule(
     tz = _service_tz(treatment)
     local = timezone.localtime(appointment.starts_at, tz)
     form = AppointmentForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         tz=tz,
         with_number=False,
         initial={

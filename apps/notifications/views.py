@@ -20,7 +20,9 @@ from apps.notifications.services import preference_update
 def preferences(request: HttpRequest) -> HttpResponse:
     """The client's own message choices. Only ever their own row."""
     pref = preference_for(request.user)
-    form = PreferenceForm(request.POST or None, instance=pref, user=request.user)
+    form = PreferenceForm(
+        request.POST if request.method == "POST" else None, instance=pref, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         choices = dict(form.cleaned_data)
         time_zone = choices.pop("time_zone")

@@ -91,3 +91,12 @@ def test_enrol_form_refuses_pwp_from_another_service(client, pwp, service, other
     )
     assert response.status_code == 200
     assert not Treatment.objects.filter(client__email="z@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_an_empty_enrol_post_names_the_missing_fields(client, pwp):
+    client.force_login(pwp)
+    response = client.post(reverse("care:enrol"), {})
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert not Treatment.objects.exists()

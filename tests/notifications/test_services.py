@@ -24,6 +24,9 @@ from apps.notifications.services import (
 )
 from tests.notifications.factories import AppointmentFactory, PreferenceFactory
 
+# Messages due now must not fall in quiet hours whatever time the suite runs.
+pytestmark = pytest.mark.usefixtures("daytime")
+
 UTC = datetime.UTC
 
 

@@ -16,6 +16,9 @@ from apps.notifications.selectors import notifications_for_treatment
 from apps.notifications.services import notification_deliver, notification_schedule
 from tests.factories import PASSWORD
 
+# Messages due now must not fall in quiet hours whatever time the suite runs.
+pytestmark = pytest.mark.usefixtures("daytime")
+
 URL = reverse("notifications:preferences")
 
 
