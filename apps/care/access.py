@@ -4,13 +4,25 @@ Every view and API endpoint that reaches a client's data goes through
 `treatment_get_for_user` (one object) or `treatments_visible_to` (lists). The
 `write` flag has no default so every caller states the privilege it needs.
 
-Rules:
+Reading (`write=False`):
 - client: their own treatments only;
 - PWP: treatments on their caseload;
 - supervisor: treatments in the services they supervise;
 - trial manager: no identifiable access at all (research data comes through the
   pseudonymised selectors in `apps.trials`);
 - admin (superuser): everything.
+
+Acting in the record (`write=True`: unlocking modules, setting tasks,
+scheduling sessions, feedback, notes, the client's own entries):
+- client: their own treatments;
+- PWP: their own caseload only (the client knows who works with them);
+- supervisor: nothing beyond their own caseload as a PWP; they oversee, and
+  do not act in another practitioner's record;
+- admin (superuser): everything.
+
+Two duties are deliberately wider and live with their own data: a risk alert
+may be acknowledged by anyone who can read it (`apps.safety.selectors`), and
+a message thread is written only by its two people (`apps.messaging`).
 """
 
 from functools import wraps
@@ -41,11 +53,8 @@ def treatments_visible_to(user: User, *, write: bool) -> QuerySet[Treatment]:
         q |= Q(client=user)
     if user.is_pwp:
         q |= Q(pwp=user)
-    if user.is_supervisor:
+    if user.is_supervisor and not write:
         q |= Q(service_id__in=supervised_service_ids(user))
-    # `write` is accepted for symmetry: today every role that may read a
-    # treatment may also act on it within its role's views.
-    del write
     return Treatment.objects.filter(q)
 
 
@@ -65,14 +74,17 @@ def treatment_get_for_user(*, user: User, treatment_id: int, write: bool) -> Tre
         raise Http404("No such treatment.") from None
 
 
-def treatment_require_own_pwp(*, user: User, treatment: Treatment) -> None:
-    """Acting in a client's record is for their own PWP (and admins): else 404.
-
-    Supervisors read everything in their service but do not act on it. Call
-    after ``treatment_get_for_user(..., write=True)``.
-    """
-    if user.pk != treatment.pwp_id and not user.is_superuser:
-        raise Http404("Not your client.")
+def treatment_may_act(*, user: User, treatment: Treatment) -> bool:
+    """Whether `user` may act in `treatment` (the `write=True` rule, for one
+    treatment already fetched for reading): decides which buttons a page shows.
+    The write views still fetch with `write=True`."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        user.is_superuser
+        or (user.is_client and treatment.client_id == user.pk)
+        or (user.is_pwp and treatment.pwp_id == user.pk)
+    )
 
 
 def client_current_treatment(user: User) -> Treatment | None:

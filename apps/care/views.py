@@ -27,7 +27,7 @@ from apps.care.access import (
     client_current_treatment,
     role_required,
     treatment_get_for_user,
-    treatment_require_own_pwp,
+    treatment_may_act,
 )
 from apps.care.forms import (
     AppointmentForm,
@@ -172,7 +172,7 @@ def _review_page(
     context.update(
         {
             "treatment": treatment,
-            "can_act": request.user.pk == treatment.pwp_id or request.user.is_superuser,
+            "can_act": treatment_may_act(user=request.user, treatment=treatment),
             "note_form": SessionNoteForm(treatment=treatment),
         }
     )
@@ -201,11 +201,10 @@ def review_print(request: HttpRequest, treatment_id: int) -> HttpResponse:
 def _own_client_treatment(request: HttpRequest, treatment_id: int) -> Treatment:
     """The treatment, for writing in it: the client's own PWP (and admins) only.
 
-    Supervisors read everything in their service but do not act on it here.
+    Supervisors read everything in their service but do not act on it here
+    (`write=True` in apps.care.access).
     """
-    treatment = _staff_treatment(request, treatment_id, write=True)
-    treatment_require_own_pwp(user=request.user, treatment=treatment)
-    return treatment
+    return _staff_treatment(request, treatment_id, write=True)
 
 
 @require_POST
@@ -437,7 +436,7 @@ def sessions(request: HttpRequest, treatment_id: int) -> HttpResponse:
     """The client's face-to-face sessions: book, move, cancel, record attendance."""
     treatment = _staff_treatment(request, treatment_id, write=False)
     context = _sessions_context(treatment)
-    context["can_act"] = request.user.pk == treatment.pwp_id or request.user.is_superuser
+    context["can_act"] = treatment_may_act(user=request.user, treatment=treatment)
     return render(request, "care/sessions.html", context)
 
 

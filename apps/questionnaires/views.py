@@ -21,7 +21,7 @@ from apps.care.access import (
     client_current_treatment,
     role_required,
     treatment_get_for_user,
-    treatment_require_own_pwp,
+    treatment_may_act,
 )
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
@@ -276,9 +276,7 @@ def _scores_page(request: HttpRequest, treatment, ad_hoc_form: AdHocForm | None)
     rows = list(administrations_for_staff(treatment=treatment))
     now = timezone.now()
     # Only the client's own PWP (or an admin) may ask; supervisors read only.
-    can_ask = treatment.is_open and (
-        request.user.pk == treatment.pwp_id or request.user.is_superuser
-    )
+    can_ask = treatment.is_open and (treatment_may_act(user=request.user, treatment=treatment))
     if can_ask and ad_hoc_form is None:
         ad_hoc_form = _ad_hoc_form()
     return render(
@@ -308,7 +306,6 @@ def treatment_scores(request: HttpRequest, treatment_id: int) -> HttpResponse:
 def treatment_ask(request: HttpRequest, treatment_id: int) -> HttpResponse:
     """The client's own PWP asks them to fill in a questionnaire now (POST-redirect-GET)."""
     treatment = treatment_get_for_user(user=request.user, treatment_id=treatment_id, write=True)
-    treatment_require_own_pwp(user=request.user, treatment=treatment)
     form = _ad_hoc_form(request.POST)
     if form.is_valid():
         code = form.cleaned_data["instrument"]

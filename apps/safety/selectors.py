@@ -16,15 +16,17 @@ def _staff_only(user: User) -> bool:
     return user.is_authenticated and (user.is_pwp or user.is_supervisor or user.is_superuser)
 
 
-def alerts_visible_to(user: User, *, write: bool) -> QuerySet[RiskAlert]:
+def alerts_visible_to(user: User) -> QuerySet[RiskAlert]:
     """Alerts on treatments the staff member may see (PWP: caseload; supervisor: service).
 
-    Clients and research-only users get nothing.
+    Whoever may see an alert may also acknowledge it: a risk alert is the one
+    thing a supervisor acts on in another practitioner's record, because it
+    escalates to them when it waits. Clients and research-only users get nothing.
     """
     if not _staff_only(user):
         return RiskAlert.objects.none()
     return RiskAlert.objects.filter(
-        treatment__in=treatments_visible_to(user, write=write)
+        treatment__in=treatments_visible_to(user, write=False)
     ).select_related(
         "treatment__client",
         "treatment__pwp",
@@ -36,17 +38,13 @@ def alerts_visible_to(user: User, *, write: bool) -> QuerySet[RiskAlert]:
 
 
 def open_alerts_for_user(user: User) -> QuerySet[RiskAlert]:
-    return (
-        alerts_visible_to(user, write=False)
-        .filter(status=RiskAlertStatus.OPEN)
-        .order_by("raised_at")
-    )
+    return alerts_visible_to(user).filter(status=RiskAlertStatus.OPEN).order_by("raised_at")
 
 
-def risk_alert_get_for_user(*, user: User, alert_id: int, write: bool) -> RiskAlert:
-    """The alert if ``user`` may see it (or act on it, with ``write``), else 404."""
+def risk_alert_get_for_user(*, user: User, alert_id: int) -> RiskAlert:
+    """The alert if ``user`` may see (and so acknowledge) it, else 404."""
     try:
-        return alerts_visible_to(user, write=write).get(pk=alert_id)
+        return alerts_visible_to(user).get(pk=alert_id)
     except (RiskAlert.DoesNotExist, ValueError, TypeError):
         raise Http404("No such alert.") from None
 

@@ -152,7 +152,7 @@ def risk_alert_acknowledge(*, alert: RiskAlert, actor: User, note: str) -> RiskA
     """Close an open alert with the acting staff member's note (audit-logged).
 
     Raises DomainError if the note is empty or the alert was already acknowledged.
-    The caller checks write access first (``risk_alert_get_for_user(write=True)``).
+    The caller checks access first (``risk_alert_get_for_user``).
     """
     note = (note or "").strip()
     if not note:

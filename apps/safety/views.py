@@ -25,7 +25,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     """Open alerts on the user's caseload (PWP) or service (supervisor), oldest first."""
     open_alerts = list(open_alerts_for_user(request.user))
     recent = list(
-        alerts_visible_to(request.user, write=False)
+        alerts_visible_to(request.user)
         .filter(status=RiskAlertStatus.ACKNOWLEDGED)
         .order_by("-acknowledged_at")[:20]
     )
@@ -40,10 +40,9 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     A questionnaire alert shows the answers; an exercise alert shows which
     exercise and when it was sent, with a link to the entry.
     """
-    write = request.method == "POST"
-    alert = risk_alert_get_for_user(user=request.user, alert_id=alert_id, write=write)
+    alert = risk_alert_get_for_user(user=request.user, alert_id=alert_id)
     form = AcknowledgeForm(request.POST if request.method == "POST" else None)
-    if write and form.is_valid():
+    if form.is_bound and form.is_valid():
         try:
             risk_alert_acknowledge(alert=alert, actor=request.user, note=form.cleaned_data["note"])
         except DomainError as error:

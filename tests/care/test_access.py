@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from apps.care.access import treatment_get_for_user, treatments_visible_to
-from tests.factories import PASSWORD
+from apps.care.access import treatment_get_for_user, treatment_may_act, treatments_visible_to
+from tests.factories import PASSWORD, StaffFactory, TreatmentFactory
 
 
 @pytest.mark.django_db
@@ -31,6 +31,39 @@ def test_each_persona_sees_exactly_the_treatments_it_should(
     assert visible(supervisor) == {treatment}
     assert visible(trial_manager) == set()
     assert visible(admin_user) == {treatment, other_treatment}
+
+
+@pytest.mark.django_db
+def test_only_the_client_their_pwp_and_admins_may_act_in_a_record(
+    treatment,
+    other_treatment,
+    client_user,
+    pwp,
+    colleague_pwp,
+    supervisor,
+    trial_manager,
+    admin_user,
+    service,
+):
+    def writable(user):
+        return set(treatments_visible_to(user, write=True))
+
+    assert writable(client_user) == {treatment}
+    assert writable(pwp) == {treatment}
+    assert writable(colleague_pwp) == set()
+    assert writable(supervisor) == set()  # reads the whole service, acts in none of it
+    assert writable(trial_manager) == set()
+    assert writable(admin_user) == {treatment, other_treatment}
+    for user in (client_user, pwp, admin_user):
+        assert treatment_may_act(user=user, treatment=treatment)
+    for user in (colleague_pwp, supervisor, trial_manager):
+        assert not treatment_may_act(user=user, treatment=treatment)
+
+    # A supervisor who also carries a caseload acts in their own clients' records only.
+    both = StaffFactory(pwp_in=service, supervisor_of=service)
+    own = TreatmentFactory(service=service, pwp=both)
+    assert set(treatments_visible_to(both, write=False)) == {treatment, own}
+    assert writable(both) == {own}
 
 
 @pytest.mark.django_db
