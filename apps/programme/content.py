@@ -43,8 +43,26 @@ class LoadReport:
     programme: Programme | None = None
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     retired: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+
+
+def _upsert(model, report: LoadReport, defaults: dict, **lookup):
+    """Create the row, or update only the fields whose values differ, counting which."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        report.created += 1
+        return model.objects.create(**lookup, **defaults)
+    changed = [name for name, value in defaults.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, defaults[name])
+        obj.save(update_fields=changed)
+        report.updated += 1
+    else:
+        report.unchanged += 1
+    return obj
 
 
 def _read_yaml(path: Path) -> dict:
@@ -174,18 +192,19 @@ def content_load(*, directory: Path) -> LoadReport:
     """Create or update the programme from `directory`. See the module docstring."""
     data, modules = parse_content(directory)
     report = LoadReport()
-    programme, created = Programme.objects.update_or_create(
+    programme = _upsert(
+        Programme,
+        report,
+        {**_translated(data, "title"), **_translated(data, "description")},
         slug=data["slug"],
-        defaults={**_translated(data, "title"), **_translated(data, "description")},
     )
     report.programme = programme
-    report.created += created
     kept_modules = []
     for mdata in modules:
-        module, created = Module.objects.update_or_create(
-            programme=programme,
-            slug=mdata["slug"],
-            defaults={
+        module = _upsert(
+            Module,
+            report,
+            {
                 **_translated(mdata, "title"),
                 **_translated(mdata, "summary"),
                 "mandatory": bool(mdata.get("mandatory", False)),
@@ -193,9 +212,9 @@ def content_load(*, directory: Path) -> LoadReport:
                 "estimated_minutes": int(mdata["estimated_minutes"]),
                 "is_active": True,
             },
+            programme=programme,
+            slug=mdata["slug"],
         )
-        report.created += created
-        report.updated += not created
         kept_modules.append(module.pk)
         kept_steps = []
         for sdata in mdata["steps"]:
@@ -215,11 +234,7 @@ def content_load(*, directory: Path) -> LoadReport:
             for key in ("prompts", "questions"):
                 if sdata.get(f"{key}_cy"):
                     defaults[f"{key}_cy"] = list(sdata[f"{key}_cy"])
-            step, created = Step.objects.update_or_create(
-                module=module, slug=sdata["slug"], defaults=defaults
-            )
-            report.created += created
-            report.updated += not created
+            step = _upsert(Step, report, defaults, module=module, slug=sdata["slug"])
             kept_steps.append(step.pk)
         for step in module.steps.exclude(pk__in=kept_steps):
             _retire_or_delete(step, report, has_progress=_has_progress(steps=[step]))

@@ -51,6 +51,26 @@ def test_loading_twice_changes_nothing():
 
 
 @pytest.mark.django_db
+def test_the_second_load_reports_only_what_changed(content_copy):
+    first = content_load(directory=content_copy)
+    assert first.created == Step.objects.count() + Module.objects.count() + 1
+    assert (first.updated, first.unchanged) == (0, 0)
+    again = content_load(directory=content_copy)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, first.created)
+
+    (content_copy / "modules/physical-exercise/01-why-move.md").write_text("## New\n\nMove.")
+    edited = content_load(directory=content_copy)
+    assert (edited.created, edited.updated) == (0, 1)
+
+
+@pytest.mark.django_db
+def test_load_content_prints_the_counts(capsys):
+    call_command("load_content")
+    call_command("load_content")
+    assert "0 created, 0 updated," in capsys.readouterr().out
+
+
+@pytest.mark.django_db
 def test_a_file_edit_updates_the_same_row(content_copy):
     content_load(directory=content_copy)
     step = Step.objects.get(slug="why-move")

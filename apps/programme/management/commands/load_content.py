@@ -25,7 +25,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded '{report.programme.slug}' from {directory}: "
-                f"{report.created} created, {report.updated} updated."
+                f"{report.created} created, {report.updated} updated, "
+                f"{report.unchanged} unchanged."
             )
         )
         for name in report.retired:
