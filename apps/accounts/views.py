@@ -31,10 +31,11 @@ from apps.accounts.forms import (
 from apps.accounts.middleware import RECOVERY_CODES_SESSION_KEY
 from apps.accounts.models import User
 from apps.accounts.qr import qr_svg
-from apps.accounts.selectors import totp_device_confirmed
+from apps.accounts.selectors import recovery_codes_left, totp_device_confirmed
 from apps.accounts.services import (
     invitation_accept,
     recovery_code_use,
+    recovery_codes_replace,
     sign_in_lockout_clear,
     totp_device_begin,
     totp_device_confirm,
@@ -284,7 +285,12 @@ def otp_recovery_codes_view(request: HttpRequest) -> HttpResponse:
     form = RecoveryCodesSavedForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         del request.session[RECOVERY_CODES_SESSION_KEY]
-        messages.success(request, _("Two-step verification is set up."))
+        if request.session.pop(RECOVERY_CODES_REPLACED_SESSION_KEY, False):
+            messages.success(
+                request, _("Your new recovery codes are ready. The old ones no longer work.")
+            )
+        else:
+            messages.success(request, _("Two-step verification is set up."))
         return redirect(next_url)
     return render(
         request,
@@ -294,6 +300,45 @@ def otp_recovery_codes_view(request: HttpRequest) -> HttpResponse:
             "next": next_url,
             "codes": codes,
             "nav_items": [],
+            "page_has_errors": bool(form.errors),
+        },
+    )
+
+
+RECOVERY_CODES_REPLACED_SESSION_KEY = "accounts_recovery_codes_replaced"
+
+
+@never_cache
+@sensitive_post_parameters("otp_token")
+@require_http_methods(["GET", "POST"])
+@_staff_only
+def otp_manage_view(request: HttpRequest) -> HttpResponse:
+    """Two-step sign-in for this person: is it set up, how many recovery codes
+    are left, and new codes (old ones stop working) after a fresh app code."""
+    user = request.user
+    here = reverse("accounts:otp_manage")
+    device = totp_device_confirmed(user=user)
+    if device is not None and not user.is_verified():
+        # This page is reachable before the second step; what it does is not.
+        return redirect(_with_next("accounts:otp_verify", here))
+    form = OTPTokenForm(request.POST if request.method == "POST" else None)
+    if device is not None and form.is_bound and form.is_valid():
+        try:
+            totp_verify(user=user, device=device, token=form.cleaned_data["otp_token"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            request.session[RECOVERY_CODES_SESSION_KEY] = recovery_codes_replace(user=user)
+            request.session[RECOVERY_CODES_REPLACED_SESSION_KEY] = True
+            return redirect(_with_next("accounts:otp_recovery_codes", here))
+    return render(
+        request,
+        "accounts/otp_manage.html",
+        {
+            "device": device,
+            "codes_left": recovery_codes_left(user=user) if device is not None else 0,
+            "form": form,
+            "setup_url": _with_next("accounts:otp_setup", here),
             "page_has_errors": bool(form.errors),
         },
     )

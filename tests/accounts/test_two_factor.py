@@ -2,6 +2,7 @@
 codes, what an unverified session can reach, clients never asked, API tokens
 and the admin site."""
 
+import datetime
 import re
 
 import pytest
@@ -322,3 +323,66 @@ def test_admin_resets_a_staff_members_two_step_by_deleting_the_device(client, pw
     client.post(reverse("accounts:logout"))
     sign_in(client, pwp)
     assert client.get(CASELOAD).url.startswith(SETUP)
+
+
+# --- Managing two-step sign-in after setup ------------------------------------
+
+MANAGE = reverse("accounts:otp_manage")
+
+
+def test_staff_make_new_recovery_codes_and_the_old_ones_stop_working(client, pwp):
+    old = _set_up(client, pwp)
+    client.post(CODES, {"saved": "on"})
+    device = TOTPDevice.objects.get(user=pwp)
+    page = client.get(MANAGE).content.decode()
+    assert f'id="codes-left">{len(old)}<' in page
+
+    # A code from the app is needed: a wrong one changes nothing.
+    wrong = f"{(int(device_code(device, ahead=1)) + 1) % 1_000_000:06d}"
+    refused = client.post(MANAGE, {"otp_token": wrong})
+    assert "That code did not work" in refused.content.decode()
+    assert sorted(StaticToken.objects.values_list("token", flat=True)) == sorted(old)
+
+    # After the short wait a wrong code imposes, the right code works.
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=2), tick=True):
+        response = client.post(MANAGE, {"otp_token": device_code(device, ahead=1)})
+    assert response.url.startswith(CODES)
+    new = re.findall(r"<code>([a-z0-9]+)</code>", client.get(CODES).content.decode())
+    assert len(new) == len(old) and not set(new) & set(old)
+    done = client.post(CODES, {"saved": "on", "next": MANAGE}, follow=True).content.decode()
+    assert "Your new recovery codes are ready. The old ones no longer work." in done
+    assert client.get(CODES).status_code == 302  # shown once only
+
+    client.post(reverse("accounts:logout"))
+    sign_in(client, pwp)
+    assert (
+        "That recovery code did not work"
+        in client.post(RECOVERY, {"code": old[0]}).content.decode()
+    )
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=2), tick=True):
+        assert client.post(RECOVERY, {"code": new[0]}).status_code == 302
+
+
+def test_a_password_alone_cannot_make_new_recovery_codes(client, pwp):
+    device = TOTPDeviceFactory(user=pwp)
+    RecoveryDeviceFactory(user=pwp, codes=["abcd2345"])
+    sign_in(client, pwp)
+    assert client.get(MANAGE).url.startswith(VERIFY)
+    response = client.post(MANAGE, {"otp_token": device_code(device)})
+    assert response.url.startswith(VERIFY)
+    assert list(StaticToken.objects.values_list("token", flat=True)) == ["abcd2345"]
+
+
+def test_staff_without_two_step_are_offered_setup(client, pwp, settings):
+    settings.STAFF_2FA_REQUIRED = False
+    client.force_login(pwp)
+    page = client.get(MANAGE).content.decode()
+    assert "Two-step sign-in is not set up" in page
+    assert f"{SETUP}?next=" in page
+    assert f'href="{MANAGE}"' in client.get(CASELOAD).content.decode()
+
+
+def test_clients_have_no_two_step_page(client, client_user):
+    client.force_login(client_user)
+    assert client.get(MANAGE).status_code == 302
+    assert MANAGE not in client.get(reverse("programme:home")).content.decode()
