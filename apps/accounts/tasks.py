@@ -9,7 +9,9 @@ token is stored or crosses the broker.
 
 import datetime
 
+from axes.models import AccessFailureLog, AccessLog
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -55,3 +57,18 @@ def send_password_reset(user_id: int) -> None:
         dedupe_key=f"password_reset:user:{user.pk}:{_minute(now)}",
         object=user,
     )
+
+
+@shared_task
+def sign_in_records_prune() -> int:
+    """Delete django-axes sign-in records older than SIGN_IN_RECORD_RETENTION_DAYS.
+
+    Those records hold an email, an IP address and a browser string per
+    sign-in; they serve security review, not care or research (the adherence
+    count of logins comes from LoginEvent, which holds neither). Returns how
+    many were deleted.
+    """
+    cutoff = timezone.now() - datetime.timedelta(days=settings.SIGN_IN_RECORD_RETENTION_DAYS)
+    deleted = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    deleted += AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    return deleted

@@ -166,6 +166,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 # The start-up banner is noise in structured logs.
 AXES_VERBOSE = False
+# django-axes keeps a record of each sign-in (email, IP address, browser) for
+# security review; a daily task deletes records older than this many days.
+SIGN_IN_RECORD_RETENTION_DAYS = env.int("SIGN_IN_RECORD_RETENTION_DAYS", default=90)
 AXES_USERNAME_CALLABLE = "apps.accounts.lockout.username_from_request"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 # Behind N trusted proxies, read the client address from X-Forwarded-For;
@@ -234,6 +237,11 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE["accounts-prune-sign-in-records"] = {
+    "task": "apps.accounts.tasks.sign_in_records_prune",
+    "schedule": 24 * 3600.0,
+    "options": {"expires": 23 * 3600},
+}
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {

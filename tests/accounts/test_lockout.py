@@ -120,3 +120,27 @@ def test_invitation_link_still_signs_the_client_in_with_axes_on(
     response = client.post(link, {"new_password1": password, "new_password2": password})
     assert response.status_code == 302
     assert client.get(reverse("programme:home")).status_code == 200
+
+
+def test_sign_in_records_are_deleted_after_the_retention_period(client, client_user, settings):
+    from axes.models import AccessLog
+
+    from apps.accounts.tasks import sign_in_records_prune
+    from config import celery_app
+
+    settings.SIGN_IN_RECORD_RETENTION_DAYS = 90
+    with time_machine.travel(NOW - datetime.timedelta(days=91), tick=False):
+        client.post(LOGIN, {"username": client_user.email, "password": PASSWORD})
+    client.logout()
+    with time_machine.travel(NOW - datetime.timedelta(days=89), tick=False):
+        client.post(LOGIN, {"username": client_user.email, "password": PASSWORD})
+    assert AccessLog.objects.count() == 2
+
+    with time_machine.travel(NOW, tick=False):
+        assert sign_in_records_prune() == 1
+    (kept,) = AccessLog.objects.all()
+    assert kept.attempt_time.date() == (NOW - datetime.timedelta(days=89)).date()
+    assert client_user.login_events.count() == 2  # adherence counts are kept
+    assert "apps.accounts.tasks.sign_in_records_prune" in {
+        entry["task"] for entry in celery_app.conf.beat_schedule.values()
+    }
