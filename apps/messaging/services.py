@@ -1,6 +1,5 @@
 """Writes for messages. Callers fetch the treatment through apps.care.access first."""
 
-import datetime
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -31,7 +30,7 @@ def message_send(
     Idempotent per (sender, idempotency_key): a double submit or a resent POST
     returns the first message and sends nothing more. The recipient gets a
     "you have a new message" notification through the outbox, after commit,
-    which never contains the text (the PWP at most one per thread per hour).
+    which never contains the text (the PWP one per batch of unread messages).
     Raises DomainError for an empty message, a closed treatment or a sender
     outside the conversation.
     """
@@ -86,13 +85,26 @@ def _notify_client(message: Message) -> None:
 
 
 def client_message_dedupe_key(message: Message) -> str:
-    """One alert per thread per clock hour (UTC): a chatty thread sends one email.
+    """One email per batch of unread client messages in a thread.
 
-    The outbox is unique on (recipient, kind, channel, key), so every client
-    message in the same hour after the first adds nothing for the same PWP.
+    The key names the last client message the PWP had read before this one:
+    every message the client sends before the PWP next opens the thread
+    shares it, so the outbox (unique on recipient, kind, channel, key) adds
+    nothing for the second and later ones. Once the PWP has read the thread,
+    the client's next message makes a new key and a new email.
     """
-    hour = message.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%HZ")
-    return f"new_client_message:treatment:{message.treatment_id}:{hour}"
+    last_read = (
+        Message.objects.filter(
+            treatment_id=message.treatment_id,
+            from_client=True,
+            read_at__isnull=False,
+            pk__lt=message.pk,
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return f"new_client_message:treatment:{message.treatment_id}:after:{last_read or 0}"
 
 
 def _notify_pwp(message: Message) -> None:

@@ -1,14 +1,12 @@
-"""The PWP hears that a client wrote, never what they wrote, at most once an hour."""
+"""The PWP hears that a client wrote, never what they wrote, once per batch of unread messages."""
 
 import datetime
 import uuid
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
-from apps.messaging.models import Message
-from apps.messaging.services import message_send
+from apps.messaging.services import message_send, thread_mark_read
 from apps.notifications.models import Notification, NotificationPreference, Status
 from apps.notifications.services import notification_deliver
 
@@ -55,33 +53,41 @@ def test_pwp_email_says_only_that_a_client_wrote(
 
 
 @pytest.mark.django_db
-def test_two_client_messages_in_the_same_hour_send_one_email(
+def test_messages_the_pwp_has_not_read_yet_send_one_email(
     treatment, client_user, pwp, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        first = _send(client_user, treatment, "One")
-    with django_capture_on_commit_callbacks(execute=True):
-        second = _send(client_user, treatment, "Two")
-    # Same clock hour (moved into it if the test straddles an hour).
-    Message.objects.filter(pk=second.pk).update(created_at=first.created_at)
+    for body in ("One", "Two", "Three"):
+        with django_capture_on_commit_callbacks(execute=True):
+            _send(client_user, treatment, body)
     assert Notification.objects.filter(kind="new_client_message").count() == 1
     assert len(mail.outbox) == 1
 
 
 @pytest.mark.django_db
-def test_a_message_in_a_later_hour_sends_another_email(
-    treatment, client_user, django_capture_on_commit_callbacks, monkeypatch
+def test_once_the_pwp_has_read_the_thread_the_next_message_sends_another_email(
+    treatment, client_user, pwp, django_capture_on_commit_callbacks
 ):
-    later = timezone.now() + datetime.timedelta(hours=1, minutes=1)
     with django_capture_on_commit_callbacks(execute=True):
         _send(client_user, treatment, "One")
-    # Message.created_at defaults to "now": make the second message an hour later.
-    monkeypatch.setattr(Message._meta.get_field("created_at"), "_get_default", lambda: later)
+    thread_mark_read(reader=pwp, treatment=treatment)
     with django_capture_on_commit_callbacks(execute=True):
         _send(client_user, treatment, "Two")
+        _send(client_user, treatment, "Three")
     rows = Notification.objects.filter(kind="new_client_message")
     assert rows.count() == 2
-    assert len({r.dedupe_key for r in rows}) == 2
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_a_supervisor_reading_the_thread_does_not_reset_the_batch(
+    treatment, client_user, supervisor, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(client_user, treatment, "One")
+    thread_mark_read(reader=supervisor, treatment=treatment)
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(client_user, treatment, "Two")
+    assert Notification.objects.filter(kind="new_client_message").count() == 1
 
 
 @pytest.mark.django_db
