@@ -207,6 +207,50 @@ def test_text_typed_offline_in_a_part_is_put_back_on_that_part(
     assert "We put back" not in phone.locator("#autosave-status").inner_text()
 
 
+def sign_out(page, live_server) -> None:
+    # From a page without a step's heartbeat, so no write races the sign-out.
+    page.goto(live_server.url + reverse("core:help"))
+    page.get_by_role("button", name="Sign out").first.click()
+    page.wait_for_url("**/sign-in/**")
+
+
+def test_text_kept_on_a_shared_phone_is_only_offered_to_the_person_who_typed_it(
+    phone, live_server, client_user, other_client, other_treatment, cr_ready
+):
+    for slug in ("psychoeducation", "behavioural-activation"):
+        for step in Module.objects.get(slug=slug).steps.all():
+            services.step_complete(treatment=other_treatment, step=step)
+    thought_record = step_url(live_server, "cognitive-restructuring", "thought-record")
+
+    sign_in(phone, live_server, client_user)
+    phone.goto(thought_record)
+    phone.get_by_role("link", name="Start").click()
+    phone.context.set_offline(True)
+    phone.get_by_label("Situation", exact=True).fill("Argument with my sister about Mum.")
+    phone.locator("#autosave-status").get_by_text("Not saved yet").wait_for()
+    phone.context.set_offline(False)
+    sign_out(phone, live_server)
+
+    sign_in(phone, live_server, other_client)
+    phone.goto(thought_record)
+    phone.get_by_role("link", name="Start").click()
+    assert phone.get_by_label("Situation", exact=True).input_value() == ""
+    assert "We put back" not in phone.locator("#autosave-status").inner_text()
+    assert not any(
+        "sister" in str(entry.data)
+        for entry in ExerciseEntry.objects.filter(treatment=other_treatment)
+    )
+    sign_out(phone, live_server)
+
+    # The person who typed it gets it back.
+    sign_in(phone, live_server, client_user)
+    phone.goto(thought_record)
+    phone.get_by_role("link", name="Start").click()
+    assert phone.get_by_label("Situation", exact=True).input_value() == (
+        "Argument with my sister about Mum."
+    )
+
+
 def test_programme_pages_have_no_serious_accessibility_problems(
     phone, live_server, client_user, cr_ready
 ):
