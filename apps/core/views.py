@@ -4,6 +4,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import Role
@@ -47,6 +48,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_control(max_age=3600, public=True)
 def manifest(request: HttpRequest) -> JsonResponse:
     """Web app manifest, so a client can add the site to their home screen."""
     data = {

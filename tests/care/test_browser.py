@@ -63,6 +63,14 @@ def test_pwp_prepares_acts_and_client_sees_it(desktop, live_server, pwp, caseloa
     page.locator("#caseload th").get_by_role("link", name="Client").click()
     page.wait_for_url("**sort=name**")
     assert page.locator("h1").inner_text() == "Your caseload"
+    # No copy of the page (client names) is kept in the browser's storage,
+    # and Back reloads the whole page from the server.
+    stored = page.evaluate("JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
+    assert "Aaron" not in stored and treatment.participant_id not in stored
+    page.go_back()
+    page.wait_for_url(live_server.url + reverse("care:caseload"))
+    assert page.locator("h1").inner_text() == "Your caseload"
+    assert page.locator("#caseload tbody tr").count() == 3
 
     # Open the review and read the thought record.
     page.goto(live_server.url + reverse("care:caseload"))

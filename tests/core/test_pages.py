@@ -40,3 +40,19 @@ def test_session_extend_needs_sign_in_and_post(client, client_user):
     client.force_login(client_user)
     assert client.get(reverse("core:session_extend")).status_code == 405
     assert client.post(reverse("core:session_extend")).status_code == 204
+
+
+@pytest.mark.django_db
+def test_pages_with_health_information_are_never_stored_by_the_browser(client, client_user):
+    client.force_login(client_user)
+    for url in (reverse("programme:home"), reverse("tracking:mood")):
+        cache = client.get(url).headers["Cache-Control"]
+        assert "no-store" in cache and "private" in cache
+    # After signing out, the sign-in page is not stored either.
+    signed_out = client.post(reverse("accounts:logout"), follow=True)
+    assert "no-store" in signed_out.headers["Cache-Control"]
+
+
+def test_the_web_app_manifest_may_be_cached(client):
+    response = client.get(reverse("core:manifest"))
+    assert response.headers["Cache-Control"] == "max-age=3600, public"
