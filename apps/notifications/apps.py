@@ -8,4 +8,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the default link builders of the built-in kinds.
-        from apps.notifications import links  # noqa: F401
+        from apps.notifications import (
+            checks,  # noqa: F401  (registers the system checks)
+            links,  # noqa: F401
+        )

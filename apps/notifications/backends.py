@@ -27,6 +27,10 @@ class TransientSendError(Exception):
     """A send that may work if tried again later (provider down, rate limited)."""
 
 
+class ProviderRejectedError(Exception):
+    """The provider refused the message for good (bad number, bad key): no retry."""
+
+
 class BaseSMSBackend:
     def send(self, *, to: str, body: str) -> None:
         raise NotImplementedError
@@ -47,6 +51,37 @@ class LocmemSMSBackend(BaseSMSBackend):
 
     def send(self, *, to: str, body: str) -> None:
         LocmemSMSBackend.outbox.append({"to": to, "body": body})
+
+
+class GovUKNotifySMSBackend(BaseSMSBackend):
+    """Text messages through GOV.UK Notify, which NHS services use.
+
+    Settings: NOTIFY_API_KEY (a live or team key), NOTIFY_SMS_TEMPLATE_ID (a
+    Notify text template whose whole content is ``((body))``) and
+    NOTIFY_BASE_URL (the live API unless set). Rate limits (429) and server
+    errors (5xx, no connection) are retried with back-off; any other refusal
+    fails at once and shows in the admin's failed messages. Error texts name
+    the status only, never the number or the message.
+    """
+
+    def send(self, *, to: str, body: str) -> None:
+        from notifications_python_client.errors import APIError
+        from notifications_python_client.notifications import NotificationsAPIClient
+
+        client = NotificationsAPIClient(
+            settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL, timeout=15
+        )
+        try:
+            client.send_sms_notification(
+                phone_number=to,
+                template_id=settings.NOTIFY_SMS_TEMPLATE_ID,
+                personalisation={"body": body},
+            )
+        except APIError as error:
+            status = error.status_code
+            if status == 429 or status >= 500:
+                raise TransientSendError(f"GOV.UK Notify answered {status}") from None
+            raise ProviderRejectedError(f"GOV.UK Notify refused the message ({status})") from None
 
 
 def sms_backend() -> BaseSMSBackend:

@@ -369,6 +369,10 @@ if _anymail_backend:
 NOTIFICATIONS_SMS_BACKEND = env.str(
     "NOTIFICATIONS_SMS_BACKEND", default="apps.notifications.backends.ConsoleSMSBackend"
 )
+# For NOTIFICATIONS_SMS_BACKEND=apps.notifications.backends.GovUKNotifySMSBackend.
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_SMS_TEMPLATE_ID = env.str("NOTIFY_SMS_TEMPLATE_ID", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
 # Default quiet hours (each person can change theirs), in their own time zone.
 NOTIFICATIONS_QUIET_HOURS_START = _time.fromisoformat(
     env.str("NOTIFICATIONS_QUIET_HOURS_START", default="21:00")
