@@ -27,7 +27,6 @@ from apps.programme.models import (
     Step,
     StepProgress,
 )
-from apps.programme.selectors import history_for
 from apps.safety.keywords import entry_mentions_self_harm
 from apps.safety.models import RiskSource
 from apps.safety.services import risk_alert_raise_for_entry
@@ -282,22 +281,20 @@ def exercise_submit(
         serialized_data=None,
     )
     step_complete(treatment=treatment, step=step)
-    _raise_risk_alerts(entry=entry, step=step)
+    _raise_risk_alerts(entry=entry)
     return entry, was_draft
 
 
-def _raise_risk_alerts(*, entry: ExerciseEntry, step: Step) -> None:
-    """Alert the PWP and supervisors when a sent entry's safety check fired.
+def _raise_risk_alerts(*, entry: ExerciseEntry) -> None:
+    """Alert the PWP and supervisors when a sent entry mentions suicide or self-harm.
 
-    Same transaction as the sent entry (docs/safety.md). An alert needs both the
-    exercise's own safety message and words about suicide or self-harm in the
-    entry (apps.safety.keywords): other safety messages, such as the exercise
-    plan's health questions, do not raise one. Drafts never get here.
+    Any text in any exercise counts (apps.safety.keywords), not only the
+    fields an exercise's own safety message looks at: a client who writes it
+    in an activity diary or a reflection is as much at risk. Other safety
+    messages, such as the exercise plan's health questions, do not raise one.
+    Same transaction as the sent entry (docs/safety.md); drafts never get here.
     """
-    feedback = entry.exercise.feedback(
-        entry.data, history_for(treatment=entry.treatment, exclude_id=entry.pk), step=step
-    )
-    if any(item.kind == "safety" for item in feedback) and entry_mentions_self_harm(entry.data):
+    if entry_mentions_self_harm(entry.data):
         risk_alert_raise_for_entry(entry=entry, reasons=[RiskSource.EXERCISE_SAFETY_WORDS])
 
 

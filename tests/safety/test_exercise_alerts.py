@@ -252,6 +252,41 @@ def test_everyday_phrases_do_not_raise_an_alert(signed_in, thought_record, thoug
     assert "will see this before your next session" in html
 
 
+def test_a_reflection_that_mentions_self_harm_alerts_and_shows_the_care_card(
+    signed_in, treatment, content
+):
+    """Every sent exercise is checked, not only those with a safety message of their own."""
+    for slug in ("psychoeducation", "behavioural-activation", "cognitive-restructuring"):
+        for s in content[slug].steps.all():
+            services.step_complete(treatment=treatment, step=s)
+    looking_back = _step("relapse-prevention", "looking-back")
+    response = submit(
+        signed_in,
+        looking_back,
+        {"answer_1": "Some weeks I still think about hurting myself."},
+        follow=True,
+    )
+    alert = RiskAlert.objects.get()
+    assert alert.exercise_entry.step == looking_back
+    html = response.content.decode()
+    assert "We have let your practitioner know." in html
+    assert "Samaritans" in html
+
+
+def test_evidence_in_a_thought_record_is_checked_too(treatment, thought_record):
+    _submit_directly(
+        treatment,
+        thought_record,
+        {
+            **RECORD,
+            "thought": "Nobody wants me around",
+            "traps": [],
+            "evidence_for": "I'd be better off dead",
+        },
+    )
+    assert RiskAlert.objects.get().source == RiskSource.EXERCISE_SAFETY_WORDS
+
+
 def test_other_safety_messages_do_not_raise_a_self_harm_alert(treatment, content):
     """The activity plan's health questions show a safety message about the GP: not an alert."""
     plan = _step("physical-exercise", "exercise-plan")
