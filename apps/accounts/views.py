@@ -45,6 +45,9 @@ from apps.accounts.tokens import invitation_token_generator
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
 
+# Set when the codes in RECOVERY_CODES_SESSION_KEY replace earlier ones.
+RECOVERY_CODES_REPLACED_SESSION_KEY = "accounts_recovery_codes_replaced"
+
 
 class LoginView(auth_views.LoginView):
     """Email and password. Django's view hands the request to the form, and
@@ -303,9 +306,6 @@ def otp_recovery_codes_view(request: HttpRequest) -> HttpResponse:
             "page_has_errors": bool(form.errors),
         },
     )
-
-
-RECOVERY_CODES_REPLACED_SESSION_KEY = "accounts_recovery_codes_replaced"
 
 
 @never_cache
