@@ -91,20 +91,33 @@ def rating(label, *, low, high, maximum=10, required=True, error="", help_text="
     return field
 
 
-def percent(label, *, required=True, error="", help_text=""):
-    """A 0–100 number typed in (numeric keyboard on phones)."""
+def number(label, *, minimum, maximum, error, width=3, required=True, help_text=""):
+    """A whole number typed in (numeric keyboard on phones); one message for every mistake."""
     field = forms.IntegerField(
         label=label,
         required=required,
-        min_value=0,
-        max_value=100,
+        min_value=minimum,
+        max_value=maximum,
         help_text=help_text,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "class": f"govuk-input--width-{width}"}
+        ),
     )
-    message = error or _("Enter a number from 0 to 100.")
     for code in ("required", "invalid", "min_value", "max_value"):
-        field.error_messages[code] = message
+        field.error_messages[code] = error
     return field
+
+
+def percent(label, *, required=True, error="", help_text=""):
+    """A 0–100 number typed in (numeric keyboard on phones)."""
+    return number(
+        label,
+        minimum=0,
+        maximum=100,
+        error=error or _("Enter a number from 0 to 100."),
+        required=required,
+        help_text=help_text,
+    )
 
 
 class NativeDateInput(forms.DateInput):

@@ -15,6 +15,7 @@ from apps.programme.exercises.base import (
     choice,
     date,
     mean,
+    number,
     rating,
     text,
     words,
@@ -189,15 +190,12 @@ class ExercisePlanForm(forms.Form):
     )
     activity_type = text(_("Type of activity"), error=_("Enter the activity you will do."))
     days_times = text(_("Days and times"), error=_("Enter which days and times you will do it."))
-    minutes_goal = forms.IntegerField(
-        label=_("My weekly goal in minutes"),
-        min_value=1,
-        max_value=2000,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}),
-        error_messages={
-            code: _("Enter how many minutes a week you are aiming for, for example 60.")
-            for code in ("required", "invalid", "min_value", "max_value")
-        },
+    minutes_goal = number(
+        _("My weekly goal in minutes"),
+        minimum=1,
+        maximum=2000,
+        width=4,
+        error=_("Enter how many minutes a week you are aiming for, for example 60."),
     )
     intensity = choice(_("How hard?"), INTENSITY_CHOICES, error=_("Choose how hard you will work."))
     where_with_whom = text(_("Where, and with whom (optional)"), required=False)
@@ -219,15 +217,11 @@ class ExercisePlanForm(forms.Form):
 class ExerciseLogForm(forms.Form):
     day = date(_("Date"), error=_("Enter the date you were active."))
     activity = text(_("What I did"), error=_("Enter what you did, for example a walk."))
-    minutes = forms.IntegerField(
-        label=_("Minutes"),
-        min_value=1,
-        max_value=600,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
-        error_messages={
-            code: _("Enter how many minutes, for example 10.")
-            for code in ("required", "invalid", "min_value", "max_value")
-        },
+    minutes = number(
+        _("Minutes"),
+        minimum=1,
+        maximum=600,
+        error=_("Enter how many minutes, for example 10."),
     )
     intensity = choice(_("How hard?"), INTENSITY_CHOICES, error=_("Choose how hard it felt."))
     mood_before = rating(
