@@ -487,3 +487,22 @@ def test_quiz_gives_feedback_per_answer_and_needs_every_question_answered():
     assert form.non_field_errors() == ["Answer question 2 before you finish."]
     clean, _ = quiz.validate({"answers": {"0": 1, "1": 0}}, step=step)
     assert [i["value"] for i in quiz.summary(clean, step=step)] == ["B (right)", "A (not quite)"]
+
+
+@pytest.mark.parametrize("typed", ["", "lots", "0", "2001"])
+def test_a_weekly_minutes_goal_that_is_not_a_sensible_number_says_how_to_fix_it(typed):
+    from apps.programme.exercises.plans import ExercisePlanForm
+
+    form = ExercisePlanForm(data={"minutes_goal": typed})
+    assert form.errors["minutes_goal"] == [
+        "Enter how many minutes a week you are aiming for, for example 60."
+    ]
+    assert 'inputmode="numeric"' in str(form["minutes_goal"])
+
+
+@pytest.mark.parametrize("typed", ["", "ten", "0", "601"])
+def test_logged_minutes_that_are_not_a_sensible_number_say_how_to_fix_it(typed):
+    from apps.programme.exercises.plans import ExerciseLogForm
+
+    form = ExerciseLogForm(data={"minutes": typed})
+    assert form.errors["minutes"] == ["Enter how many minutes, for example 10."]
