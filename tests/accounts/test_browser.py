@@ -6,6 +6,7 @@ recovery codes and code pages."""
 import pytest
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from tests.accounts.otp_helpers import device_code, key_from_page, totp_code
 from tests.factories import PASSWORD
@@ -40,7 +41,9 @@ def test_pwp_sets_up_two_step_and_signs_in_with_a_code(desktop, live_server, set
     sign_in_with_password(page, live_server, pwp)
     page.wait_for_url(live_server.url + reverse("accounts:otp_setup") + "**")
     page.get_by_role("heading", name="Set up two-step verification").wait_for()
-    assert page.get_by_role("img", name="QR code to scan with your authenticator app").is_visible()
+    expect(
+        page.get_by_role("img", name="QR code to scan with your authenticator app")
+    ).to_be_visible()
     assert serious_violations(page) == []
 
     key = key_from_page(page.locator("#otp-secret-key").inner_text())
@@ -48,7 +51,7 @@ def test_pwp_sets_up_two_step_and_signs_in_with_a_code(desktop, live_server, set
     page.get_by_role("button", name="Continue").click()
 
     page.get_by_role("heading", name="Save your recovery codes").wait_for()
-    assert page.locator("#recovery-codes li").count() == 10
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
     assert serious_violations(page) == []
     page.get_by_label("I have saved these recovery codes").check()
     page.get_by_role("button", name="Continue").click()

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from apps.accounts.models import LoginEvent
 from apps.care.models import Appointment, BespokeTask
@@ -55,28 +56,28 @@ def test_pwp_prepares_acts_and_client_sees_it(desktop, live_server, pwp, caseloa
 
     # The client who needs attention is first, with the risk flag in words.
     first_row = page.locator("#caseload tbody tr").first
-    assert first_row.get_attribute("data-participant") == treatment.participant_id
-    assert "PHQ-9 item 9 answered above 0" in first_row.inner_text()
+    expect(first_row).to_have_attribute("data-participant", treatment.participant_id)
+    expect(first_row).to_contain_text("PHQ-9 item 9 answered above 0")
     assert serious_violations(page) == []
 
     # htmx sorting swaps the table in place and updates the address.
     page.locator("#caseload th").get_by_role("link", name="Client").click()
     page.wait_for_url("**sort=name**")
-    assert page.locator("h1").inner_text() == "Your caseload"
+    expect(page.locator("h1")).to_have_text("Your caseload")
     # No copy of the page (client names) is kept in the browser's storage,
     # and Back reloads the whole page from the server.
     stored = page.evaluate("JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
     assert "Aaron" not in stored and treatment.participant_id not in stored
     page.go_back()
     page.wait_for_url(live_server.url + reverse("care:caseload"))
-    assert page.locator("h1").inner_text() == "Your caseload"
-    assert page.locator("#caseload tbody tr").count() == 3
+    expect(page.locator("h1")).to_have_text("Your caseload")
+    expect(page.locator("#caseload tbody tr")).to_have_count(3)
 
     # Open the review and read the thought record.
     page.goto(live_server.url + reverse("care:caseload"))
     page.locator("#caseload tbody tr").first.get_by_role("link").first.click()
     page.wait_for_url(live_server.url + reverse("care:review", args=[treatment.pk]))
-    assert page.get_by_text("Sam asked me to the quiz on Friday").is_visible()
+    expect(page.get_by_text("Sam asked me to the quiz on Friday")).to_be_visible()
     assert serious_violations(page) == []
 
     # Feedback, inline (htmx).
@@ -109,10 +110,10 @@ def test_pwp_prepares_acts_and_client_sees_it(desktop, live_server, pwp, caseloa
     # The client sees the feedback, the task and the session on their home page.
     page.context.clear_cookies()
     sign_in(page, live_server, client_user, "programme:home")
-    body = page.locator("main").inner_text()
-    assert "Well spotted: Sam did ask you to the quiz." in body
-    assert "Have lunch with Sam" in body
-    assert "Session 3 of 6" in body
+    main = page.locator("main")
+    expect(main).to_contain_text("Well spotted: Sam did ask you to the quiz.")
+    expect(main).to_contain_text("Have lunch with Sam")
+    expect(main).to_contain_text("Session 3 of 6")
 
     # Marking the task done swaps the list in place.
     page.get_by_role("button", name="Mark as done").click()

@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from apps.programme import services
 from apps.programme.content import content_load
@@ -168,7 +169,7 @@ def test_client_reads_a_step_sends_a_thought_record_and_finds_a_half_typed_draft
         page.goto(live_server.url + reverse("tracking:mood"))
         chart = page.locator("#mood-chart")
         chart.get_by_text("Show the data as a table").click()
-        assert chart.locator("tbody tr").last.locator("td").inner_text().strip() == "6"
+        expect(chart.locator("tbody tr").last.locator("td")).to_have_text("6")
     finally:
         context.close()
 
@@ -204,7 +205,7 @@ def test_text_typed_offline_in_a_part_is_put_back_on_that_part(
     # Part 2 has its own copy (none): its saved answer shows, nothing is put back.
     phone.get_by_role("link", name="Back").click()
     assert phone.get_by_label("Feeling", exact=True).input_value() == "Tense"
-    assert "We put back" not in phone.locator("#autosave-status").inner_text()
+    expect(phone.locator("#autosave-status")).not_to_contain_text("We put back")
 
 
 def sign_out(page, live_server) -> None:
@@ -235,7 +236,7 @@ def test_text_kept_on_a_shared_phone_is_only_offered_to_the_person_who_typed_it(
     phone.goto(thought_record)
     phone.get_by_role("link", name="Start").click()
     assert phone.get_by_label("Situation", exact=True).input_value() == ""
-    assert "We put back" not in phone.locator("#autosave-status").inner_text()
+    expect(phone.locator("#autosave-status")).not_to_contain_text("We put back")
     assert not any(
         "sister" in str(entry.data)
         for entry in ExerciseEntry.objects.filter(treatment=other_treatment)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from apps.tracking.models import MoodRating
 from tests.factories import PASSWORD
@@ -38,7 +39,7 @@ def test_client_rates_mood_from_home_in_two_taps_and_sees_it_on_the_chart(
     panel.get_by_role("radio", name="7", exact=True).click()
     panel.get_by_role("button", name="Save").click()
     phone.get_by_text("You rated your mood 7 out of 10 today.").wait_for()
-    assert phone.locator("#app-live").inner_text().strip() == "Saved"
+    expect(phone.locator("#app-live")).to_have_text("Saved")
     assert MoodRating.objects.get(client=client_user).value == 7
     # No horizontal scroll on a 360 px phone.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
@@ -47,8 +48,8 @@ def test_client_rates_mood_from_home_in_two_taps_and_sees_it_on_the_chart(
     chart = phone.locator("#mood-chart")
     chart.get_by_text("Show the data as a table").click()
     last_row = chart.locator("tbody tr").last
-    assert last_row.locator("td").inner_text().strip() == "7"
-    assert "Your mood was 7 over the last 4 weeks." in chart.locator("figcaption").inner_text()
+    expect(last_row.locator("td")).to_have_text("7")
+    expect(chart.locator("figcaption")).to_contain_text("Your mood was 7 over the last 4 weeks.")
 
 
 def test_mood_and_goals_pages_have_no_serious_accessibility_problems(
@@ -80,6 +81,6 @@ def test_changing_todays_mood_on_the_mood_page_updates_the_chart_in_place(
     # Swapped by htmx: the URL did not change and the chart shows the new value.
     assert phone.url == live_server.url + reverse("tracking:mood")
     chart = phone.locator("#mood-chart")
-    assert "Your mood was 3 over the last 4 weeks." in chart.locator("figcaption").inner_text()
-    assert phone.locator("#app-live").inner_text().strip() == "Saved"
+    expect(chart.locator("figcaption")).to_contain_text("Your mood was 3 over the last 4 weeks.")
+    expect(phone.locator("#app-live")).to_have_text("Saved")
     assert MoodRating.objects.get(client=client_user).note == "Long day"

@@ -4,6 +4,7 @@ every page; no client's name or email on any of them."""
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from apps.trials.models import ExportJob, ExportStatus
 from tests.factories import PASSWORD, UserFactory
@@ -64,7 +65,7 @@ def test_trial_manager_exports_events_for_a_service_and_dates(
     rows = sum(
         sum(EXPECTED_EVENT_COUNTS[pid].values()) for pid in ("AAA-0001", "AAA-0002", "AAA-0003")
     )
-    assert page.locator("#row-count").inner_text() == f"{rows} rows, pseudonymised"
+    expect(page.locator("#row-count")).to_have_text(f"{rows} rows, pseudonymised")
     summary = page.locator(".govuk-summary-list").inner_text()
     assert "AAA" in summary and "BBB" not in summary
     assert "2025" in summary and "any date" not in summary
@@ -75,7 +76,7 @@ def test_trial_manager_exports_events_for_a_service_and_dates(
     # The job page: success banner, and the job's status (Celery runs eagerly in tests).
     page.get_by_role("heading", name="Your export").wait_for()
     banner = page.locator(".govuk-notification-banner--success")
-    assert "Export started" in banner.inner_text()
+    expect(banner).to_contain_text("Export started")
     status = page.locator("#export-status")
     status.get_by_text(f"Your file is ready: {rows} rows, pseudonymised.").wait_for()
     assert status.get_by_role("link", name="Download").count() == 1
