@@ -22,3 +22,8 @@ class CareConfig(AppConfig):
         auditlog.register(Appointment)
         auditlog.register(BespokeTask)
         auditlog.register(SessionNote)
+
+        from apps.accounts.signals import invitation_accepted
+        from apps.care.receivers import start_invited_treatments
+
+        invitation_accepted.connect(start_invited_treatments, dispatch_uid="care.start_invited")

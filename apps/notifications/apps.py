@@ -11,4 +11,7 @@ class NotificationsConfig(AppConfig):
         from apps.notifications import (
             checks,  # noqa: F401  (registers the system checks)
             links,  # noqa: F401
+            receivers,
         )
+
+        receivers.connect()
