@@ -7,6 +7,7 @@ class CareConfig(AppConfig):
     verbose_name = _("Care")
 
     def ready(self) -> None:
+        # why: imports here run once the app registry is ready (models load after apps).
         from auditlog.registry import auditlog
 
         from apps.care.models import (

@@ -60,6 +60,7 @@ def session_reminder_context(notification: Notification) -> dict:
     )
     if appointment is None:
         raise NotificationNotNeeded(SuppressedReason.OBJECT_GONE)
+    # why: services imports this module for absolute_url.
     from apps.notifications.services import session_reminder_key
 
     if (
