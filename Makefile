@@ -39,6 +39,9 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/djlint templates --lint
 
 # Rebuilds static/css/app.css from frontend/ (needs Node; the output is committed).
 css:
