@@ -1,8 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import LoginEvent, User
+from apps.accounts.services import two_step_reset
 
 
 @admin.register(User)
@@ -53,6 +54,22 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["reset_two_step"]
+
+    @admin.action(description=_("Reset two-step verification (emails a new set-up link)"))
+    def reset_two_step(self, request, queryset):
+        people = [user for user in queryset if user.is_staff_member]
+        for user in people:
+            two_step_reset(user=user)
+        self.message_user(
+            request,
+            _(
+                "Two-step verification reset for %(n)d staff member(s). Each was emailed "
+                "a link to set it up again."
+            )
+            % {"n": len(people)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(LoginEvent)

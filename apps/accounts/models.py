@@ -69,6 +69,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/London")
+    # Goes up each time two-step verification is set up or reset: an emailed
+    # set-up link made before that stops working (links are single-use).
+    two_step_generation = models.PositiveIntegerField(default=0, editable=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()

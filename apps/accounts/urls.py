@@ -25,6 +25,11 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("two-step/set-up/", views.otp_setup_view, name="otp_setup"),
+    path(
+        "two-step/set-up/<uidb64>/<token>/",
+        views.otp_setup_link_view,
+        name="otp_setup_link",
+    ),
     path("two-step/code/", views.otp_verify_view, name="otp_verify"),
     path("two-step/recovery-code/", views.otp_recovery_view, name="otp_recovery"),
     path("two-step/recovery-codes/", views.otp_recovery_codes_view, name="otp_recovery_codes"),

@@ -40,13 +40,32 @@ from apps.accounts.services import (
     totp_device_begin,
     totp_device_confirm,
     totp_verify,
+    two_step_setup_link_send,
 )
-from apps.accounts.tokens import invitation_token_generator
+from apps.accounts.tokens import invitation_token_generator, two_step_setup_token_generator
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
 
 # Set when the codes in RECOVERY_CODES_SESSION_KEY replace earlier ones.
 RECOVERY_CODES_REPLACED_SESSION_KEY = "accounts_recovery_codes_replaced"
+# {"user": pk, "generation": n}: this browser opened a valid emailed set-up
+# link (or an invitation link); only then is the authenticator key shown.
+SETUP_GRANT_SESSION_KEY = "accounts_two_step_setup_grant"
+# Set once the set-up link was emailed for this session, so reloading the
+# page does not send another.
+SETUP_LINK_SENT_SESSION_KEY = "accounts_two_step_link_sent"
+
+
+def _setup_grant(request: HttpRequest, user: User) -> None:
+    request.session[SETUP_GRANT_SESSION_KEY] = {
+        "user": user.pk,
+        "generation": user.two_step_generation,
+    }
+
+
+def _has_setup_grant(request: HttpRequest, user: User) -> bool:
+    grant = request.session.get(SETUP_GRANT_SESSION_KEY) or {}
+    return grant == {"user": user.pk, "generation": user.two_step_generation}
 
 
 class LoginView(auth_views.LoginView):
@@ -83,6 +102,9 @@ def invitation_accept_view(request: HttpRequest, uidb64: str, token: str) -> Htt
     if request.method == "POST" and form.is_valid():
         invitation_accept(user=user, password=form.cleaned_data["new_password1"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if user.is_staff_member:
+            # The invitation link proved the email: two-step set-up may follow.
+            _setup_grant(request, user)
         messages.success(request, _("Your password is set. Welcome."))
         return redirect("core:home")
     return render(
@@ -176,6 +198,8 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
     if totp_device_confirmed(user=user) is not None:
         return redirect(_with_next("accounts:otp_verify", next_url))
+    if not _has_setup_grant(request, user):
+        return _setup_link_page(request, user, next_url)
     device = totp_device_begin(user=user)
     form = OTPTokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -187,6 +211,7 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
             apply_domain_error(form, error)
         else:
             _mark_verified(request, device)
+            request.session.pop(SETUP_GRANT_SESSION_KEY, None)
             request.session[RECOVERY_CODES_SESSION_KEY] = codes
             return redirect(_with_next("accounts:otp_recovery_codes", next_url))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
@@ -204,6 +229,45 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
             "page_has_errors": bool(form.errors),
         },
     )
+
+
+def _setup_link_page(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
+    """No key without the emailed link: say it was sent; offer a new one."""
+    if request.method == "POST" and request.POST.get("send_link"):
+        two_step_setup_link_send(user=user)
+        request.session[SETUP_LINK_SENT_SESSION_KEY] = True
+        messages.success(request, _("We have sent you a new link."))
+        return redirect(_with_next("accounts:otp_setup", next_url))
+    if not request.session.get(SETUP_LINK_SENT_SESSION_KEY):
+        two_step_setup_link_send(user=user)
+        request.session[SETUP_LINK_SENT_SESSION_KEY] = True
+    return render(
+        request,
+        "accounts/otp_setup_link_sent.html",
+        {
+            "next": next_url,
+            "email": user.email,
+            "hours": settings.TWO_STEP_SETUP_LINK_HOURS,
+            "nav_items": [],
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def otp_setup_link_view(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The emailed one-time link: lets this browser set up two-step verification.
+
+    The link alone signs nobody in; the password is still asked for. Opened
+    while signed in as someone else, it is refused.
+    """
+    user = _user_from_uid(uidb64)
+    valid = user is not None and two_step_setup_token_generator.check_token(user, token)
+    signed_in_as_other = request.user.is_authenticated and request.user != user
+    if not valid or signed_in_as_other or not user.is_staff_member:
+        return render(request, "accounts/two_step_link_invalid.html", status=400)
+    _setup_grant(request, user)
+    return redirect("accounts:otp_setup")
 
 
 @never_cache

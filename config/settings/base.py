@@ -154,6 +154,9 @@ AUTHENTICATION_BACKENDS = [
 # Enforced in one place: apps.accounts.middleware.StaffTwoFactorMiddleware.
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=True)
 OTP_TOTP_ISSUER = SITE_NAME
+# A password alone never shows the authenticator key: a staff member with no
+# authenticator is emailed a one-time set-up link valid this many hours.
+TWO_STEP_SETUP_LINK_HOURS = env.int("TWO_STEP_SETUP_LINK_HOURS", default=24)
 # Device keys and recovery codes stay out of admin pages; admins can still
 # delete a person's devices (a reset), and they set up again at next sign-in.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
