@@ -9,12 +9,12 @@ setup, the new recovery codes must be acknowledged before anything else.
 
 Clients are never asked: they hold no staff flag (a database constraint).
 
-API tokens are not affected. DRF's TokenAuthentication runs inside the API
-view, after this middleware, so a token request is anonymous here and passes.
-Tokens are issued by admins in the Django admin (itself behind two-step
-verification) for trial-data scripts that cannot answer a code prompt; the
-token is the credential. A browser session that calls the API the session way
-is still stopped here until verified.
+API tokens are not affected. Token authentication runs inside the API view,
+after this middleware, so a token request is anonymous here and passes. A
+trial manager makes their own tokens on the "API tokens" page after a fresh
+code from their authenticator app (apps.accounts.api_tokens), for scripts that
+cannot answer a code prompt; the token is the credential. A browser session
+that calls the API the session way is still stopped here until verified.
 
 Turned off by STAFF_2FA_REQUIRED=False (local demo and other apps' tests);
 read on every request so tests can switch it with override_settings.

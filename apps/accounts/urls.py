@@ -34,4 +34,10 @@ urlpatterns = [
     path("two-step/recovery-code/", views.otp_recovery_view, name="otp_recovery"),
     path("two-step/recovery-codes/", views.otp_recovery_codes_view, name="otp_recovery_codes"),
     path("two-step/", views.otp_manage_view, name="otp_manage"),
+    path("api-tokens/", views.api_tokens_view, name="api_tokens"),
+    path(
+        "api-tokens/<int:token_id>/revoke/",
+        views.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
 ]

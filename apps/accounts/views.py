@@ -8,9 +8,11 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -20,7 +22,15 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
+from apps.accounts.api_tokens import (
+    api_token_create,
+    api_token_get_for_user,
+    api_token_revoke,
+    api_tokens_of,
+    may_hold_api_tokens,
+)
 from apps.accounts.forms import (
+    ApiTokenCreateForm,
     LoginForm,
     OTPTokenForm,
     PasswordResetForm,
@@ -406,3 +416,68 @@ def otp_manage_view(request: HttpRequest) -> HttpResponse:
             "page_has_errors": bool(form.errors),
         },
     )
+
+
+# --- API tokens ------------------------------------------------------------------
+
+
+def _token_holder_only(view):
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not may_hold_api_tokens(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@never_cache
+@sensitive_post_parameters("otp_token")
+@require_http_methods(["GET", "POST"])
+@_token_holder_only
+def api_tokens_view(request: HttpRequest) -> HttpResponse:
+    """The person's API tokens: make one (shown once), see when each was last
+    used, revoke any."""
+    user = request.user
+    new_key = None
+    form = ApiTokenCreateForm(
+        request.POST if request.method == "POST" else None,
+        initial={"days": settings.API_TOKEN_DEFAULT_DAYS},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_key = api_token_create(
+                user=user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                scope=form.cleaned_data["scope"],
+                otp_token=form.cleaned_data["otp_token"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            form = ApiTokenCreateForm(initial={"days": settings.API_TOKEN_DEFAULT_DAYS})
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "tokens": list(api_tokens_of(user=user)),
+            "new_key": new_key,
+            "now": timezone.now(),
+            "page_has_errors": bool(form.errors),
+        },
+    )
+
+
+@require_http_methods(["POST"])
+@_token_holder_only
+def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = api_token_get_for_user(user=request.user, token_id=token_id, write=True)
+    api_token_revoke(token=token)
+    messages.success(
+        request, _("Token “%(name)s” is revoked. It no longer works.") % {"name": token.name}
+    )
+    return redirect("accounts:api_tokens")

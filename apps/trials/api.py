@@ -1,10 +1,12 @@
 """REST API for trial managers (/api/v1/): pseudonymised, read-only, plus export jobs.
 
-Authentication: a token (`Authorization: Token <key>`) or the browser session.
-An admin creates a trial manager's token with `manage.py drf_create_token
-<email>` or in the admin (Auth Token > Tokens). Only trial managers and admins
-get data: anyone else gets 403 from `IsResearcher`, and every `get_queryset`
-goes through `apps.trials.access` as well.
+Authentication: a token (`Authorization: Token tdm_…`) or the browser session.
+A trial manager makes their own tokens on the "API tokens" page (hashed at
+rest, named, expiring, revocable, scoped; never for admins or clients: see
+apps.accounts.api_tokens). A read-only token (the default) may only read; a
+token may never ask for free text. Only trial managers and admins get data:
+anyone else gets 403 from `IsResearcher`, and every `get_queryset` goes
+through `apps.trials.access` as well.
 
 Every read is written to the data access log (who, when, which endpoint, the
 filters used and how many rows were returned). Serializer fields are generated
@@ -30,13 +32,13 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from apps.accounts.models import ApiToken, ApiTokenScope
 from apps.care.models import Service
 from apps.core.errors import DomainError
 from apps.questionnaires.models import Administration, AdministrationStatus
@@ -60,6 +62,18 @@ class IsResearcher(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return is_researcher(request.user)
+
+
+class TokenScopeAllows(BasePermission):
+    """A read-only token (the default scope) may only read."""
+
+    message = "This token is read-only. Create a token that may request exports."
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if not isinstance(token, ApiToken) or request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return token.scope == ApiTokenScope.RESEARCH_EXPORT
 
 
 # --------------------------------------------------------------------------- filters
@@ -126,7 +140,7 @@ def _record(request, resource: str, rows: int | None) -> None:
         resource=resource,
         scope={k: request.query_params.getlist(k) for k in sorted(request.query_params)},
         row_count=rows,
-        via_token=isinstance(request.auth, Token),
+        via_token=isinstance(request.auth, ApiToken),
     )
 
 
@@ -385,7 +399,7 @@ class ScoreCursorPagination(KeysetCursorPagination):
 
 
 class ResearchViewSet(viewsets.GenericViewSet):
-    permission_classes = [IsResearcher]
+    permission_classes = [IsResearcher, TokenScopeAllows]
     pagination_class = Pagination
 
 
@@ -648,6 +662,13 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Researc
         form = ExportJobCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
+        if data["include_free_text"] and isinstance(request.auth, ApiToken):
+            raise ValidationError(
+                {
+                    "include_free_text": "Free text is never available with a token. Request it "
+                    "on the Exports page; a second person must approve it."
+                }
+            )
         codes = data.get("services") or []
         found = dict(Service.objects.filter(code__in=codes).values_list("code", "pk"))
         if unknown := sorted(set(codes) - set(found)):
@@ -665,7 +686,7 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Researc
                 file_format=data["file_format"],
                 scope=scope,
                 purpose=data.get("purpose", ""),
-                via_token=isinstance(request.auth, Token),
+                via_token=isinstance(request.auth, ApiToken),
             )
         except DomainError as exc:
             raise ValidationError({exc.field or "non_field_errors": str(exc)}) from None
@@ -698,7 +719,7 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Researc
                 headers={"Retry-After": "5"},
             )
         path = export_job_file(
-            user=request.user, job=job, via_token=isinstance(request.auth, Token)
+            user=request.user, job=job, via_token=isinstance(request.auth, ApiToken)
         )
         return FileResponse(open(path, "rb"), as_attachment=True, filename=job.download_name())  # noqa: SIM115
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.notifications.models import Notification
@@ -27,6 +26,7 @@ from tests.accounts.otp_helpers import (
     sign_in,
     totp_code,
 )
+from tests.accounts.token_helpers import make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -306,10 +306,9 @@ def test_with_the_setting_off_staff_sign_in_in_one_step(client, pwp, settings):
 
 
 def test_api_tokens_work_without_a_second_step(trial_manager):
-    # Tokens are issued by admins for trial-data scripts; see the middleware.
-    token = Token.objects.create(user=trial_manager)
+    # Trial managers make tokens for scripts after a code; see the middleware.
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {make_token(trial_manager)}")
     assert api.get("/api/v1/").status_code == 200
 
 
