@@ -482,6 +482,13 @@ CASES = [
         ok=(302,),  # not ready yet: back to the job page
     ),
     Case(
+        "trials:export_approve",
+        "POST",
+        lambda w: reverse("trials:export_approve", args=[w["export_job"].pk]),
+        frozenset({"admin_user"}),  # a second administrator
+        ok=(302,),
+    ),
+    Case(
         "api:export-job-detail",
         "GET",
         lambda w: reverse("api:export-job-detail", args=[w["export_job"].pk]),

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.models import LoginEvent
 from apps.trials.models import AccessAction, DataAccessLog, ExportJob, ExportStatus
-from apps.trials.services import export_jobs_expire
+from apps.trials.services import export_job_approve, export_jobs_expire
 from tests.accounts.token_helpers import make_token
 from tests.factories import ClientFactory, StaffFactory, UserFactory
 from tests.trials.factories import EXPECTED_EVENT_COUNTS, EXPECTED_PARTICIPANTS, SECRETS
@@ -330,9 +330,15 @@ def test_admin_free_text_export_in_the_browser_needs_a_purpose(
             format="json",
         )
     assert response.status_code == 202
+    assert response.json()["status"] == "awaiting_approval"
     log = DataAccessLog.objects.get(action=AccessAction.EXPORT_REQUESTED)
     assert log.purpose == "REC 24/LO/0001 qualitative" and log.scope["include_free_text"] is True
-    body = b"".join(api.get(response.json()["status_url"] + "download/").streaming_content)
+    download = response.json()["status_url"] + "download/"
+    assert api.get(download).status_code == 202  # nothing until a second admin approves
+    job = ExportJob.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        export_job_approve(user=UserFactory(is_superuser=True, is_staff=True), job=job)
+    body = b"".join(api.get(download).streaming_content)
     assert b"SECRET-MOOD-NOTE" in body
     assert json.dumps(log.scope)
 
