@@ -8,6 +8,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from apps.core.sessions import session_start
+
+        def on_login(sender, request, user, **kwargs):
+            if request is not None and hasattr(request, "session"):
+                session_start(request)
+
+        user_logged_in.connect(on_login, dispatch_uid="core.session_start", weak=False)
         # Structured logging: events carry ids and names, never clinical text.
         structlog.configure(
             processors=[

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "apps.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth and messages: ends idle and too-old sessions (apps.core.sessions).
+    "apps.core.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -136,9 +138,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Idle timeout: the session slides with activity; pages warn two minutes ahead.
+# Idle timeout: the session slides with what the person does (navigation,
+# clicks, key presses), never with requests a page makes by itself (the
+# exercise heartbeat); pages warn two minutes ahead. Absolute limit from
+# sign-in, whatever the activity. Enforced by apps.core.sessions.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ABSOLUTE_STAFF = datetime.timedelta(
+    hours=env.int("SESSION_ABSOLUTE_HOURS_STAFF", default=12)
+)
+SESSION_ABSOLUTE_CLIENT = datetime.timedelta(
+    days=env.int("SESSION_ABSOLUTE_DAYS_CLIENT", default=7)
+)
+# How often an open exercise page reports time-on-step (it never extends the session).
+PROGRAMME_HEARTBEAT_SECONDS = env.int("PROGRAMME_HEARTBEAT_SECONDS", default=30)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_HOURS", default=24) * 3600

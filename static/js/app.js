@@ -10,6 +10,8 @@
 import { initAll } from "../vendor/govuk-frontend.min.js";
 
 const WARN_BEFORE_SECONDS = 120;
+// Key presses and clicks renew the session at most this often.
+const ACTIVITY_REPORT_SECONDS = 60;
 
 // ---------------------------------------------------------------------------
 // 1 + 2: govuk-frontend and error summary focus
@@ -161,8 +163,34 @@ function setupSessionWarning() {
     }
   });
 
-  // Every htmx request reaches the server, which renews the session.
-  document.body.addEventListener("htmx:afterRequest", () => restart());
+  // An htmx request the person caused reaches the server, which renews the
+  // session; a poll (X-Background) does not (apps/core/sessions.py).
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const headers = event.detail?.requestConfig?.headers || {};
+    if (headers["X-Background"] !== "1") restart();
+  });
+
+  // A key press or a click is activity too, even when nothing is sent: tell
+  // the server, at most once a minute, so typing a long entry keeps the
+  // session. Requests a page makes by itself never do.
+  let lastReported = Date.now();
+  async function reportActivity() {
+    if (dialog.open || Date.now() - lastReported < ACTIVITY_REPORT_SECONDS * 1000) return;
+    lastReported = Date.now();
+    try {
+      const response = await fetch(extendUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "fetch" },
+        redirect: "manual",
+      });
+      if (response.ok) restart();
+    } catch {
+      // Offline: the warning still comes, and "Stay signed in" tries again.
+    }
+  }
+  document.addEventListener("keydown", reportActivity, { passive: true });
+  document.addEventListener("click", reportActivity, { passive: true });
 
   window.addEventListener("storage", (event) => {
     if (event.key === "tandem-session-activity") restart({ broadcast: false });
