@@ -52,6 +52,7 @@ from apps.accounts.services import (
     totp_verify,
     two_step_setup_link_send,
 )
+from apps.accounts.throttle import sign_in_failed, sign_in_succeeded, sign_in_wait
 from apps.accounts.tokens import invitation_token_generator, two_step_setup_token_generator
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
@@ -86,6 +87,26 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # Growing delays across emails and addresses (apps.accounts.throttle),
+        # checked before any password is.
+        wait = sign_in_wait(request, request.POST.get("username", ""))
+        if wait is not None:
+            response = render(
+                request, "accounts/sign_in_wait.html", {"seconds": wait.seconds}, status=429
+            )
+            response["Retry-After"] = str(wait.seconds)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        sign_in_failed(self.request, form.data.get("username", ""))
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        sign_in_succeeded(self.request, form.data.get("username", ""))
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

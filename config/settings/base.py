@@ -187,12 +187,21 @@ AXES_VERBOSE = False
 SIGN_IN_RECORD_RETENTION_DAYS = env.int("SIGN_IN_RECORD_RETENTION_DAYS", default=90)
 AXES_USERNAME_CALLABLE = "apps.accounts.lockout.username_from_request"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
-# Behind N trusted proxies, read the client address from X-Forwarded-For;
-# with 0 (direct) only REMOTE_ADDR is trusted, so the header cannot be forged.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
-)
+# The client address (for axes and apps.accounts.throttle): behind N trusted
+# proxies that each append to X-Forwarded-For, the N-th entry from the right;
+# with 0 (direct) only REMOTE_ADDR, so the header cannot be forged. With
+# AXES_PROXY_TRUSTED_IPS set, the header is read only from those addresses.
+# See docs/security.md ("Behind a load balancer").
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_TRUSTED_IPS = env.list("AXES_PROXY_TRUSTED_IPS", default=[])
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.throttle.client_ip"
+# Growing delays across emails (per client address) and across addresses (per
+# email): see apps.accounts.throttle.
+SIGN_IN_THROTTLE_ENABLED = env.bool("SIGN_IN_THROTTLE_ENABLED", default=True)
+SIGN_IN_WINDOW_MINUTES = env.int("SIGN_IN_WINDOW_MINUTES", default=15)
+SIGN_IN_IP_FREE_FAILURES = env.int("SIGN_IN_IP_FREE_FAILURES", default=10)
+SIGN_IN_EMAIL_FREE_FAILURES = env.int("SIGN_IN_EMAIL_FREE_FAILURES", default=3)
+SIGN_IN_MAX_DELAY_SECONDS = env.int("SIGN_IN_MAX_DELAY_SECONDS", default=300)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
