@@ -150,3 +150,18 @@ class ApiTokenCreateForm(OTPTokenForm):
         self.fields["otp_token"].label = _(
             "Enter the 6-digit code from your authenticator app to confirm"
         )
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    old_password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = SetPasswordForm.base_fields["new_password1"]
+    new_password2 = SetPasswordForm.base_fields["new_password2"]
+    field_order = ["old_password", "new_password1", "new_password2"]
+    error_messages = {
+        **auth_forms.PasswordChangeForm.error_messages,
+        "password_incorrect": _("Your current password is not right. Check it and try again."),
+    }

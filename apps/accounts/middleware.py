@@ -47,12 +47,21 @@ OPEN_URL_NAMES = frozenset(
 )
 
 
+# In the accounts namespace but not reachable with a password alone: whoever
+# knows the password must not be able to change it or make API tokens.
+GUARDED_URL_NAMES = frozenset(
+    {"accounts:password_change", "accounts:api_tokens", "accounts:api_token_revoke"}
+)
+
+
 def _is_open(request: HttpRequest) -> bool:
     if request.path_info.startswith(settings.STATIC_URL):
         return True
     try:
         match = resolve(request.path_info)
     except Resolver404:
+        return False
+    if match.view_name in GUARDED_URL_NAMES:
         return False
     return match.namespace in OPEN_NAMESPACES or match.view_name in OPEN_URL_NAMES
 

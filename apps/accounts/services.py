@@ -42,6 +42,11 @@ def sign_in_lockout_clear(*, user: User) -> int:
     return reset(username=user.email.lower())
 
 
+def password_changed_notify(*, user: User) -> None:
+    """Email the person that their password changed (not them? they can act)."""
+    account_email_requested.send(sender=User, user=user, kind="password_changed")
+
+
 def login_event_record(*, user: User) -> LoginEvent:
     """Record a successful sign-in for adherence analysis."""
     return LoginEvent.objects.create(user=user, at=timezone.now())

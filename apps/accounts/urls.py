@@ -12,6 +12,7 @@ urlpatterns = [
         views.invitation_accept_view,
         name="invitation_accept",
     ),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password-reset/", views.password_reset_view, name="password_reset"),
     path("password-reset/sent/", views.password_reset_done_view, name="password_reset_done"),
     path(

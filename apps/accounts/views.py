@@ -33,6 +33,7 @@ from apps.accounts.forms import (
     ApiTokenCreateForm,
     LoginForm,
     OTPTokenForm,
+    PasswordChangeForm,
     PasswordResetForm,
     RecoveryCodeForm,
     RecoveryCodesSavedForm,
@@ -44,6 +45,7 @@ from apps.accounts.qr import qr_svg
 from apps.accounts.selectors import recovery_codes_left, totp_device_confirmed
 from apps.accounts.services import (
     invitation_accept,
+    password_changed_notify,
     recovery_code_use,
     recovery_codes_replace,
     sign_in_lockout_clear,
@@ -172,6 +174,26 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         # The lockout page points here: a new password ends the wait.
         sign_in_lockout_clear(user=form.user)
+        password_changed_notify(user=form.user)
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Everyone's own password. Django's view keeps this session signed in
+    (update_session_auth_hash); every other session of the person ends, as
+    their stored password hash no longer matches. They are emailed too."""
+
+    form_class = PasswordChangeForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("core:home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_changed_notify(user=form.user)
+        messages.success(
+            self.request,
+            _("Your password is changed. You were signed out everywhere else."),
+        )
         return response
 
 
