@@ -92,14 +92,26 @@ SCOPE_PARAMETERS = [
 ]
 
 
+# Filters outside these dates are refused with a 400 (not an overflow and a 500).
+DATE_MIN = datetime.date(1900, 1, 1)
+DATE_MAX = datetime.date(2999, 12, 31)
+
+
 def _date(request, name: str) -> datetime.date | None:
-    value = request.query_params.get(name)
-    if not value:
+    values = request.query_params.getlist(name)
+    if not values:
         return None
+    if len(values) > 1:
+        raise ValidationError({name: "Give one date."})
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(values[0])
     except ValueError:
         raise ValidationError({name: "Use a date like 2025-03-01."}) from None
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValidationError(
+            {name: f"Use a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."}
+        )
+    return day
 
 
 def scope_from_request(request) -> Scope:
@@ -255,6 +267,17 @@ class ExportJobCreateSerializer(serializers.Serializer):
     )
     enrolled_from = serializers.DateField(required=False, allow_null=True)
     enrolled_to = serializers.DateField(required=False, allow_null=True)
+
+    def _in_range(self, value):
+        if value is not None and not DATE_MIN <= value <= DATE_MAX:
+            raise serializers.ValidationError(
+                f"Use a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
+            )
+        return value
+
+    validate_enrolled_from = _in_range
+    validate_enrolled_to = _in_range
+
     include_free_text = serializers.BooleanField(
         default=False, help_text="Admins only, with `purpose`: adds free text to events."
     )
@@ -264,11 +287,28 @@ class ExportJobCreateSerializer(serializers.Serializer):
 # --------------------------------------------------------------------------- viewsets
 
 
+def _whole_number(request, name: str) -> None:
+    """A paging parameter, when given, must be a whole number (400, not ignored)."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return
+    if len(values) > 1 or not values[0].isdigit() or len(values[0]) > 9:
+        raise ValidationError({name: "Use one whole number, for example 100."})
+
+
 class Pagination(LimitOffsetPagination):
     """Participants, FHIR and export jobs: `limit` and `offset`, with a `count`."""
 
     default_limit = 100
     max_limit = 1000
+
+    def get_limit(self, request):
+        _whole_number(request, self.limit_query_param)
+        return super().get_limit(request)
+
+    def get_offset(self, request):
+        _whole_number(request, self.offset_query_param)
+        return super().get_offset(request)
 
 
 def keyset_filter(fields: Sequence[str], key: Sequence, *, reverse: bool) -> Q:
@@ -303,6 +343,10 @@ class KeysetCursorPagination(CursorPagination):
     ordering: tuple[str, ...] = ()
     # How to read each key part back from the cursor's JSON.
     key_types: tuple = ()
+
+    def get_page_size(self, request):
+        _whole_number(request, self.page_size_query_param)
+        return super().get_page_size(request)
 
     def key_of(self, row) -> tuple:
         raise NotImplementedError
@@ -588,7 +632,11 @@ class FhirQuestionnaireResponseViewSet(ResearchViewSet):
 
     @extend_schema(
         parameters=SCORE_PARAMETERS,
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="FHIR R4 Bundle")},
+        responses={
+            (200, "application/fhir+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="FHIR R4 Bundle"
+            )
+        },
     )
     def list(self, request):
         qs = self.get_queryset()
@@ -722,6 +770,39 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Researc
             user=request.user, job=job, via_token=isinstance(request.auth, ApiToken)
         )
         return FileResponse(open(path, "rb"), as_attachment=True, filename=job.download_name())  # noqa: SIM115
+
+
+# --------------------------------------------------------------------------- schema
+
+_ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+# A 400 names each field at fault: {"field": ["message", …]} (nested for lists).
+_FIELD_ERRORS = {"type": "object", "additionalProperties": True}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: document the errors every
+    operation can answer, so the schema matches every response (checked by
+    schemathesis in tests/trials/test_schemathesis.py)."""
+
+    def response(description, schema):
+        return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("400", response("Bad input, by field", _FIELD_ERRORS))
+            responses.setdefault("401", response("No, or an expired or revoked, token", _ERROR))
+            responses.setdefault("403", response("Not allowed for this user or token", _ERROR))
+            cursor = any(p.get("name") == "cursor" for p in operation.get("parameters", []))
+            if "{" in path or cursor:
+                responses.setdefault(
+                    "404", response("No such object, or an invalid cursor", _ERROR)
+                )
+    return result
 
 
 def register(router) -> None:

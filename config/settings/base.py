@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.PrivatePagesMiddleware",
+    # 400 for a NUL byte anywhere in the request, before it reaches PostgreSQL or logs.
+    "apps.core.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -297,8 +299,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # The schema and docs hold no data, but need not be public either.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema and docs hold no data, but are only for staff with API access.
+    "SERVE_PERMISSIONS": ["apps.trials.api.IsResearcher"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.trials.api.add_error_responses",
+    ],
 }
 
 # --- Clinical and service policy --------------------------------------------

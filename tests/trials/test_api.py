@@ -373,3 +373,18 @@ def test_admin_tokens_are_refused(trial):
     response = _token_client(trial.admin).get("/api/v1/participants/")
     assert response.status_code == 401
     assert "AAA-0001" not in response.content.decode()
+
+
+def test_schema_and_docs_only_for_staff_with_api_access(client, trial):
+    client.force_login(StaffFactory(pwp_in=trial.services["AAA"]))
+    assert client.get("/api/v1/schema/").status_code == 403
+    assert client.get("/api/v1/docs/").status_code == 403
+    client.force_login(UserFactory(is_trial_manager=True))
+    assert client.get("/api/v1/schema/?format=json").status_code == 200
+    assert client.get("/api/v1/docs/").status_code == 200
+
+
+def test_an_unknown_api_url_answers_json_404(api):
+    response = api.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
