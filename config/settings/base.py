@@ -341,7 +341,16 @@ LOGGING = {
             ],
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    # One-time tokens in paths (reset, invitation, questionnaire links) are
+    # replaced before anything is written: apps.core.redact.
+    "filters": {"redact_secrets": {"()": "apps.core.redact.RedactSecretsFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "structured",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
