@@ -8,6 +8,7 @@ urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
     path("service/", views.service_overview, name="service_overview"),
     path("enrol/", views.enrol, name="enrol"),
+    path("invitation/", views.treatment_accept_view, name="treatment_accept"),
     path("clients/<int:treatment_id>/", views.client_detail, name="client_detail"),
     path("clients/<int:treatment_id>/review/", views.review, name="review"),
     path("clients/<int:treatment_id>/review/print/", views.review_print, name="review_print"),

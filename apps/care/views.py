@@ -43,9 +43,9 @@ from apps.care.forms import (
     WelcomeForm,
 )
 from apps.care.ics import appointment_ics
-from apps.care.models import Treatment
+from apps.care.models import Treatment, TreatmentStatus
 from apps.care.selectors import caseload_rows, service_treatments
-from apps.care.services import treatment_enrol
+from apps.care.services import treatment_accept, treatment_enrol
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
@@ -136,13 +136,37 @@ def enrol(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             apply_domain_error(form, error)
         else:
+            # True in both cases: nothing starts until the client accepts.
             messages.success(
                 request,
-                _("%(name)s is enrolled as %(pid)s. We have emailed them an invitation.")
+                _(
+                    "%(name)s is enrolled as %(pid)s. We have emailed them an invitation; "
+                    "their treatment starts when they accept it."
+                )
                 % {"name": treatment.client.get_full_name(), "pid": treatment.participant_id},
             )
             return redirect("core:home")
     return render(request, "care/enrol.html", {"form": form, "page_has_errors": bool(form.errors)})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLIENT)
+def treatment_accept_view(request: HttpRequest) -> HttpResponse:
+    """A returning client accepts (consents to) a new treatment they were
+    invited to. Their own invited treatment only: no ID in the URL."""
+    treatment = (
+        Treatment.objects.filter(client=request.user, status=TreatmentStatus.INVITED)
+        .select_related("service", "pwp")
+        .first()
+    )
+    if treatment is None:
+        messages.info(request, _("There is no invitation waiting for you."))
+        return redirect("core:home")
+    if request.method == "POST":
+        treatment_accept(client=request.user, treatment=treatment)
+        messages.success(request, _("Welcome back. Your new treatment has started."))
+        return redirect("core:home")
+    return render(request, "care/treatment_accept.html", {"treatment": treatment})
 
 
 # --- Pre-session review ------------------------------------------------------------

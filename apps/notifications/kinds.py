@@ -43,6 +43,7 @@ class Kind(models.TextChoices):
     TWO_STEP_RESET = "two_step_reset", _("Two-step verification was reset")
     TWO_STEP_ENROLLED = "two_step_enrolled", _("Two-step verification was set up")
     PASSWORD_CHANGED = "password_changed", _("Password changed")
+    TREATMENT_INVITATION = "treatment_invitation", _("Invitation to a new treatment")
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ for _account_kind in (
     Kind.TWO_STEP_RESET,
     Kind.TWO_STEP_ENROLLED,
     Kind.PASSWORD_CHANGED,
+    Kind.TREATMENT_INVITATION,
 ):
     register_kind(_account_kind, _account_kind.label, quiet_hours=False, mandatory=True)
 register_kind(Kind.RISK_ESCALATION, Kind.RISK_ESCALATION.label, quiet_hours=False, mandatory=True)

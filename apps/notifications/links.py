@@ -95,6 +95,7 @@ def _page(name: str):
 
 register_default_link_builder(Kind.INVITATION, invitation_link)
 register_default_link_builder(Kind.PASSWORD_RESET, password_reset_link)
+register_default_link_builder(Kind.TREATMENT_INVITATION, _page("care:treatment_accept"))
 register_default_link_builder(Kind.TWO_STEP_SETUP, two_step_setup_link)
 register_default_link_builder(Kind.TWO_STEP_RESET, two_step_setup_link)
 register_default_link_builder(Kind.TWO_STEP_ENROLLED, _page("accounts:password_reset"))

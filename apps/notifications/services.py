@@ -224,6 +224,17 @@ def account_email_schedule(*, user: User, kind: str) -> list[Notification]:
     )
 
 
+def treatment_invitation_schedule(*, treatment: Treatment) -> list[Notification]:
+    """Queue the invitation of a returning client to accept a new treatment."""
+    return notification_schedule(
+        recipient=treatment.client,
+        kind=Kind.TREATMENT_INVITATION,
+        due_at=timezone.now(),
+        dedupe_key=f"treatment_invitation:treatment:{treatment.pk}",
+        object=treatment,
+    )
+
+
 @transaction.atomic
 def notification_cancel(
     *,
