@@ -117,7 +117,8 @@ function setupSessionWarning() {
     window.clearTimeout(warnTimer);
     window.clearTimeout(expireTimer);
     close();
-    const warnIn = Math.max(timeout - WARN_BEFORE_SECONDS, 0) * 1000;
+    // Two minutes ahead, or half-way through a shorter timeout.
+    const warnIn = (timeout - Math.min(WARN_BEFORE_SECONDS, timeout / 2)) * 1000;
     warnTimer = window.setTimeout(() => show("active"), warnIn);
     expireTimer = window.setTimeout(() => show("expired"), timeout * 1000);
     if (broadcast) {
@@ -173,9 +174,11 @@ function setupSessionWarning() {
   // A key press or a click is activity too, even when nothing is sent: tell
   // the server, at most once a minute, so typing a long entry keeps the
   // session. Requests a page makes by itself never do.
+  // Short timeouts (tests) report more often, so activity is never missed.
+  const reportEvery = Math.min(ACTIVITY_REPORT_SECONDS, Math.max(1, Math.floor(timeout / 3)));
   let lastReported = Date.now();
   async function reportActivity() {
-    if (dialog.open || Date.now() - lastReported < ACTIVITY_REPORT_SECONDS * 1000) return;
+    if (dialog.open || Date.now() - lastReported < reportEvery * 1000) return;
     lastReported = Date.now();
     try {
       const response = await fetch(extendUrl, {

@@ -118,3 +118,12 @@ def test_the_page_lists_tokens_with_their_dates(client, trial_manager, signed_in
     page = client.get(PAGE).content.decode()
     for text in ("R scripts", "Read research data", "Never", "Revoke", "<caption"):
         assert text in page
+
+
+def test_the_tokens_page_has_a_constant_number_of_queries(
+    client, trial_manager, signed_in_manager, django_assert_max_num_queries
+):
+    for i in range(5):
+        make_token(trial_manager, name=f"token {i}")
+    with django_assert_max_num_queries(8):
+        assert client.get(PAGE).status_code == 200

@@ -57,6 +57,23 @@ def test_idle_sign_out_fires_while_the_exercise_heartbeat_runs(
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
 
+def test_typing_keeps_the_session_alive_without_any_navigation(
+    phone, live_server, settings, client_user
+):
+    settings.SESSION_COOKIE_AGE = 6
+    page = phone
+    sign_in(page, live_server, client_user)
+    extends = []
+    page.on("requestfinished", lambda r: "/session/extend/" in r.url and extends.append(r.url))
+    # Twelve seconds of typing on one page: twice the idle limit.
+    for _ in range(12):
+        page.keyboard.press("Shift")
+        page.wait_for_timeout(1000)
+    assert len(extends) >= 3, extends
+    page.reload()
+    expect(page).to_have_url(live_server.url + reverse("programme:home"))
+
+
 def test_the_absolute_limit_ends_a_busy_session(phone, live_server, settings, client_user):
     settings.SESSION_ABSOLUTE_CLIENT = datetime.timedelta(seconds=6)
     page = phone
