@@ -77,3 +77,32 @@ def test_out_of_range_export_dates_are_field_errors(trial_manager):
         format="json",
     )
     assert response.status_code == 400 and "enrolled_to" in response.json()
+
+
+def test_an_autosave_with_a_nul_byte_is_a_400_and_nothing_reaches_the_database(
+    client, client_user, treatment
+):
+    from urllib.parse import urlencode
+
+    from django.conf import settings
+
+    from apps.programme import services
+    from apps.programme.content import content_load
+    from apps.programme.models import ExerciseEntry, Module, Step
+
+    content_load(directory=settings.CONTENT_DIR)
+    for slug in ("psychoeducation", "behavioural-activation"):
+        for done in Module.objects.get(slug=slug).steps.all():
+            services.step_complete(treatment=treatment, step=done)
+    step = Step.objects.get(slug="thought-record")
+    client.force_login(client_user)
+    body = urlencode({"client_request_id": "7d0c1a8e-0000-4000-8000-000000000001",
+                      "situation": "At work, my name is Ceridwen\x00 and"})  # fmt: skip
+    response = client.post(
+        reverse("programme:autosave", args=[step.pk]),
+        body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 400
+    assert not ExerciseEntry.objects.filter(treatment=treatment).exists()
