@@ -19,11 +19,6 @@ from apps.accounts.models import User
 from apps.accounts.signals import account_email_requested
 
 
-def _minute(moment: datetime.datetime) -> str:
-    # Requests in the same minute are one message (a double-clicked button).
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
 @shared_task
 def send_invitation(user_id: int) -> None:
     """Queue an invited client's one-time link to set a password.
@@ -33,14 +28,7 @@ def send_invitation(user_id: int) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or user.has_usable_password():
         return
-    now = timezone.now()
-    account_email_requested.send(
-        sender=User,
-        user=user,
-        kind="invitation",
-        due_at=now,
-        dedupe_key=f"invitation:user:{user.pk}:{_minute(now)}",
-    )
+    account_email_requested.send(sender=User, user=user, kind="invitation")
 
 
 @shared_task
@@ -49,14 +37,7 @@ def send_password_reset(user_id: int) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return
-    now = timezone.now()
-    account_email_requested.send(
-        sender=User,
-        user=user,
-        kind="password_reset",
-        due_at=now,
-        dedupe_key=f"password_reset:user:{user.pk}:{_minute(now)}",
-    )
+    account_email_requested.send(sender=User, user=user, kind="password_reset")
 
 
 @shared_task

@@ -20,3 +20,7 @@ appointment_rescheduled = django.dispatch.Signal()
 # A session is no longer booked: cancelled, attended or missed.
 # kwargs: ``appointment``. notifications drops its pending reminder.
 appointment_closed = django.dispatch.Signal()
+
+# A client who already has an account was enrolled again. kwargs: ``treatment``.
+# notifications emails them an invitation to accept the new treatment.
+treatment_invitation_requested = django.dispatch.Signal()

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
+from django.views.defaults import page_not_found as django_page_not_found
 
 from apps.core.components_demo import demo_context
 
@@ -67,3 +68,10 @@ def components_demo(request: HttpRequest) -> HttpResponse:
     if not settings.DEBUG:
         return HttpResponse(status=404)
     return render(request, "_components_demo.html", {"demo": demo_context()})
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404: JSON under /api/ (what the API's schema promises), the page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return django_page_not_found(request, exception)

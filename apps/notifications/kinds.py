@@ -39,6 +39,11 @@ class Kind(models.TextChoices):
     NEW_CLIENT_MESSAGE = "new_client_message", _("New message from client")
     RISK_ALERT = "risk_alert", _("Safety alert")
     RISK_ESCALATION = "risk_escalation", _("Safety alert escalation")
+    TWO_STEP_SETUP = "two_step_setup", _("Link to set up two-step verification")
+    TWO_STEP_RESET = "two_step_reset", _("Two-step verification was reset")
+    TWO_STEP_ENROLLED = "two_step_enrolled", _("Two-step verification was set up")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    TREATMENT_INVITATION = "treatment_invitation", _("Invitation to a new treatment")
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,14 @@ def link_builder_for(kind: str) -> LinkBuilder | None:
 register_kind(Kind.INVITATION, Kind.INVITATION.label, quiet_hours=False, mandatory=True)
 register_kind(Kind.PASSWORD_RESET, Kind.PASSWORD_RESET.label, quiet_hours=False, mandatory=True)
 register_kind(Kind.RISK_ALERT, Kind.RISK_ALERT.label, quiet_hours=False, mandatory=True)
+for _account_kind in (
+    Kind.TWO_STEP_SETUP,
+    Kind.TWO_STEP_RESET,
+    Kind.TWO_STEP_ENROLLED,
+    Kind.PASSWORD_CHANGED,
+    Kind.TREATMENT_INVITATION,
+):
+    register_kind(_account_kind, _account_kind.label, quiet_hours=False, mandatory=True)
 register_kind(Kind.RISK_ESCALATION, Kind.RISK_ESCALATION.label, quiet_hours=False, mandatory=True)
 register_kind(
     Kind.SESSION_REMINDER, Kind.SESSION_REMINDER.label, preference_field="session_reminders"

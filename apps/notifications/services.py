@@ -209,6 +209,33 @@ def notification_schedule(
     return rows
 
 
+def account_email_schedule(*, user: User, kind: str) -> list[Notification]:
+    """Queue an account email (two-step set-up link, reset, confirmation) now.
+
+    Requests within the same minute are one message (a double-clicked button).
+    """
+    now = timezone.now()
+    minute = now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
+    return notification_schedule(
+        recipient=user,
+        kind=kind,
+        due_at=now,
+        dedupe_key=f"{kind}:user:{user.pk}:{minute}",
+        object=user,
+    )
+
+
+def treatment_invitation_schedule(*, treatment: Treatment) -> list[Notification]:
+    """Queue the invitation of a returning client to accept a new treatment."""
+    return notification_schedule(
+        recipient=treatment.client,
+        kind=Kind.TREATMENT_INVITATION,
+        due_at=timezone.now(),
+        dedupe_key=f"treatment_invitation:treatment:{treatment.pk}",
+        object=treatment,
+    )
+
+
 @transaction.atomic
 def notification_cancel(
     *,

@@ -28,6 +28,7 @@ from apps.care.access import (
 from apps.care.models import Treatment
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
+from apps.core.sessions import background_request
 from apps.programme import selectors, services
 from apps.programme.exercises.base import NEW_ROW, PART, ROWS, Part
 from apps.programme.models import EntryStatus, ExerciseEntry, Step, StepKind
@@ -735,6 +736,7 @@ def step_check(request: HttpRequest, module_slug: str, step_slug: str) -> HttpRe
     )
 
 
+@background_request
 @require_POST
 @role_required(Role.CLIENT)
 def step_ping(request: HttpRequest, step_id: int) -> HttpResponse:

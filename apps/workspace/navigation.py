@@ -37,6 +37,7 @@ NAV = {
         (_("Trial overview"), "trials:overview"),
         (_("Exports"), "trials:exports"),
         (_("API"), "api-docs"),
+        (_("API tokens"), "accounts:api_tokens"),
     ],
     Role.ADMIN: [
         (_("Admin home"), "workspace:admin_home"),

@@ -10,6 +10,8 @@
 import { initAll } from "../vendor/govuk-frontend.min.js";
 
 const WARN_BEFORE_SECONDS = 120;
+// Key presses and clicks renew the session at most this often.
+const ACTIVITY_REPORT_SECONDS = 60;
 
 // ---------------------------------------------------------------------------
 // 1 + 2: govuk-frontend and error summary focus
@@ -115,7 +117,8 @@ function setupSessionWarning() {
     window.clearTimeout(warnTimer);
     window.clearTimeout(expireTimer);
     close();
-    const warnIn = Math.max(timeout - WARN_BEFORE_SECONDS, 0) * 1000;
+    // Two minutes ahead, or half-way through a shorter timeout.
+    const warnIn = (timeout - Math.min(WARN_BEFORE_SECONDS, timeout / 2)) * 1000;
     warnTimer = window.setTimeout(() => show("active"), warnIn);
     expireTimer = window.setTimeout(() => show("expired"), timeout * 1000);
     if (broadcast) {
@@ -161,8 +164,36 @@ function setupSessionWarning() {
     }
   });
 
-  // Every htmx request reaches the server, which renews the session.
-  document.body.addEventListener("htmx:afterRequest", () => restart());
+  // An htmx request the person caused reaches the server, which renews the
+  // session; a poll (X-Background) does not (apps/core/sessions.py).
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const headers = event.detail?.requestConfig?.headers || {};
+    if (headers["X-Background"] !== "1") restart();
+  });
+
+  // A key press or a click is activity too, even when nothing is sent: tell
+  // the server, at most once a minute, so typing a long entry keeps the
+  // session. Requests a page makes by itself never do.
+  // Short timeouts (tests) report more often, so activity is never missed.
+  const reportEvery = Math.min(ACTIVITY_REPORT_SECONDS, Math.max(1, Math.floor(timeout / 3)));
+  let lastReported = Date.now();
+  async function reportActivity() {
+    if (dialog.open || Date.now() - lastReported < reportEvery * 1000) return;
+    lastReported = Date.now();
+    try {
+      const response = await fetch(extendUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "fetch" },
+        redirect: "manual",
+      });
+      if (response.ok) restart();
+    } catch {
+      // Offline: the warning still comes, and "Stay signed in" tries again.
+    }
+  }
+  document.addEventListener("keydown", reportActivity, { passive: true });
+  document.addEventListener("click", reportActivity, { passive: true });
 
   window.addEventListener("storage", (event) => {
     if (event.key === "tandem-session-activity") restart({ broadcast: false });
