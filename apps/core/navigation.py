@@ -40,6 +40,7 @@ NAV = {
     ],
     Role.ADMIN: [
         (_("Admin home"), "core:admin_home"),
+        (_("Alerts"), "safety:alerts"),
         (_("Enrol a client"), "care:enrol"),
         (_("Admin site"), "admin:index"),
     ],

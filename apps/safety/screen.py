@@ -131,6 +131,8 @@ class Token:
             raw = raw[1:-1]
         if raw == "_":
             return cls(optional=optional, any_word=True)
+        if set(raw) & set("[]{}"):
+            raise ValueError(f"Unbalanced brackets in {raw!r}: write [word] or {{two words|one}}")
         words, prefixes, exact = [], [], set()
         for alt in raw.split("|"):
             is_exact = alt.startswith("=")
