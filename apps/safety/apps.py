@@ -9,7 +9,7 @@ class SafetyConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from apps.safety import notify
+        from apps.safety import checks, notify  # noqa: F401 - checks register themselves
         from apps.safety.models import RiskAlert, ServiceSafetyPolicy
 
         auditlog.register(RiskAlert)
