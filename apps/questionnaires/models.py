@@ -9,6 +9,7 @@ the engine gave (stored so reports never re-score with a changed definition).
 
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -274,3 +275,31 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.administration_id} item {self.item}"
+
+
+class AnswerChange(models.Model):
+    """One save of a risk item's answer (PHQ-9 item 9): who, when, old → new.
+
+    Kept so that changing item 9 from 3 to 0 before submitting never erases that
+    it was once 3; the staff alert page shows it. Written by
+    ``administration_answer`` for every risk item save, first answers included
+    (``old_value`` None).
+    """
+
+    administration = models.ForeignKey(
+        Administration, on_delete=models.CASCADE, related_name="answer_changes"
+    )
+    item = models.PositiveSmallIntegerField()
+    old_value = models.SmallIntegerField(null=True, blank=True)
+    new_value = models.SmallIntegerField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    via_link = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["administration", "item", "changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.administration_id} item {self.item}: {self.old_value} → {self.new_value}"

@@ -38,10 +38,12 @@ from apps.questionnaires.models import (
     Administration,
     AdministrationStatus,
     Answer,
+    AnswerChange,
     QuestionnaireProtocol,
     TimePoint,
 )
 from apps.questionnaires.scoring import ScoreResult, score
+from apps.safety.services import risk_alert_raise_for_answers
 
 log = structlog.get_logger(__name__)
 
@@ -264,9 +266,18 @@ def administrations_advance(*, now: datetime.datetime | None = None) -> dict[str
     counts = {"opened": 0, "reminded": 0, "missed": 0}
 
     # Missed first, so nothing whose window has closed gets an invitation.
-    counts["missed"] = Administration.objects.filter(
-        status__in=ACTIVE_STATUSES, due_until__lte=now
-    ).update(status=AdministrationStatus.MISSED, missed_at=now, updated_at=now)
+    # An unfinished questionnaire that closes still raises the alert of any stored
+    # risk answer (normally raised when saved; this catches anything that was not).
+    closing = list(
+        Administration.objects.filter(status__in=ACTIVE_STATUSES, due_until__lte=now)
+        .select_related("treatment")
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        counts["missed"] = Administration.objects.filter(
+            pk__in=closing, status__in=ACTIVE_STATUSES, due_until__lte=now
+        ).update(status=AdministrationStatus.MISSED, missed_at=now, updated_at=now)
+        _raise_stored_risk(closing)
 
     due_to_open = Administration.objects.filter(
         status=AdministrationStatus.SCHEDULED, due_from__lte=now, due_until__gt=now
@@ -345,12 +356,20 @@ def _lock(administration: Administration) -> Administration:
 
 
 @transaction.atomic
-def administration_answer(*, administration: Administration, item: int, value: int) -> Answer:
+def administration_answer(
+    *, administration: Administration, item: int, value: int, actor=None, via_link: bool = False
+) -> Answer:
     """Save (or change) one answer. Called on every Continue, so leaving and coming back resumes.
 
     Raises DomainError when the questionnaire is closed or the value is not one
     of the item's options. The first answer records the start time and, for
     licensed wording, the wording version shown.
+
+    Risk is judged on every save, not only on submit: a risk item (PHQ-9 item 9)
+    answered above its threshold raises its risk alert now, in this transaction
+    (at most one per administration and source, so completing later adds no
+    duplicate). Every save of a risk item is kept in ``AnswerChange`` (who,
+    when, old → new): changing 3 to 0 later keeps the record, and the alert.
     """
     now = timezone.now()
     locked = _lock(administration)
@@ -365,9 +384,26 @@ def administration_answer(*, administration: Administration, item: int, value: i
         raise DomainError(_("Select one of the answers."), field="answer")
     if definition.wording is not None and not wording_status(locked.instrument).ready:
         raise DomainError(_("This questionnaire is not available yet."))
+    old_value = answers_of(locked).get(item)
     answer, _created = Answer.objects.update_or_create(
         administration=locked, item=item, defaults={"value": value, "answered_at": now}
     )
+    risk_rule = next((r for r in definition.risk_items if r.n == item), None)
+    if risk_rule is not None:
+        if old_value != value:
+            AnswerChange.objects.create(
+                administration=locked,
+                item=item,
+                old_value=old_value,
+                new_value=value,
+                changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+                via_link=via_link,
+                changed_at=now,
+            )
+        if value > risk_rule.flag_above:
+            risk_alert_raise_for_answers(
+                administration=locked, sources=[f"{definition.code}_item{item}"]
+            )
     if locked.status != AdministrationStatus.IN_PROGRESS:
         locked.status = AdministrationStatus.IN_PROGRESS
         locked.started_at = locked.started_at or now
@@ -378,6 +414,33 @@ def administration_answer(*, administration: Administration, item: int, value: i
         locked.save()
         administration.status = locked.status
     return answer
+
+
+def stored_risk_sources(administration: Administration, answers: dict[int, int]) -> list[str]:
+    """Alert sources for stored risk answers above their threshold (no scoring needed)."""
+    definition = scoring_definition(administration.instrument)
+    return [
+        f"{definition.code}_item{rule.n}"
+        for rule in definition.risk_items
+        if rule.n in answers and answers[rule.n] > rule.flag_above
+    ]
+
+
+def _raise_stored_risk(administration_ids) -> int:
+    """Raise the alerts of stored risk answers of these administrations (idempotent)."""
+    raised = 0
+    answered = (
+        Administration.objects.filter(pk__in=list(administration_ids), answers__isnull=False)
+        .distinct()
+        .select_related("treatment__service", "treatment__pwp")
+    )
+    for administration in answered:
+        sources = stored_risk_sources(administration, answers_of(administration))
+        if sources:
+            raised += len(
+                risk_alert_raise_for_answers(administration=administration, sources=sources)
+            )
+    return raised
 
 
 def answers_of(administration: Administration) -> dict[int, int]:

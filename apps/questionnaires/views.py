@@ -138,7 +138,13 @@ def item(
         value = form.cleaned_data["answer"]
         try:
             if value is not None:
-                administration_answer(administration=administration, item=n, value=value)
+                administration_answer(
+                    administration=administration,
+                    item=n,
+                    value=value,
+                    actor=request.user,
+                    via_link=via_link,
+                )
         except DomainError as error:
             apply_domain_error(form, error)
         else:
@@ -182,7 +188,11 @@ def all_items(request: HttpRequest, administration: Administration, via_link: bo
             if raw is not None and raw.lstrip("-").isdigit():
                 try:
                     administration_answer(
-                        administration=administration, item=item_def.n, value=int(raw)
+                        administration=administration,
+                        item=item_def.n,
+                        value=int(raw),
+                        actor=request.user,
+                        via_link=via_link,
                     )
                 except DomainError:
                     pass  # the form reports invalid values

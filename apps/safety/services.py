@@ -199,6 +199,28 @@ def risk_alerts_raise(*, administration, result) -> list[RiskAlert]:
     return alerts
 
 
+def risk_alert_raise_for_answers(*, administration, sources) -> list[RiskAlert]:
+    """Raise alerts for stored answers of an UNFINISHED (or closing) questionnaire.
+
+    Called by ``apps.questionnaires.services.administration_answer`` when a risk
+    item is saved above its threshold, and when an unfinished administration
+    closes with such an answer stored. One alert per (administration, source),
+    shared with ``risk_alerts_raise`` on completion: never a duplicate.
+    """
+    now = timezone.now()
+    alerts = []
+    for source in dict.fromkeys(sources):
+        alert = RiskAlert(
+            treatment=administration.treatment,
+            administration=administration,
+            source=source,
+            raised_at=now,
+        )
+        if _alert_save_and_notify(alert):
+            alerts.append(alert)
+    return alerts
+
+
 def risk_alert_raise_for_entry(*, entry, reasons) -> list[RiskAlert]:
     """Raise one alert per reason (a ``RiskSource``) for a SENT exercise entry.
 

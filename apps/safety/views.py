@@ -85,6 +85,9 @@ def _administration_context(administration) -> dict:
         "definition": definition,
         "band": band,
         "rows": rows,
+        # Every save of a risk item (who, when, old → new): a 3 changed to 0
+        # before submitting still shows here.
+        "answer_history": list(administration.answer_changes.select_related("changed_by")),
     }
 
 

@@ -73,3 +73,28 @@ def client_alert_notice(context) -> dict:
             "contact_within": contact_within_for(service),
         }
     }
+
+
+@register.inclusion_tag("safety/_client_alert_notice.html", takes_context=True)
+def administration_alert_notice(context, administration) -> dict:
+    """`{% administration_alert_notice administration %}` on the questionnaire pages.
+
+    While a risk alert about this questionnaire is open (raised when a risk item
+    was saved above its threshold, before submitting), the next page shows the
+    urgent care card and says the practitioner has been told. Works for a
+    signed-link visitor who is not signed in (the service's resources).
+    """
+    if administration is None or not getattr(administration, "pk", None):
+        return {"notice": None}
+    if not RiskAlert.objects.filter(
+        administration_id=administration.pk, status=RiskAlertStatus.OPEN
+    ).exists():
+        return {"notice": None}
+    request = context.get("request")
+    service = administration.treatment.service
+    return {
+        "notice": {
+            "resources": crisis_resources_for(getattr(request, "user", None), service=service),
+            "contact_within": contact_within_for(service),
+        }
+    }
