@@ -20,6 +20,7 @@ from apps.care.models import (
     TreatmentStatus,
     default_planned_end,
 )
+from apps.care.signals import treatment_ended
 from apps.core.errors import DomainError
 
 
@@ -131,6 +132,9 @@ def treatment_end(*, actor: User, treatment: Treatment, status: str) -> Treatmen
     treatment.status = status
     treatment.ended_at = timezone.now()
     treatment.save(update_fields=["status", "ended_at", "updated_at"])
+    # Higher apps act in this transaction (questionnaires cancel a withdrawn
+    # client's open questionnaires and their links).
+    treatment_ended.send(sender=Treatment, treatment=treatment, actor=actor)
     return treatment
 
 

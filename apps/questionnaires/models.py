@@ -76,6 +76,9 @@ class AdministrationStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     MISSED = "missed", _("Missed")
     CANCELLED = "cancelled", _("Cancelled")
+    # Due, but the licensed wording (WAI-SF-C) is missing: never opened or sent,
+    # never turned "missed"; opens when the wording arrives while still due.
+    WAITING_FOR_WORDING = "no_wording", _("Waiting for wording")
 
 
 ACTIVE_STATUSES = (
@@ -84,6 +87,45 @@ ACTIVE_STATUSES = (
     AdministrationStatus.IN_PROGRESS,
 )
 ANSWERABLE_STATUSES = (AdministrationStatus.OPEN, AdministrationStatus.IN_PROGRESS)
+
+
+class FollowupAnchor(models.TextChoices):
+    BASELINE = "baseline", _("the start of treatment (baseline)")
+    END_OF_TREATMENT = "end_of_treatment", _("the end of treatment")
+
+
+#: Named protocols a service or trial site chooses (QuestionnaireProtocol.preset).
+#: Data, not code: each is the value of every schedule field. GAD-7 is not in the
+#: trial's list; it is added because NHS Talking Therapies measure it each session.
+PROTOCOL_PRESETS: dict[str, dict] = {
+    "e_compared": {
+        "label": _("E-COMPARED trial"),
+        "baseline": ["phq9", "gad7"],
+        "pre_session": ["phq9", "gad7"],
+        "end_of_treatment": [],
+        "followup_3m": ["phq9", "wai_sf_c"],
+        "followup_6m": ["phq9"],
+        "followup_12m": ["phq9"],
+        "followup_6m_enabled": True,
+        "followup_12m_enabled": True,
+        "followup_anchor": "baseline",
+        "wai_later_after_long_treatment": True,
+    },
+    "nhs_routine": {
+        "label": _("NHS Talking Therapies routine"),
+        "baseline": ["phq9", "gad7"],
+        "pre_session": ["phq9", "gad7"],
+        "end_of_treatment": ["phq9", "gad7"],
+        "followup_3m": [],
+        "followup_6m": [],
+        "followup_12m": [],
+        "followup_6m_enabled": False,
+        "followup_12m_enabled": False,
+        "followup_anchor": "end_of_treatment",
+        "wai_later_after_long_treatment": False,
+    },
+}
+PROTOCOL_PRESET_CHOICES = [(key, value["label"]) for key, value in PROTOCOL_PRESETS.items()]
 
 
 class QuestionnaireProtocol(models.Model):
@@ -105,6 +147,27 @@ class QuestionnaireProtocol(models.Model):
     followup_12m = models.JSONField(_("12 months after the end"), default=list, blank=True)
     followup_6m_enabled = models.BooleanField(_("give the 6-month follow-up"), default=False)
     followup_12m_enabled = models.BooleanField(_("give the 12-month follow-up"), default=False)
+    preset = models.CharField(
+        _("named protocol"),
+        max_length=32,
+        blank=True,
+        choices=[("", _("Custom (the lists below)"))] + PROTOCOL_PRESET_CHOICES,
+        help_text=_("Choosing a named protocol replaces the lists and options below on save."),
+    )
+    followup_anchor = models.CharField(
+        _("follow-ups count from"),
+        max_length=20,
+        choices=FollowupAnchor.choices,
+        default=FollowupAnchor.END_OF_TREATMENT,
+    )
+    wai_later_after_long_treatment = models.BooleanField(
+        _("WAI-SF-C at 6 months when treatment ran longer than 3 months"),
+        default=False,
+        help_text=_(
+            "E-COMPARED: the alliance questionnaire is given at 3 months, or at 6 months "
+            "if treatment was still running at 3 months."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     SCHEDULE_FIELDS = (
@@ -122,7 +185,18 @@ class QuestionnaireProtocol(models.Model):
     def __str__(self) -> str:
         return f"Questionnaire protocol for {self.service.code}"
 
+    def save(self, *args, **kwargs):
+        self.apply_preset()
+        super().save(*args, **kwargs)
+
+    def apply_preset(self) -> None:
+        """Copy the named protocol's values into the fields (no-op for a custom one)."""
+        for field, value in PROTOCOL_PRESETS.get(self.preset, {}).items():
+            if field != "label":
+                setattr(self, field, list(value) if isinstance(value, list) else value)
+
     def clean(self) -> None:
+        self.apply_preset()
         from apps.questionnaires.catalogue import definitions_directory
         from apps.questionnaires.definitions import load_definitions
 

@@ -31,14 +31,16 @@ from apps.care.models import (
 )
 from apps.core.errors import DomainError
 from apps.questionnaires import outbox
-from apps.questionnaires.catalogue import scoring_definition, wording_status
+from apps.questionnaires.catalogue import missing_wordings, scoring_definition, wording_status
 from apps.questionnaires.models import (
     ACTIVE_STATUSES,
     ANSWERABLE_STATUSES,
+    PROTOCOL_PRESETS,
     Administration,
     AdministrationStatus,
     Answer,
     AnswerChange,
+    FollowupAnchor,
     QuestionnaireProtocol,
     TimePoint,
 )
@@ -64,22 +66,42 @@ class Protocol:
     followup_3m: tuple[str, ...]
     followup_6m: tuple[str, ...]
     followup_12m: tuple[str, ...]
+    followup_anchor: str = FollowupAnchor.END_OF_TREATMENT
+    wai_later_after_long_treatment: bool = False
+    name: str = ""
+
+
+WAI = "wai_sf_c"
 
 
 def protocol_for(service: Service) -> Protocol:
-    """The service's QuestionnaireProtocol if it has one, else settings.QUESTIONNAIRE_PROTOCOL."""
+    """The service's QuestionnaireProtocol if it has one, else the settings default.
+
+    The default is the named preset QUESTIONNAIRE_PROTOCOL_PRESET when set
+    ("e_compared", "nhs_routine"), else settings.QUESTIONNAIRE_PROTOCOL with
+    follow-ups counted from the end of treatment.
+    """
     row = QuestionnaireProtocol.objects.filter(service=service).first()
+    preset = settings.QUESTIONNAIRE_PROTOCOL_PRESET
+    if row is None and preset:
+        row = QuestionnaireProtocol(service=service, preset=preset)
+        row.apply_preset()
     if row is not None:
         lists = {name: tuple(getattr(row, name)) for name in QuestionnaireProtocol.SCHEDULE_FIELDS}
         six, twelve = row.followup_6m_enabled, row.followup_12m_enabled
+        anchor, wai_later = row.followup_anchor, row.wai_later_after_long_treatment
+        name = str(PROTOCOL_PRESETS[row.preset]["label"]) if row.preset else ""
     else:
         lists = {k: tuple(v) for k, v in settings.QUESTIONNAIRE_PROTOCOL.items()}
         six, twelve = settings.QUESTIONNAIRE_FOLLOWUP_6M, settings.QUESTIONNAIRE_FOLLOWUP_12M
+        anchor, wai_later, name = FollowupAnchor.END_OF_TREATMENT, False, ""
     if not six:
         lists["followup_6m"] = ()
     if not twelve:
         lists["followup_12m"] = ()
-    return Protocol(**lists)
+    return Protocol(
+        **lists, followup_anchor=anchor, wai_later_after_long_treatment=wai_later, name=name
+    )
 
 
 # --------------------------------------------------------------------------- plan
@@ -120,8 +142,11 @@ def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]
     pre-session from QUESTIONNAIRE_PRE_SESSION_OPENS_DAYS before each live
     appointment until it starts; end of treatment from the actual end (or the
     planned end while open), opening QUESTIONNAIRE_END_OPENS_DAYS_BEFORE days
-    earlier; follow-ups 3/6/12 calendar months after that end. A withdrawn
-    treatment gets nothing. Pure: reads, never writes.
+    earlier; follow-ups 3/6/12 calendar months after that end, or after the
+    start when the protocol's ``followup_anchor`` is baseline (E-COMPARED); the
+    WAI-SF-C moves from 3 to 6 months when the protocol says so and treatment
+    ran longer than 3 months. A withdrawn treatment gets nothing. Pure: reads,
+    never writes.
     """
     if treatment.status == TreatmentStatus.WITHDRAWN:
         return []
@@ -159,6 +184,18 @@ def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]
                 )
 
     end = _end_anchor(treatment)
+    followups = {tp: list(getattr(protocol, tp)) for tp in TimePoint.FOLLOWUPS}
+    # E-COMPARED: the WAI-SF-C at 3 months, or at 6 months when treatment was
+    # still running 3 months after it started (planned end while open).
+    if (
+        protocol.wai_later_after_long_treatment
+        and WAI in followups[TimePoint.FOLLOWUP_3M]
+        and end > add_months(start, 3)
+    ):
+        followups[TimePoint.FOLLOWUP_3M].remove(WAI)
+        if WAI not in followups[TimePoint.FOLLOWUP_6M]:
+            followups[TimePoint.FOLLOWUP_6M].append(WAI)
+    followup_base = start if protocol.followup_anchor == FollowupAnchor.BASELINE else end
     for code in protocol.end_of_treatment:
         plan.append(
             PlannedAdministration(
@@ -169,8 +206,8 @@ def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]
             )
         )
     for time_point, months in TimePoint.FOLLOWUPS.items():
-        opens = add_months(end, months)
-        for code in getattr(protocol, time_point):
+        opens = add_months(followup_base, months)
+        for code in followups[time_point]:
             plan.append(
                 PlannedAdministration(
                     code,
@@ -224,7 +261,11 @@ def treatment_administrations_sync(
                 continue  # a concurrent planner made it
             created.append(row)
             continue
-        if row.status not in (*ACTIVE_STATUSES, AdministrationStatus.CANCELLED):
+        if row.status not in (
+            *ACTIVE_STATUSES,
+            AdministrationStatus.CANCELLED,
+            AdministrationStatus.WAITING_FOR_WORDING,
+        ):
             continue
         changed = (
             row.due_from != p.due_from
@@ -232,13 +273,18 @@ def treatment_administrations_sync(
             or row.appointment_id != (p.appointment.pk if p.appointment else None)
         )
         reopen = row.status == AdministrationStatus.CANCELLED
+        if row.status == AdministrationStatus.WAITING_FOR_WORDING:
+            changed = reopen = False  # held until the wording arrives (administrations_advance)
         if changed or reopen:
             row.due_from, row.due_until, row.appointment = p.due_from, p.due_until, p.appointment
             if reopen or (row.status == AdministrationStatus.OPEN and p.due_from > now):
                 row.status, row.cancelled_at = AdministrationStatus.SCHEDULED, None
             row.save()
     for key, row in existing.items():
-        if key not in planned_keys and row.status in ACTIVE_STATUSES:
+        if key not in planned_keys and row.status in (
+            *ACTIVE_STATUSES,
+            AdministrationStatus.WAITING_FOR_WORDING,
+        ):
             row.status, row.cancelled_at = AdministrationStatus.CANCELLED, now
             row.save(update_fields=["status", "cancelled_at", "updated_at"])
     return created
@@ -263,7 +309,17 @@ def administrations_advance(*, now: datetime.datetime | None = None) -> dict[str
     workers do each piece of work once. Returns counts for logging.
     """
     now = now or timezone.now()
-    counts = {"opened": 0, "reminded": 0, "missed": 0}
+    counts = {"opened": 0, "reminded": 0, "missed": 0, "held": 0}
+    # Instruments whose licensed wording is missing (WAI-SF-C): their due
+    # administrations are held as "waiting for wording", never opened, invited
+    # or turned missed; they open when the wording arrives while still due.
+    held = [status.code for status in missing_wordings()]
+    counts["held"] = Administration.objects.filter(
+        status=AdministrationStatus.SCHEDULED, instrument__in=held, due_from__lte=now
+    ).update(status=AdministrationStatus.WAITING_FOR_WORDING, updated_at=now)
+    Administration.objects.filter(
+        status=AdministrationStatus.WAITING_FOR_WORDING, due_until__gt=now
+    ).exclude(instrument__in=held).update(status=AdministrationStatus.SCHEDULED, updated_at=now)
 
     # Missed first, so nothing whose window has closed gets an invitation.
     # An unfinished questionnaire that closes still raises the alert of any stored
@@ -571,3 +627,41 @@ def administration_create_ad_hoc(
     _notify(row, kind=KIND_INVITATION, dedupe_key=f"questionnaire_invitation:{row.pk}", now=now)
     log.info("questionnaire_ad_hoc_created", administration_id=row.pk, instrument=instrument)
     return row
+
+
+# --------------------------------------------------------------------------- ending
+
+
+@transaction.atomic
+def treatment_questionnaires_cancel(
+    *, treatment: Treatment, now: datetime.datetime | None = None
+) -> int:
+    """Cancel every unfinished questionnaire of a treatment, planned or asked for by the PWP.
+
+    For withdrawal: scheduled, open, in-progress and held ones become cancelled,
+    their signed links stop working (the nonce is cleared) and their queued
+    invitations and reminders are withdrawn. Completed and missed ones are kept.
+    Stored risk answers keep their alerts (raised when saved). Returns the number
+    cancelled.
+    """
+    now = now or timezone.now()
+    rows = list(
+        Administration.objects.select_for_update().filter(
+            treatment=treatment,
+            status__in=(*ACTIVE_STATUSES, AdministrationStatus.WAITING_FOR_WORDING),
+        )
+    )
+    for row in rows:
+        row.status, row.cancelled_at, row.link_nonce = AdministrationStatus.CANCELLED, now, ""
+        row.save(update_fields=["status", "cancelled_at", "link_nonce", "updated_at"])
+        outbox.cancel(kind=KIND_REMINDER, object=row)
+        outbox.cancel(kind=KIND_INVITATION, object=row)
+    log.info("questionnaires_cancelled", treatment_id=treatment.pk, count=len(rows))
+    return len(rows)
+
+
+def on_treatment_ended(sender, *, treatment: Treatment, **kwargs) -> None:
+    """Receiver of ``apps.care.signals.treatment_ended``: a withdrawn client gets no
+    more questionnaires (their follow-ups leave the plan too)."""
+    if treatment.status == TreatmentStatus.WITHDRAWN:
+        treatment_questionnaires_cancel(treatment=treatment)
