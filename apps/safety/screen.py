@@ -399,42 +399,87 @@ def _start_tokens(phrase: Phrase) -> tuple[Token, ...] | None:
     return tuple(starts)
 
 
+def _deletions(word: str, depth: int) -> set[str]:
+    """``word`` and every string made by deleting up to ``depth`` characters from it."""
+    out, frontier = {word}, {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+@dataclass
+class _Index:
+    """Where each phrase can begin, looked up per text word instead of tried everywhere.
+
+    A phrase can begin at a word only when one of its start tokens accepts the word
+    (exactly, by prefix, or within its edits: found through shared deletions, as an
+    edit distance of k means both words reduce to a common string by k deletions),
+    accepts two or three neighbouring words run together, or when the word is one of
+    the phrase's words run together (same first letter, length within the edits).
+    """
+
+    exact: dict[str, set[Token]]
+    prefixes: list[tuple[str, Token]]
+    fuzzy: dict[str, set[Token]]
+    joined: dict[tuple[str, int], set[int]]
+    by_token: dict[Token, list[int]]
+    anywhere: list[int]
+
+    def tokens_for(self, word: str) -> set[Token]:
+        found = set(self.exact.get(word, ()))
+        found.update(t for p, t in self.prefixes if word.startswith(p))
+        for key in _deletions(word, 2 if len(word) >= 8 else 1):
+            for token in self.fuzzy.get(key, ()):
+                if token not in found and token.matches(word):
+                    found.add(token)
+        return found
+
+    def phrases_at(self, text: _Text, wi: int) -> set[int]:
+        word = text.words[wi]
+        tokens = self.tokens_for(word)
+        for n in (2, 3):
+            if wi < len(text.runs[n]):
+                tokens |= self.tokens_for(text.runs[n][wi])
+        numbers = set(self.anywhere)
+        for token in tokens:
+            numbers.update(self.by_token.get(token, ()))
+        numbers.update(self.joined.get((word[0], len(word)), ()))
+        return numbers
+
+
 @functools.lru_cache(maxsize=64)
-def _index(phrases: tuple[Phrase, ...]) -> tuple[dict[Token, list[int]], list[int]]:
-    """Phrase numbers by the token they can begin with, and those that begin anywhere."""
-    by_token: dict[Token, list[int]] = {}
-    anywhere: list[int] = []
+def _index(phrases: tuple[Phrase, ...]) -> _Index:
+    index = _Index({}, [], {}, {}, {}, [])
     for n, phrase in enumerate(phrases):
         starts = _start_tokens(phrase)
         if starts is None:
-            anywhere.append(n)
+            index.anywhere.append(n)
             continue
-        for token in starts:
-            by_token.setdefault(token, []).append(n)
-    return by_token, anywhere
-
-
-def _could_start(token: Token, text: _Text, wi: int) -> bool:
-    """A cheap test that a phrase beginning with ``token`` may match at word ``wi``."""
-    word = text.words[wi]
-    if token.matches(word):
-        return True
-    if len(word) > 3 and any(w[:1] == word[:1] for w in token.words):
-        return True  # maybe several phrase words run together
-    return any(wi < len(text.runs[n]) and token.matches(text.runs[n][wi]) for n in (2, 3))
+        for i, token in enumerate(starts):
+            index.by_token.setdefault(token, []).append(n)
+            for word in token.words:
+                index.exact.setdefault(word, set()).add(token)
+                edits = 0 if word in token.exact else allowed_edits(word)
+                if edits:
+                    for key in _deletions(word, edits):
+                        index.fuzzy.setdefault(key, set()).add(token)
+            index.prefixes.extend((p, token) for p in token.prefixes)
+            for _count, strings in phrase.joins[i]:
+                for joined in strings:
+                    edits = allowed_edits(joined)
+                    for length in range(len(joined) - edits, len(joined) + edits + 1):
+                        index.joined.setdefault((joined[0], length), set()).add(n)
+    return index
 
 
 def _screen(text: _Text, phrases: tuple[Phrase, ...]) -> list[Match]:
-    by_token, anywhere = _index(phrases)
+    index = _index(phrases)
     words = text.words
     done: set[int] = set()
     found: list[tuple[int, Match]] = []
     for start in range(len(words)):
-        candidates = set(anywhere)
-        for token, numbers in by_token.items():
-            if _could_start(token, text, start):
-                candidates.update(numbers)
-        for n in sorted(candidates - done):
+        for n in sorted(index.phrases_at(text, start) - done):
             phrase = phrases[n]
             end = phrase.match_at(text, start)
             if end is not None and end > start and not phrase.excepted(words, start, end):

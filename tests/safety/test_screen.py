@@ -121,7 +121,7 @@ def test_a_long_text_is_screened_quickly():
     text = "I went to the shops and walked the dog and it rained. " * 60 + " kms"
     started = time.monotonic()
     assert screen_text(text, language="en").alert
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 1
 
 
 def test_risk_screen_report_prints_recall_and_false_alarms(capsys):
