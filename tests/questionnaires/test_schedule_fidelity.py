@@ -107,6 +107,19 @@ def test_wai_without_licensed_wording_is_held_not_missed(settings, treatment):
     assert AdministrationStatus.WAITING_FOR_WORDING.label == "Waiting for wording"
 
 
+def test_admins_see_how_many_questionnaires_wait_for_wording(
+    client, admin_user, settings, treatment
+):
+    settings.WAI_WORDING_FILE = ""
+    AdministrationFactory(
+        treatment=treatment, instrument="wai_sf_c", status=AdministrationStatus.SCHEDULED
+    )
+    administrations_advance()
+    client.force_login(admin_user)
+    html = client.get(reverse("core:admin_home")).content.decode()
+    assert "1 questionnaire is waiting for the wording" in html
+
+
 def test_held_wai_opens_when_the_wording_arrives_while_due(settings, treatment):
     placeholder = settings.WAI_WORDING_FILE
     settings.WAI_WORDING_FILE = ""
