@@ -26,6 +26,7 @@ from apps.care.signals import (
     appointment_booked,
     appointment_closed,
     appointment_rescheduled,
+    treatment_ended,
     treatment_invitation_requested,
 )
 from apps.core.errors import DomainError
@@ -167,6 +168,9 @@ def treatment_end(*, actor: User, treatment: Treatment, status: str) -> Treatmen
     treatment.status = status
     treatment.ended_at = timezone.now()
     treatment.save(update_fields=["status", "ended_at", "updated_at"])
+    # Higher apps act in this transaction (questionnaires cancel a withdrawn
+    # client's open questionnaires and their links).
+    treatment_ended.send(sender=Treatment, treatment=treatment, actor=actor)
     return treatment
 
 

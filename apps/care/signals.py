@@ -24,3 +24,7 @@ appointment_closed = django.dispatch.Signal()
 # A client who already has an account was enrolled again. kwargs: ``treatment``.
 # notifications emails them an invitation to accept the new treatment.
 treatment_invitation_requested = django.dispatch.Signal()
+
+# A treatment ended (completed, withdrawn or dropped out; status already set).
+# kwargs: ``treatment``. questionnaires cancels what must not go on.
+treatment_ended = django.dispatch.Signal()

@@ -41,6 +41,7 @@ NAV = {
     ],
     Role.ADMIN: [
         (_("Admin home"), "workspace:admin_home"),
+        (_("Alerts"), "safety:alerts"),
         (_("Enrol a client"), "care:enrol"),
         (_("Admin site"), "admin:index"),
     ],

@@ -375,6 +375,9 @@ QUESTIONNAIRE_PROTOCOL = {
     "followup_12m": env.list("QUESTIONNAIRES_FOLLOWUP_12M", default=["phq9"]),
 }
 QUESTIONNAIRE_FOLLOWUP_6M = env.bool("QUESTIONNAIRE_FOLLOWUP_6M", default=False)
+# A named protocol ("e_compared" or "nhs_routine", apps.questionnaires.models.PROTOCOL_PRESETS)
+# used by services without their own QuestionnaireProtocol; empty = the lists above.
+QUESTIONNAIRE_PROTOCOL_PRESET = env.str("QUESTIONNAIRE_PROTOCOL_PRESET", default="")
 QUESTIONNAIRE_FOLLOWUP_12M = env.bool("QUESTIONNAIRE_FOLLOWUP_12M", default=False)
 # Due windows, in days (hours for the pre-session window's opening).
 QUESTIONNAIRE_BASELINE_WINDOW_DAYS = env.int("QUESTIONNAIRE_BASELINE_WINDOW_DAYS", default=14)
