@@ -1,10 +1,9 @@
-"""Account emails (invitation, password reset), sent through the outbox.
+"""Background work of the accounts app.
 
-These tasks keep their names and signatures for their callers
-(care.services.treatment_enrol, accounts.forms.PasswordResetForm). Each only
-puts a row in the notifications outbox; the one-time link is made by the
-notifications link builder when the message is rendered, at send time, so no
-token is stored or crosses the broker.
+`send_invitation` and `send_password_reset` stay only so that messages
+already queued under these names by an older release still work: new code
+sends `apps.accounts.signals` inside its transaction instead (the outbox row
+is then written by the notifications app in that same transaction).
 """
 
 import datetime
@@ -12,51 +11,29 @@ import datetime
 from axes.models import AccessFailureLog, AccessLog
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.notifications.kinds import Kind
-from apps.notifications.services import notification_schedule
-
-
-def _minute(moment: datetime.datetime) -> str:
-    # Requests in the same minute are one message (a double-clicked button).
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
+from apps.accounts.signals import invitation_requested, password_reset_requested
 
 
 @shared_task
+@transaction.atomic
 def send_invitation(user_id: int) -> None:
-    """Queue an invited client's one-time link to set a password.
-
-    Returns quietly if the user is gone, closed, or has already set a password.
-    """
+    """Old queued invitations: ask for the email now (see the module docstring)."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or user.has_usable_password():
-        return
-    now = timezone.now()
-    notification_schedule(
-        recipient=user,
-        kind=Kind.INVITATION,
-        due_at=now,
-        dedupe_key=f"invitation:user:{user.pk}:{_minute(now)}",
-        object=user,
-    )
+    if user is not None and not user.has_usable_password():
+        invitation_requested.send(sender=User, user=user)
 
 
 @shared_task
+@transaction.atomic
 def send_password_reset(user_id: int) -> None:
-    """Queue a password reset link. Returns quietly if the user is gone or closed."""
+    """Old queued password resets: ask for the email now (see the module docstring)."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return
-    now = timezone.now()
-    notification_schedule(
-        recipient=user,
-        kind=Kind.PASSWORD_RESET,
-        due_at=now,
-        dedupe_key=f"password_reset:user:{user.pk}:{_minute(now)}",
-        object=user,
-    )
+    if user is not None:
+        password_reset_requested.send(sender=User, user=user)
 
 
 @shared_task

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.accounts.signals import invitation_requested
 from apps.care.models import (
     CANCELLED_STATUSES,
     OPEN_STATUSES,
@@ -52,10 +53,10 @@ def treatment_enrol(
 
     Reuses the account of a returning client. Raises DomainError when the email
     belongs to staff, the client already has an open treatment, or the PWP does
-    not work in the service. The invitation is queued only after commit.
+    not work in the service. The invitation email is an outbox row written in
+    this same transaction (accounts.signals.invitation_requested), so enrolling
+    works, and the email goes later, while the broker is down.
     """
-    from apps.accounts.tasks import send_invitation as send_invitation_task
-
     email = email.strip().lower()
     if not StaffMembership.objects.filter(user=pwp, service=service, role=StaffRole.PWP).exists():
         raise DomainError(_("This practitioner does not work in that service."), field="pwp")
@@ -96,8 +97,7 @@ def treatment_enrol(
         # A double-submitted form: the first request already enrolled them.
         raise DomainError(_("This client already has an open treatment."), field="email") from None
     if send_invitation and not client.has_usable_password():
-        client_id = client.pk
-        transaction.on_commit(lambda: send_invitation_task.delay(client_id))
+        invitation_requested.send(sender=User, user=client)
     elif send_invitation:
         # A returning client keeps their password and starts straight away.
         treatment_activate(treatment=treatment)

@@ -27,6 +27,7 @@ import datetime
 import random
 import smtplib
 import socket
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -52,7 +53,13 @@ from apps.care.models import (
 from apps.core.errors import DomainError
 from apps.core.time import user_zone
 from apps.notifications.backends import TransientSendError, sms_backend
-from apps.notifications.kinds import Kind, NotificationNotNeeded, kind_spec, link_builder_for
+from apps.notifications.kinds import (
+    Kind,
+    NotificationNotNeeded,
+    kind_spec,
+    link_builder_for,
+    urgent_kinds,
+)
 from apps.notifications.links import absolute_url
 from apps.notifications.models import (
     Channel,
@@ -130,14 +137,48 @@ def _resolve_channels(recipient: User, kind: str, channels: Iterable[str] | None
     return chosen or [Channel.EMAIL]
 
 
-def _enqueue_on_commit(notification_ids: list[int]) -> None:
-    if not notification_ids:
+def _enqueue_on_commit(rows: list[Notification]) -> None:
+    if not rows:
         return
-    from apps.notifications.tasks import notification_send
+    Notification.objects.filter(pk__in=[r.pk for r in rows]).update(enqueued_at=timezone.now())
+    for row in rows:
+        transaction.on_commit(partial(notification_enqueue, row.pk, kind=row.kind))
 
-    Notification.objects.filter(pk__in=notification_ids).update(enqueued_at=timezone.now())
-    for notification_id in notification_ids:
-        transaction.on_commit(partial(notification_send.delay, notification_id))
+
+def send_task_for(kind: str):
+    """The Celery task that sends rows of `kind`: urgent kinds have their own queue."""
+    from apps.notifications import tasks  # why: tasks imports this module
+
+    return tasks.notification_send_urgent if kind_spec(kind).urgent else tasks.notification_send
+
+
+def notification_enqueue(notification_id: int, *, kind: str) -> bool:
+    """Queue the send of one outbox row; never raises. Returns whether it was queued.
+
+    With the broker down (Redis stopped) the page that caused the message still
+    answers normally: the row stays pending, `enqueued_at` is cleared, and the
+    dispatch sweep queues it once the broker is back (within a minute; urgent
+    kinds within NOTIFICATIONS_URGENT_SWEEP_SECONDS).
+    """
+    try:
+        send_task_for(kind).delay(notification_id)
+    except Exception as exc:  # kombu and redis raise many types; the row is the record
+        Notification.objects.filter(pk=notification_id, status=Status.PENDING).update(
+            enqueued_at=None
+        )
+        _log_broker_down(exc)
+        return False
+    return True
+
+
+_broker_down_logged_at = [0.0]
+
+
+def _log_broker_down(exc: BaseException) -> None:
+    # At most once a minute: with Redis down every request would log it.
+    if time.monotonic() - _broker_down_logged_at[0] > 60:
+        _broker_down_logged_at[0] = time.monotonic()
+        logger.warning("notification_enqueue_failed", error=_short_error(exc))
 
 
 @transaction.atomic
@@ -177,7 +218,7 @@ def notification_schedule(
     context = _check_context(dict(context or {}))
     treatment_id = _treatment_for(recipient, object)
     rows: list[Notification] = []
-    to_enqueue: list[int] = []
+    to_enqueue: list[Notification] = []
     for channel in _resolve_channels(recipient, kind, channels):
         row, created = Notification.objects.get_or_create(
             recipient=recipient,
@@ -202,7 +243,7 @@ def notification_schedule(
             row.save(update_fields=["status", "suppressed_reason", "enqueued_at", "updated_at"])
             created = True
         if created and row.status == Status.PENDING and row.due_at <= now:
-            to_enqueue.append(row.pk)
+            to_enqueue.append(row)
         rows.append(row)
     _enqueue_on_commit(to_enqueue)
     return rows
@@ -398,42 +439,67 @@ def notification_deliver(*, notification_id: int) -> str:
     return "sent"
 
 
-def notifications_dispatch_due(*, limit: int = 1000) -> int:
+def notifications_dispatch_due(*, limit: int = 1000, urgent_only: bool = False) -> int:
     """Queue a send for every due pending row; reclaim abandoned sends.
 
-    Run by beat every minute (and safe to run twice: the claim in
-    notification_deliver makes extra tasks no-ops). Rows "sending" for longer
-    than the lease were abandoned by a killed worker and become pending again.
-    A pending row whose task was queued recently is skipped, so a backlog does
-    not grow the queue every minute. Returns how many sends were queued.
+    Run by beat every minute, and every NOTIFICATIONS_URGENT_SWEEP_SECONDS with
+    `urgent_only` (risk alerts). Safe to run twice: the claim in
+    notification_deliver makes extra tasks no-ops. Rows "sending" for longer
+    than their lease were abandoned by a killed worker (or could not be marked
+    sent) and become pending again: NOTIFICATIONS_URGENT_LEASE_SECONDS for
+    urgent kinds, NOTIFICATIONS_SENDING_LEASE_SECONDS for the rest. A pending
+    row whose task was queued recently (the urgent or normal re-enqueue time)
+    is skipped, so a backlog does not grow the queue every minute. Returns how
+    many sends were queued.
     """
-    from apps.notifications.tasks import notification_send
-
     now = timezone.now()
-    lease = datetime.timedelta(seconds=settings.NOTIFICATIONS_SENDING_LEASE_SECONDS)
-    reclaimed = Notification.objects.filter(
-        status=Status.SENDING, claimed_at__lt=now - lease
-    ).update(
-        status=Status.PENDING,
-        claimed_at=None,
-        enqueued_at=None,
-        last_error="Interrupted while sending",
-        updated_at=now,
+    urgent = urgent_kinds()
+
+    def seconds(name: str) -> datetime.timedelta:
+        return datetime.timedelta(seconds=getattr(settings, name))
+
+    lease_over = Q(
+        kind__in=urgent, claimed_at__lt=now - seconds("NOTIFICATIONS_URGENT_LEASE_SECONDS")
+    )
+    requeue = Q(
+        kind__in=urgent,
+        enqueued_at__lt=now - seconds("NOTIFICATIONS_URGENT_REENQUEUE_AFTER_SECONDS"),
+    )
+    if not urgent_only:
+        lease_over |= Q(claimed_at__lt=now - seconds("NOTIFICATIONS_SENDING_LEASE_SECONDS"))
+        requeue |= Q(enqueued_at__lt=now - seconds("NOTIFICATIONS_REENQUEUE_AFTER_SECONDS"))
+    reclaimed = (
+        Notification.objects.filter(status=Status.SENDING)
+        .filter(lease_over)
+        .update(
+            status=Status.PENDING,
+            claimed_at=None,
+            enqueued_at=None,
+            last_error="Interrupted while sending",
+            updated_at=now,
+        )
     )
     if reclaimed:
         logger.warning("notifications_reclaimed", count=reclaimed)
-    requeue = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_REENQUEUE_AFTER_SECONDS)
-    ids = list(
-        Notification.objects.filter(status=Status.PENDING, due_at__lte=now)
-        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue))
+    due = Notification.objects.filter(status=Status.PENDING, due_at__lte=now)
+    if urgent_only:
+        due = due.filter(kind__in=urgent)
+    rows = list(
+        due.filter(Q(enqueued_at__isnull=True) | requeue)
         .order_by("due_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "kind")[:limit]
     )
-    if ids:
-        Notification.objects.filter(pk__in=ids).update(enqueued_at=now)
-        for notification_id in ids:
-            notification_send.delay(notification_id)
-    return len(ids)
+    if rows:
+        Notification.objects.filter(pk__in=[pk for pk, _kind in rows]).update(enqueued_at=now)
+        # Urgent rows first: they go to their own queue anyway.
+        rows.sort(key=lambda row: row[1] not in urgent)
+        for index, (notification_id, kind) in enumerate(rows):
+            if not notification_enqueue(notification_id, kind=kind):
+                # The broker is down: the rest wait for the next sweep, not the requeue time.
+                rest = [pk for pk, _kind in rows[index:]]
+                Notification.objects.filter(pk__in=rest).update(enqueued_at=None)
+                return index
+    return len(rows)
 
 
 @transaction.atomic
@@ -448,7 +514,7 @@ def notification_resend(*, notification: Notification) -> bool:
         status=Status.PENDING, attempts=0, due_at=now, last_error="", updated_at=now
     )
     if updated:
-        _enqueue_on_commit([notification.pk])
+        _enqueue_on_commit([notification])
     return bool(updated)
 
 
