@@ -179,6 +179,10 @@ class Notification(models.Model):
     last_error = models.CharField(_("last error"), max_length=200, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Written (and committed) just before the provider is called: a row found
+    # "sending" with this set may have been accepted, so a resend uses the same
+    # provider reference / Message-ID and asks the provider first where it can.
+    handed_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
@@ -211,6 +215,12 @@ class Notification(models.Model):
     @property
     def kind_label(self) -> str:
         return kind_label(self.kind)
+
+    @property
+    def reference(self) -> str:
+        """The provider reference of this message, the same for every attempt
+        (GOV.UK Notify's `reference`; the email Message-ID is made from it)."""
+        return f"tandem-notification-{self.pk}"
 
     @property
     def waiting_for_quiet_hours(self) -> bool:

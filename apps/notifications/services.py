@@ -10,17 +10,23 @@ API for other apps
 - `session_reminders_sync(*, appointment)`: call after booking, rescheduling
   or cancelling a session; the planner also reconciles every few minutes.
 
-Delivery guarantee (see `notification_deliver`)
------------------------------------------------
-At least once, with duplicates possible only in one narrow window: a worker
-killed after the provider accepted a message but before the "sent" update
-commits (one UPDATE, milliseconds). After the sending lease the sweep sends
-that row again. We prefer that rare duplicate to the alternative (marking such
-rows failed), which would silently drop safety alerts and reminders. Every
-other crash point (before the provider call, during rendering, while waiting
-for the provider) is resent exactly once, and beat firing twice, two workers
-racing or a redelivered task never send twice: the unique constraint stops
-duplicate rows and the conditional claim stops duplicate sends.
+Delivery guarantee (see `notification_deliver`, docs/reliability.md)
+-------------------------------------------------------------------
+At least once. A duplicate is possible only when the provider accepted a
+message and the "sent" UPDATE then cannot commit: the window is the whole
+provider call (seconds, not milliseconds) plus that UPDATE, and it matters
+when a worker is killed in it or the database is unreachable for longer than
+NOTIFICATIONS_MARK_SENT_RETRY_SECONDS (the worker keeps retrying the UPDATE
+through a shorter outage). The row is then sent again after its lease. To keep
+such duplicates rare and recognisable: `handed_at` is committed before the
+provider call; every attempt carries the row's own reference (GOV.UK Notify
+`reference`, email `Message-ID` <tandem-notification-<id>@site>); and where the
+provider can tell (Notify, by reference) a resend of a handed-over row asks it
+first and sends nothing if it already has it. We prefer a rare duplicate to
+marking such rows failed, which would silently drop safety alerts and
+reminders. Every other crash point is resent exactly once, and beat firing
+twice, two workers racing or a redelivered task never send twice: the unique
+constraint stops duplicate rows and the conditional claim stops duplicate sends.
 """
 
 import datetime
@@ -31,13 +37,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from urllib.parse import urlsplit
 
 import structlog
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import EmailMessage
-from django.db import models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -303,6 +310,14 @@ def notification_render(notification: Notification) -> Rendered:
     return Rendered(subject=subject, body=body)
 
 
+def message_id_for(notification: Notification) -> str:
+    """The email Message-ID of an outbox row: the same on every attempt, so a
+    duplicate after an interrupted send is recognisable (mail systems and
+    people see one message id twice)."""
+    host = urlsplit(settings.SITE_URL).hostname or "tandem.invalid"
+    return f"<{notification.reference}@{host}>"
+
+
 def _channel_send(notification: Notification, message: Rendered, phone: str) -> None:
     if notification.channel == Channel.EMAIL:
         EmailMessage(
@@ -310,12 +325,55 @@ def _channel_send(notification: Notification, message: Rendered, phone: str) -> 
             body=message.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notification.recipient.email],
-            headers={"X-Tandem-Notification": str(notification.pk)},
+            headers={
+                "X-Tandem-Notification": str(notification.pk),
+                "Message-ID": message_id_for(notification),
+            },
         ).send()
     elif notification.channel == Channel.SMS:
-        sms_backend().send(to=phone, body=message.body)
+        sms_backend().send(to=phone, body=message.body, reference=notification.reference)
     else:
         raise ValueError(f"Unknown channel {notification.channel}")
+
+
+def _already_accepted(notification: Notification) -> bool:
+    """After an interrupted attempt that reached the provider, ask the provider
+    (where it can tell, e.g. GOV.UK Notify by reference) whether it has it."""
+    if notification.handed_at is None or notification.channel != Channel.SMS:
+        return False
+    return sms_backend().already_sent(notification.reference)
+
+
+def _mark_sent_once(mine, **fields) -> int:
+    return mine.update(**fields)
+
+
+def _mark_sent(mine, log) -> None:
+    """Mark a row the provider accepted as sent, retrying through a short
+    database outage (up to NOTIFICATIONS_MARK_SENT_RETRY_SECONDS) instead of
+    leaving it for the lease sweep to send again."""
+    deadline = time.monotonic() + settings.NOTIFICATIONS_MARK_SENT_RETRY_SECONDS
+    pause = 0.2
+    while True:
+        try:
+            _mark_sent_once(
+                mine,
+                status=Status.SENT,
+                sent_at=timezone.now(),
+                last_error="",
+                claimed_at=None,
+                updated_at=timezone.now(),
+            )
+            return
+        except DatabaseError:
+            if time.monotonic() + pause > deadline:
+                log.error("notification_sent_not_recorded")
+                raise
+            log.warning("notification_mark_sent_retry")
+            if not connection.in_atomic_block:
+                connection.close()  # a broken connection is not reused: the next try reconnects
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
@@ -406,6 +464,12 @@ def notification_deliver(*, notification_id: int) -> str:
         return "failed"
 
     try:
+        if _already_accepted(notification):
+            log.info("notification_already_accepted")
+            _mark_sent(mine, log)
+            return "sent"
+        # Recorded before the provider is called: see Notification.handed_at.
+        mine.update(handed_at=timezone.now())
         _channel_send(notification, message, pref.phone_number)
     except PERMANENT_SMTP_ERRORS as exc:
         finish(status=Status.FAILED, last_error=_short_error(exc), claimed_at=None)
@@ -432,9 +496,9 @@ def notification_deliver(*, notification_id: int) -> str:
         log.exception("notification_failed")
         return "failed"
 
-    # The crash window of the module docstring is between the line above and
-    # this single UPDATE committing.
-    finish(status=Status.SENT, sent_at=timezone.now(), last_error="", claimed_at=None)
+    # The duplicate window of the module docstring: from the provider call
+    # above until this UPDATE commits (retried through a short outage).
+    _mark_sent(mine, log)
     log.info("notification_sent")
     return "sent"
 

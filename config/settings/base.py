@@ -407,6 +407,10 @@ NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int("NOTIFICATIONS_SENDING_LEASE_SECON
 NOTIFICATIONS_REENQUEUE_AFTER_SECONDS = env.int(
     "NOTIFICATIONS_REENQUEUE_AFTER_SECONDS", default=120
 )
+# A worker whose "sent" UPDATE fails (database unreachable) retries it this
+# long before giving up (the row is then sent again after its lease). Keep it
+# under the send time limits.
+NOTIFICATIONS_MARK_SENT_RETRY_SECONDS = env.int("NOTIFICATIONS_MARK_SENT_RETRY_SECONDS", default=15)
 # Urgent kinds (risk alerts and escalations) go on their own queue with their
 # own worker, so a fan-out of reminders never delays them, and recover faster:
 # a shorter time limit, lease and requeue, swept every NOTIFICATIONS_URGENT_SWEEP_SECONDS.
