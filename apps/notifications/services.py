@@ -93,6 +93,9 @@ TRANSIENT_ERRORS = (
 )
 
 SESSION_REMINDER_MIN_NOTICE = datetime.timedelta(hours=2)
+# A session reminder arriving later than this before the session is no use:
+# quiet hours never push one past it (see _before_quiet_hours).
+SESSION_REMINDER_MIN_USEFUL = datetime.timedelta(hours=1)
 PLANNING_HORIZON = datetime.timedelta(hours=26)
 
 
@@ -441,6 +444,10 @@ def notification_deliver(*, notification_id: int) -> str:
             return suppress(SuppressedReason.OPTED_OUT)
     if spec.quiet_hours:
         quiet_until = pref.quiet_hours_end_after(now, user_zone(recipient))
+        useful_until = _useful_until(notification)
+        if quiet_until is not None and useful_until is not None and quiet_until > useful_until:
+            # After quiet hours would be too late (the session will have begun).
+            return suppress(SuppressedReason.TOO_LATE)
         if quiet_until is not None:
             finish(
                 status=Status.PENDING,
@@ -663,17 +670,59 @@ def _utc_key(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
+def _useful_until(notification: Notification) -> datetime.datetime | None:
+    """The last moment a message is still worth sending, for kinds about a
+    moment (a session reminder: an hour before the session), else None."""
+    if notification.kind != Kind.SESSION_REMINDER:
+        return None
+    starts = (notification.context or {}).get("starts_at")
+    if not starts:
+        return None
+    moment = datetime.datetime.strptime(starts, "%Y-%m-%dT%H:%MZ").replace(tzinfo=datetime.UTC)
+    return moment - SESSION_REMINDER_MIN_USEFUL
+
+
+def _before_quiet_hours(
+    due: datetime.datetime,
+    useful_until: datetime.datetime,
+    recipient: User,
+    now: datetime.datetime,
+) -> datetime.datetime:
+    """Where a reminder due at `due` should be planned so it never arrives late.
+
+    Outside quiet hours, or when they end in time (by `useful_until`): `due`
+    (the send waits for their end). Otherwise just before they begin, if that
+    is still ahead; else `due` unchanged, and the send suppresses it as too
+    late (notification_deliver) rather than deliver it after the session began.
+    """
+    pref = preference_for(recipient)
+    tz = user_zone(recipient)
+    ends = pref.quiet_hours_end_after(due, tz)
+    if ends is None or ends <= useful_until:
+        return due
+    begins = pref.quiet_hours_start_before(due, tz)
+    early = begins - datetime.timedelta(minutes=1)
+    return early if early > now else due
+
+
 def _session_reminder_row(appointment: Appointment, now: datetime.datetime) -> Notification:
     lead = datetime.timedelta(hours=settings.NOTIFICATIONS_SESSION_REMINDER_HOURS)
-    return _planned(
-        recipient_id=appointment.treatment.client_id,
+    # In UTC: arithmetic on a local aware datetime (a form's) is wall-clock
+    # arithmetic, an hour out across a clock change.
+    starts = appointment.starts_at.astimezone(datetime.UTC)
+    due = max(starts - lead, now)
+    client = appointment.treatment.client
+    row = _planned(
+        recipient_id=client.pk,
         kind=Kind.SESSION_REMINDER,
-        due_at=max(appointment.starts_at - lead, now),
+        due_at=_before_quiet_hours(due, starts - SESSION_REMINDER_MIN_USEFUL, client, now),
         key=session_reminder_key(appointment),
         treatment_id=appointment.treatment_id,
         obj=object_ref(appointment),
         context={"appointment_id": appointment.pk, "starts_at": _utc_key(appointment.starts_at)},
     )
+    row.original_due_at = due  # due_at earlier than this: brought before quiet hours
+    return row
 
 
 def _stale_session_reminders(now: datetime.datetime, appointment_ids=None) -> int:
@@ -726,7 +775,7 @@ def session_reminders_plan(*, now: datetime.datetime | None = None) -> int:
         starts_at__lte=now + lead + datetime.timedelta(hours=1),
         treatment__status__in=OPEN_STATUSES,
         treatment__client__is_active=True,
-    ).select_related("treatment")
+    ).select_related("treatment__client")
     rows = [_session_reminder_row(a, now) for a in appointments]
     return _create_missing(_with_sms(rows))
 
