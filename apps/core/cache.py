@@ -10,6 +10,7 @@ failure is logged once a minute (not once a request). Short socket timeouts
 import time
 
 import structlog
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 
 logger = structlog.get_logger(__name__)
@@ -42,22 +43,17 @@ class SafeRedisCache(RedisCache):
     def has_key(self, key, version=None):
         return self._safe("has_key", False, key, version)
 
-    def set(self, key, value, timeout=None, version=None):
-        # Django's signature: timeout defaults to DEFAULT_TIMEOUT, passed on as given.
-        args = (key, value) if timeout is None else (key, value, timeout)
-        return self._safe("set", None, *args, version=version)
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._safe("set", None, key, value, timeout, version)
 
-    def add(self, key, value, timeout=None, version=None):
-        args = (key, value) if timeout is None else (key, value, timeout)
-        return self._safe("add", False, *args, version=version)
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._safe("add", False, key, value, timeout, version)
 
-    def touch(self, key, timeout=None, version=None):
-        args = (key,) if timeout is None else (key, timeout)
-        return self._safe("touch", False, *args, version=version)
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._safe("touch", False, key, timeout, version)
 
-    def set_many(self, data, timeout=None, version=None):
-        args = (data,) if timeout is None else (data, timeout)
-        return self._safe("set_many", list(data), *args, version=version)
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._safe("set_many", list(data), data, timeout, version)
 
     def delete(self, key, version=None):
         return self._safe("delete", False, key, version)

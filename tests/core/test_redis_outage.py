@@ -13,6 +13,7 @@ import time
 import pytest
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -137,3 +138,16 @@ def test_a_risk_alert_sweep_while_redis_is_down_leaves_rows_for_the_next_sweep(
         throwaway_redis.start()
         assert notifications_dispatch_due(urgent_only=True) == 1
         assert _queued(throwaway_redis.url, settings.NOTIFICATIONS_URGENT_QUEUE) == 1
+
+
+def test_every_cache_call_degrades_to_a_miss_while_redis_is_down(throwaway_redis, settings):
+    settings.CACHES = _cache_at(throwaway_redis.url)
+    cache.set("forever", "kept", None)
+    assert cache.get("forever") == "kept"
+    throwaway_redis.stop()
+    assert cache.get("forever", "fallback") == "fallback"
+    assert cache.get_many(["forever"]) == {}
+    assert cache.set("k", "v", 60) is None
+    assert cache.add("k", "v") is False
+    assert cache.delete("k") is False
+    assert cache.has_key("k") is False
