@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import ApiTokenScope, User
-from apps.accounts.tasks import send_password_reset
+from apps.accounts.signals import account_email_requested
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -36,14 +36,16 @@ class PasswordResetForm(forms.Form):
     )
 
     def save(self) -> None:
-        """Queue a reset email if an active account has this address.
+        """Put a reset email in the outbox if an active account has this address.
 
         Says nothing either way, so the form cannot be used to find out who
         has an account.
         """
         user = User.objects.filter(email__iexact=self.cleaned_data["email"], is_active=True).first()
         if user is not None:
-            transaction.on_commit(lambda: send_password_reset.delay(user.pk))
+            # The outbox row is written in this transaction (a receiver in notifications).
+            with transaction.atomic():
+                account_email_requested.send(sender=User, user=user, kind="password_reset")
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):
