@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.safety",
     "apps.notifications",
     "apps.messaging",
+    "apps.earlywarning",
     "apps.trials",
     "apps.workspace",
 ]
@@ -324,6 +325,19 @@ SPECTACULAR_SETTINGS = {
 # --- Clinical and service policy --------------------------------------------
 TREATMENT_WEEKS = env.int("TREATMENT_WEEKS", default=11)
 FACE_TO_FACE_SESSIONS = env.int("FACE_TO_FACE_SESSIONS", default=6)
+
+# Early warning on the caseload (docs/early-warning.md): defaults for every
+# service; a service's WarningThresholds row overrides any of them.
+EARLY_WARNING_INACTIVE_DAYS = env.int("EARLY_WARNING_INACTIVE_DAYS", default=7)
+EARLY_WARNING_RECENT_DAYS = env.int("EARLY_WARNING_RECENT_DAYS", default=14)
+EARLY_WARNING_MOOD_MARGIN = env.str("EARLY_WARNING_MOOD_MARGIN", default="1.0")
+EARLY_WARNING_MOOD_MIN_RATINGS = env.int("EARLY_WARNING_MOOD_MIN_RATINGS", default=3)
+EARLY_WARNING_PHQ9_RISE = env.int("EARLY_WARNING_PHQ9_RISE", default=6)
+EARLY_WARNING_WAI_LOW_MAX = env.int("EARLY_WARNING_WAI_LOW_MAX", default=28)
+EARLY_WARNING_WAI_FALL = env.int("EARLY_WARNING_WAI_FALL", default=5)
+EARLY_WARNING_BOND_GAP = env.int("EARLY_WARNING_BOND_GAP", default=4)
+EARLY_WARNING_CLIENT_REPLY_DAYS = env.int("EARLY_WARNING_CLIENT_REPLY_DAYS", default=5)
+EARLY_WARNING_PWP_REPLY_DAYS = env.int("EARLY_WARNING_PWP_REPLY_DAYS", default=2)
 PHQ9_REFERRAL_THRESHOLD = env.int("PHQ9_REFERRAL_THRESHOLD", default=4)
 WAI_WORDING_FILE = env.str("WAI_WORDING_FILE", default="")
 CONTENT_DIR = env.path("CONTENT_DIR", default=BASE_DIR / "content")
