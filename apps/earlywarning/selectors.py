@@ -64,7 +64,10 @@ def thresholds_for(service_ids: Iterable[int]) -> dict[int, Thresholds]:
 
 def _band_ranks(code: str) -> dict[str, int]:
     try:
-        return {str(b.label): i for i, b in enumerate(scoring_definition(code).bands)}
+        bands = scoring_definition(code).bands
+        ranks = {str(b.label).lower(): i for i, b in enumerate(bands)}
+        ranks.update({str(getattr(b, "key", b.label)).lower(): i for i, b in enumerate(bands)})
+        return ranks
     except Exception:  # noqa: BLE001 - a missing definition only loses the band rule
         return {}
 
@@ -132,7 +135,9 @@ def facts_for(
         .order_by("completed_at", "pk")
         .values_list("treatment_id", "instrument", "completed_at", "total", "band", "subscales")
     ):
-        score = Score(completed_at, total, band, ranks[code].get(band), subscales or {})
+        score = Score(
+            completed_at, total, band, ranks[code].get((band or "").lower()), subscales or {}
+        )
         (facts[tid].phq9 if code == "phq9" else facts[tid].wai).append(score)
 
     for tid, rated_on, value in MoodRating.objects.filter(
