@@ -56,6 +56,10 @@ class ParticipantRow:
     rules_before: list[str] = field(default_factory=list)
     rules_ever: list[str] = field(default_factory=list)
 
+    @property
+    def rules_before_labels(self) -> list[str]:
+        return [RULE_LABELS[r] for r in self.rules_before]
+
 
 @dataclass
 class DropoutReport:
