@@ -340,6 +340,8 @@ EARLY_WARNING_CLIENT_REPLY_DAYS = env.int("EARLY_WARNING_CLIENT_REPLY_DAYS", def
 EARLY_WARNING_PWP_REPLY_DAYS = env.int("EARLY_WARNING_PWP_REPLY_DAYS", default=2)
 PHQ9_REFERRAL_THRESHOLD = env.int("PHQ9_REFERRAL_THRESHOLD", default=4)
 WAI_WORDING_FILE = env.str("WAI_WORDING_FILE", default="")
+# The therapist's version (WAI-SF-T): same licensing, its own wording file.
+WAI_T_WORDING_FILE = env.str("WAI_T_WORDING_FILE", default="")
 CONTENT_DIR = env.path("CONTENT_DIR", default=BASE_DIR / "content")
 
 # --- Logging ----------------------------------------------------------------
