@@ -395,6 +395,8 @@ QUESTIONNAIRE_DEFINITIONS_DIR = env.str("QUESTIONNAIRE_DEFINITIONS_DIR", default
 QUESTIONNAIRE_PROTOCOL = {
     "baseline": env.list("QUESTIONNAIRES_BASELINE", default=["phq9", "gad7"]),
     "pre_session": env.list("QUESTIONNAIRES_PRE_SESSION", default=["phq9", "gad7"]),
+    # The working alliance early in treatment, while it can still be repaired (issue 14).
+    "early_alliance": env.list("QUESTIONNAIRES_EARLY_ALLIANCE", default=["wai_sf_c"]),
     "end_of_treatment": env.list("QUESTIONNAIRES_END", default=["phq9", "wai_sf_c"]),
     "followup_3m": env.list("QUESTIONNAIRES_FOLLOWUP_3M", default=["phq9", "wai_sf_c"]),
     "followup_6m": env.list("QUESTIONNAIRES_FOLLOWUP_6M", default=["phq9"]),
@@ -403,6 +405,12 @@ QUESTIONNAIRE_PROTOCOL = {
 QUESTIONNAIRE_FOLLOWUP_6M = env.bool("QUESTIONNAIRE_FOLLOWUP_6M", default=False)
 # A named protocol ("e_compared" or "nhs_routine", apps.questionnaires.models.PROTOCOL_PRESETS)
 # used by services without their own QuestionnaireProtocol; empty = the lists above.
+QUESTIONNAIRE_EARLY_ALLIANCE_AFTER_SESSION = env.int(
+    "QUESTIONNAIRE_EARLY_ALLIANCE_AFTER_SESSION", default=2
+)
+QUESTIONNAIRE_EARLY_ALLIANCE_WINDOW_DAYS = env.int(
+    "QUESTIONNAIRE_EARLY_ALLIANCE_WINDOW_DAYS", default=7
+)
 QUESTIONNAIRE_PROTOCOL_PRESET = env.str("QUESTIONNAIRE_PROTOCOL_PRESET", default="")
 QUESTIONNAIRE_FOLLOWUP_12M = env.bool("QUESTIONNAIRE_FOLLOWUP_12M", default=False)
 # Due windows, in days (hours for the pre-session window's opening).
