@@ -378,11 +378,14 @@ def _mark_sent_once(mine, **fields) -> int:
     return mine.update(**fields)
 
 
-def _mark_sent(mine, log) -> None:
+def _mark_sent(mine, log, *, urgent: bool = False) -> None:
     """Mark a row the provider accepted as sent, retrying through a short
     database outage (up to NOTIFICATIONS_MARK_SENT_RETRY_SECONDS) instead of
     leaving it for the lease sweep to send again."""
-    deadline = time.monotonic() + settings.NOTIFICATIONS_MARK_SENT_RETRY_SECONDS
+    seconds = settings.NOTIFICATIONS_MARK_SENT_RETRY_SECONDS
+    if urgent:  # stay well inside the urgent task's short time limit
+        seconds = min(seconds, settings.NOTIFICATIONS_URGENT_SEND_TIME_LIMIT // 4)
+    deadline = time.monotonic() + seconds
     pause = 0.2
     while True:
         try:
@@ -500,7 +503,7 @@ def notification_deliver(*, notification_id: int) -> str:
     try:
         if _already_accepted(notification):
             log.info("notification_already_accepted")
-            _mark_sent(mine, log)
+            _mark_sent(mine, log, urgent=spec.urgent)
             return "sent"
         # Recorded before the provider is called: see Notification.handed_at.
         mine.update(handed_at=timezone.now())
@@ -532,7 +535,7 @@ def notification_deliver(*, notification_id: int) -> str:
 
     # The duplicate window of the module docstring: from the provider call
     # above until this UPDATE commits (retried through a short outage).
-    _mark_sent(mine, log)
+    _mark_sent(mine, log, urgent=spec.urgent)
     log.info("notification_sent")
     return "sent"
 
