@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint migrate demo content css
+.PHONY: install run test lint migrate demo content css messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,7 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-migrate: install
+# Compiles locale/*/LC_MESSAGES/*.po into .mo (needs gettext's msgfmt). The
+# .mo files are committed too, so a machine without gettext still runs.
+messages: install
+	if command -v msgfmt >/dev/null; then $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var; else echo "msgfmt not found (apt-get install gettext): using the committed .mo files"; fi
+
+migrate: install messages
 	mkdir -p var/broker/queue var/broker/processed var/exports
 	$(BIN)/python manage.py migrate --noinput
 
@@ -28,7 +33,7 @@ demo: content
 run: demo
 	$(BIN)/honcho -f Procfile start
 
-test: install
+test: install messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

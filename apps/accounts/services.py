@@ -2,6 +2,7 @@ import functools
 import math
 import zoneinfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -211,3 +212,15 @@ def user_time_zone_set(*, user: User, time_zone: str) -> User:
     user.save(update_fields=["time_zone"])
     mood_reminders_replan(user=user)
     return user
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Save the person's language for pages, emails and text messages.
+
+    Raises DomainError when `language` is not one of settings.LANGUAGES.
+    """
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise DomainError(_("Select one of the languages shown"), field="language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

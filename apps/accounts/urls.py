@@ -29,4 +29,5 @@ urlpatterns = [
     path("two-step/recovery-code/", views.otp_recovery_view, name="otp_recovery"),
     path("two-step/recovery-codes/", views.otp_recovery_codes_view, name="otp_recovery_codes"),
     path("two-step/", views.otp_manage_view, name="otp_manage"),
+    path("language/", views.language_view, name="language"),
 ]

@@ -13,14 +13,15 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.safestring import mark_safe
+from django.utils.translation import activate, get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from apps.accounts.forms import (
+    LanguageForm,
     LoginForm,
     OTPTokenForm,
     PasswordResetForm,
@@ -40,6 +41,7 @@ from apps.accounts.services import (
     totp_device_begin,
     totp_device_confirm,
     totp_verify,
+    user_language_set,
 )
 from apps.accounts.tokens import invitation_token_generator
 from apps.core.errors import DomainError
@@ -342,3 +344,43 @@ def otp_manage_view(request: HttpRequest) -> HttpResponse:
             "page_has_errors": bool(form.errors),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def language_view(request: HttpRequest) -> HttpResponse:
+    """Choose the language: the profile setting (GET shows it) and the header switcher.
+
+    Signed in, the choice is saved on the person (UserLanguageMiddleware then
+    uses it on every device, and emails follow it); signed out, a cookie holds
+    it. Redirects to the safe `next` URL, else back here with a confirmation.
+    """
+    form = LanguageForm(
+        request.POST or None,
+        initial={"language": get_language(), "next": request.GET.get("next", "")},
+    )
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated:
+            try:
+                user_language_set(user=request.user, language=language)
+            except DomainError as error:
+                apply_domain_error(form, error)
+        if not form.errors:
+            activate(language)
+            next_url = form.cleaned_data["next"]
+            if not url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                next_url = ""
+            if not next_url:
+                messages.success(request, _("Your language is saved."))
+            response = redirect(next_url or "accounts:language")
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
+            return response
+    return render(request, "accounts/language.html", {"form": form})

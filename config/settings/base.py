@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.accounts.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "apps.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -181,8 +182,17 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("cy", _("Welsh"))]
+# Offered languages: each has a complete message catalogue (locale/) and
+# content (content/); tests/test_i18n_catalogues.py fails when one is missing
+# or incomplete. See docs/i18n.md to add one.
+LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
+# Content fields can hold more languages than are offered: Welsh stays in the
+# models (its columns keep their data) until it has catalogues and content.
+MODELTRANSLATION_LANGUAGES = ("en", "cy", "nl")
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+# Empty content in the reader's language falls back to English; step pages
+# then say so ("not yet translated") and admins see the gap on the
+# translation-status page.
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
