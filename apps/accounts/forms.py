@@ -131,7 +131,8 @@ class LanguageForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Select the language you want to use")},
     )
-    next = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Where to go back to (the page the header switcher was on); checked in the view.
+    return_to = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -352,11 +352,11 @@ def language_view(request: HttpRequest) -> HttpResponse:
 
     Signed in, the choice is saved on the person (UserLanguageMiddleware then
     uses it on every device, and emails follow it); signed out, a cookie holds
-    it. Redirects to the safe `next` URL, else back here with a confirmation.
+    it. Redirects to the safe `return_to` URL, else back here with a confirmation.
     """
     form = LanguageForm(
         request.POST or None,
-        initial={"language": get_language(), "next": request.GET.get("next", "")},
+        initial={"language": get_language(), "return_to": request.GET.get("next", "")},
     )
     if request.method == "POST" and form.is_valid():
         language = form.cleaned_data["language"]
@@ -367,7 +367,7 @@ def language_view(request: HttpRequest) -> HttpResponse:
                 apply_domain_error(form, error)
         if not form.errors:
             activate(language)
-            next_url = form.cleaned_data["next"]
+            next_url = form.cleaned_data["return_to"]
             if not url_has_allowed_host_and_scheme(
                 next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
             ):

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 def test_signed_in_choice_is_saved_and_used_on_every_page(client, client_user):
     client.force_login(client_user)
     response = client.post(
-        reverse("accounts:language"), {"language": "nl", "next": reverse("core:help")}
+        reverse("accounts:language"), {"language": "nl", "return_to": reverse("core:help")}
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("core:help")
@@ -39,7 +39,7 @@ def test_header_switcher_offers_the_other_language_named_in_itself(client):
 
 
 def test_signed_out_choice_is_kept_in_a_cookie(client):
-    client.post(reverse("accounts:language"), {"language": "nl", "next": "/account/sign-in/"})
+    client.post(reverse("accounts:language"), {"language": "nl", "return_to": "/account/sign-in/"})
     html = client.get(reverse("accounts:login")).content.decode()
     assert '<html lang="nl"' in html
     assert 'lang="en">English</button>' in html
@@ -57,6 +57,6 @@ def test_language_page_is_the_profile_setting(client, pwp):
 
 def test_unsafe_next_is_ignored(client):
     response = client.post(
-        reverse("accounts:language"), {"language": "nl", "next": "https://evil.example/"}
+        reverse("accounts:language"), {"language": "nl", "return_to": "https://evil.example/"}
     )
     assert response["Location"] == reverse("accounts:language")
