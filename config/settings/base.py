@@ -283,6 +283,14 @@ TREATMENT_WEEKS = env.int("TREATMENT_WEEKS", default=11)
 FACE_TO_FACE_SESSIONS = env.int("FACE_TO_FACE_SESSIONS", default=6)
 PHQ9_REFERRAL_THRESHOLD = env.int("PHQ9_REFERRAL_THRESHOLD", default=4)
 WAI_WORDING_FILE = env.str("WAI_WORDING_FILE", default="")
+# Questionnaire wording in other languages (docs/i18n.md): a directory of
+# `<code>.<language>.json` files the service supplies (validated translations,
+# naming source and licence). Without one, a questionnaire is shown in English.
+QUESTIONNAIRE_TRANSLATIONS_DIR = env.str("QUESTIONNAIRE_TRANSLATIONS_DIR", default="")
+# Demo and tests only: use the bundled, visibly marked placeholder translations.
+QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS = env.bool(
+    "QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS", default=False
+)
 CONTENT_DIR = env.path("CONTENT_DIR", default=BASE_DIR / "content")
 
 # --- Logging ----------------------------------------------------------------
