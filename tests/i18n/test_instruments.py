@@ -84,8 +84,6 @@ def test_dutch_client_sees_the_marked_placeholder_on_the_question_page(client, c
     client_user.save(update_fields=["language"])
     administration = AdministrationFactory(treatment=client_user.treatments.first())
     client.force_login(client_user)
-    html = client.get(
-        reverse("questionnaires:item", args=[administration.pk, 9])
-    ).content.decode()
+    html = client.get(reverse("questionnaires:item", args=[administration.pk, 9])).content.decode()
     assert "[Voorbeeldtekst — PHQ-9 vraag 9" in html
     assert "Voorbeeldtekst</strong>" in html  # the visible placeholder tag
