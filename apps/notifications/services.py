@@ -47,7 +47,7 @@ from django.core.mail import EmailMessage
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.accounts.models import User
 from apps.care.models import (
@@ -319,24 +319,28 @@ def notification_render(notification: Notification) -> Rendered:
 
     Templates get the recipient's display name, site name and URLs, and
     whatever the kind's link builder returns (a fresh one-time link, a session
-    time). They never get `notification.context`. Raises NotificationNotNeeded
+    time), rendered in the recipient's language. They never get
+    `notification.context`. Raises NotificationNotNeeded
     when the builder says the message no longer makes sense.
     """
-    builder = link_builder_for(notification.kind)
-    extra = builder(notification) if builder else {}
-    context = {
-        "name": notification.recipient.display_name,
-        "site_name": settings.SITE_NAME,
-        "site_url": settings.SITE_URL.rstrip("/"),
-        "link": settings.SITE_URL.rstrip("/") + "/",
-        "preferences_url": absolute_url("notifications:preferences"),
-        **extra,
-    }
-    base = f"notifications/{notification.kind}"
-    body = render_to_string(f"{base}.{notification.channel}.txt", context).strip() + "\n"
-    subject = ""
-    if notification.channel == Channel.EMAIL:
-        subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
+    # In the recipient's language (their saved choice, else LANGUAGE_CODE), not
+    # the language of whichever request or worker happens to send it.
+    with translation.override(notification.recipient.language_code):
+        builder = link_builder_for(notification.kind)
+        extra = builder(notification) if builder else {}
+        context = {
+            "name": notification.recipient.display_name,
+            "site_name": settings.SITE_NAME,
+            "site_url": settings.SITE_URL.rstrip("/"),
+            "link": settings.SITE_URL.rstrip("/") + "/",
+            "preferences_url": absolute_url("notifications:preferences"),
+            **extra,
+        }
+        base = f"notifications/{notification.kind}"
+        body = render_to_string(f"{base}.{notification.channel}.txt", context).strip() + "\n"
+        subject = ""
+        if notification.channel == Channel.EMAIL:
+            subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
     return Rendered(subject=subject, body=body)
 
 

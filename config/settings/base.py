@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.accounts.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "apps.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -224,8 +225,17 @@ SIGN_IN_MAX_DELAY_SECONDS = env.int("SIGN_IN_MAX_DELAY_SECONDS", default=300)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("cy", _("Welsh"))]
+# Offered languages: each has a complete message catalogue (locale/) and
+# content (content/); tests/test_i18n_catalogues.py fails when one is missing
+# or incomplete. See docs/i18n.md to add one.
+LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
+# Content fields can hold more languages than are offered: Welsh stays in the
+# models (its columns keep their data) until it has catalogues and content.
+MODELTRANSLATION_LANGUAGES = ("en", "cy", "nl")
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+# Empty content in the reader's language falls back to English; step pages
+# then say so ("not yet translated") and admins see the gap on the
+# translation-status page.
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
@@ -326,6 +336,14 @@ TREATMENT_WEEKS = env.int("TREATMENT_WEEKS", default=11)
 FACE_TO_FACE_SESSIONS = env.int("FACE_TO_FACE_SESSIONS", default=6)
 PHQ9_REFERRAL_THRESHOLD = env.int("PHQ9_REFERRAL_THRESHOLD", default=4)
 WAI_WORDING_FILE = env.str("WAI_WORDING_FILE", default="")
+# Questionnaire wording in other languages (docs/i18n.md): a directory of
+# `<code>.<language>.json` files the service supplies (validated translations,
+# naming source and licence). Without one, a questionnaire is shown in English.
+QUESTIONNAIRE_TRANSLATIONS_DIR = env.str("QUESTIONNAIRE_TRANSLATIONS_DIR", default="")
+# Demo and tests only: use the bundled, visibly marked placeholder translations.
+QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS = env.bool(
+    "QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS", default=False
+)
 CONTENT_DIR = env.path("CONTENT_DIR", default=BASE_DIR / "content")
 
 # --- Logging ----------------------------------------------------------------
