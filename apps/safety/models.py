@@ -303,6 +303,10 @@ class ServiceSafetyPolicy(models.Model):
             )
         for resources in translated.values():
             self._clean_resources(resources, "crisis_resources_translated")
+        try:
+            parse_extra_phrases(self.extra_phrases)
+        except (ValueError, KeyError) as exc:
+            raise ValidationError({"extra_phrases": str(exc)}) from None
         if self.escalation_hours == 0:
             raise ValidationError({"escalation_hours": _("Enter at least 1 hour.")})
 
@@ -326,9 +330,3 @@ class ServiceSafetyPolicy(models.Model):
                         )
                     }
                 )
-        try:
-            parse_extra_phrases(self.extra_phrases)
-        except (ValueError, KeyError) as exc:
-            raise ValidationError({"extra_phrases": str(exc)}) from None
-        if self.escalation_hours == 0:
-            raise ValidationError({"escalation_hours": _("Enter at least 1 hour.")})
