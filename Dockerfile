@@ -14,7 +14,8 @@ RUN pip install --no-cache-dir --upgrade pip \
 COPY --chown=tandem:tandem . .
 # collectstatic needs a SECRET_KEY to import settings; this one is never used at run time.
 RUN SECRET_KEY=build-time-only-key-build-time-only-key-build-time-only-key-xx \
-    python manage.py collectstatic --noinput
+    python manage.py collectstatic --noinput \
+    && mkdir -p /app/var/media/exports && chown -R tandem:tandem /app/var/media
 
 USER tandem
 EXPOSE 8000
