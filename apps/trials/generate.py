@@ -132,6 +132,7 @@ def generate(
     prefix: str = "GT",
     caseload_low: int = 30,
     caseload_high: int = 60,
+    pwps_per_service: int = PWPS_PER_SERVICE,
     today: datetime.date | None = None,
     log=print,
 ) -> Result:
@@ -166,9 +167,11 @@ def generate(
         raise GenerateError("Load the programme first: manage.py load_content.")
     today = today or timezone.localdate()
     sizes = caseloads(clients, low=caseload_low, high=caseload_high)
-    n_services = math.ceil(len(sizes) / PWPS_PER_SERVICE)
+    n_services = math.ceil(len(sizes) / pwps_per_service)
     with transaction.atomic():
-        _staff_and_clients(prefix, clients, history_rows, sizes, n_services, today, log)
+        _staff_and_clients(
+            prefix, clients, history_rows, sizes, n_services, pwps_per_service, today, log
+        )
         _history(prefix, steps, today, log)
         base = history_count(prefix)
         if history_rows > base:
@@ -186,7 +189,7 @@ def generate(
     )
 
 
-def _staff_and_clients(prefix, clients, history_rows, sizes, n_services, today, log):
+def _staff_and_clients(prefix, clients, history_rows, sizes, n_services, per_service, today, log):
     p = prefix.lower()
     services = [
         Service.objects.create(
@@ -209,7 +212,7 @@ def _staff_and_clients(prefix, clients, history_rows, sizes, n_services, today, 
                 for u, s in zip(supervisors, services, strict=True)
             ),
             *(
-                StaffMembership(user=u, service=services[i // PWPS_PER_SERVICE], role=StaffRole.PWP)
+                StaffMembership(user=u, service=services[i // per_service], role=StaffRole.PWP)
                 for i, u in enumerate(pwps)
             ),
         ]
@@ -217,7 +220,7 @@ def _staff_and_clients(prefix, clients, history_rows, sizes, n_services, today, 
     pwp_of, service_of = [], []
     for i, (user, size) in enumerate(zip(pwps, sizes, strict=True)):
         pwp_of += [user.pk] * size
-        service_of += [services[i // PWPS_PER_SERVICE].pk] * size
+        service_of += [services[i // per_service].pk] * size
     log(f"{n_services} services, {len(pwps)} PWPs (caseloads {min(sizes)}-{max(sizes)}).")
     with connection.cursor() as cur:
         # One row per client: number, PWP, service, stage and days since the start.
