@@ -610,8 +610,8 @@ def table(results: dict) -> str:
             add(f"{label} ({q[key]['page_ms']:.0f} ms)", f"{q[key]['ratio']:.1f}× floor", "≤ 6×",
                 q[key]["ratio"] <= 6)  # fmt: skip
     export = results.get("export", {})
-    for rows, e in export.items():
-        add(f"Events CSV export, {int(rows):,} rows ({e['export_rows_s']:,.0f} rows/s)",
+    for size, e in export.items():
+        add(f"Events CSV export, {int(size):,} rows ({e['export_rows_s']:,.0f} rows/s)",
             f"{e['ratio']:.2f}× COPY", "≥ 0.5×", e["ratio"] >= TARGETS["export"])  # fmt: skip
     if len(export) > 1:
         rss = [e["export_rss_over_idle_mb"] for e in export.values()]
