@@ -532,7 +532,6 @@ def _scan_versus_count(connection, rounds=25) -> dict:
             count_t.append(time.perf_counter() - started)
         cur.execute("EXPLAIN " + scan_sql, scan_params)
         plan = "\n".join(row[0] for row in cur.fetchall())
-    assert count_qs.count() >= 1
     return {
         "scan_ms": statistics.median(scan_t) * 1000,
         "count_ms": statistics.median(count_t) * 1000,
