@@ -3,6 +3,9 @@ PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PORT ?= 8000
+# Links printed by `make run` (demo logins, invitation links) use the port it serves on.
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: install run test lint migrate demo content css
 
@@ -16,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 migrate: install
-	mkdir -p var/broker/queue var/broker/processed var/exports
+	mkdir -p var/broker/queue var/broker/processed var/broker/control var/exports
 	$(BIN)/python manage.py migrate --noinput
 
 content: migrate
@@ -25,8 +28,10 @@ content: migrate
 demo: content
 	$(BIN)/python manage.py demo
 
+# Ctrl-C stops web, worker and beat. The trap keeps the recipe's shell alive
+# through Ctrl-C, and honcho's exit status 130 counts as a normal stop.
 run: demo
-	$(BIN)/honcho -f Procfile start
+	trap true INT; TANDEM_PORT=$(PORT) $(BIN)/honcho -f Procfile start || [ $$? -eq 130 ]
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -34,6 +39,9 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/djlint templates --lint
 
 # Rebuilds static/css/app.css from frontend/ (needs Node; the output is committed).
 css:

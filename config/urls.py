@@ -6,12 +6,14 @@ from config.api_router import router
 
 urlpatterns = [
     path("", include("apps.core.urls")),
+    # Staff pages that gather several domains; their paths keep the /care/ and /safety/ prefix.
+    path("", include("apps.workspace.urls")),
     path("account/", include("apps.accounts.urls")),
     path("care/", include("apps.care.urls")),
     path("programme/", include("apps.programme.urls")),
     path("me/", include("apps.tracking.urls")),
     path("questionnaires/", include("apps.questionnaires.urls")),
-    path("safety/", include("apps.safety.urls")),
+    path("", include("apps.safety.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("messages/", include("apps.messaging.urls")),
     path("trials/", include("apps.trials.urls")),
@@ -20,3 +22,5 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "apps.core.error_pages.server_error"

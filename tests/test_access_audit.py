@@ -204,9 +204,9 @@ def _o(name: str, key: str, *more) -> Callable[[dict], str]:
 
 CASES = [
     # --- care: reads (PWP, supervisor of the service, admin) -----------------------
-    Case("care:review", "GET", _t("care:review"), frozenset(STAFF_READERS)),
-    Case("care:client_detail", "GET", _t("care:client_detail"), frozenset(STAFF_READERS)),
-    Case("care:review_print", "GET", _t("care:review_print"), frozenset(STAFF_READERS)),
+    Case("workspace:review", "GET", _t("workspace:review"), frozenset(STAFF_READERS)),
+    Case("workspace:client_detail", "GET", _t("workspace:client_detail"), frozenset(STAFF_READERS)),
+    Case("workspace:review_print", "GET", _t("workspace:review_print"), frozenset(STAFF_READERS)),
     Case("care:sessions", "GET", _t("care:sessions"), frozenset(STAFF_READERS)),
     Case(
         "questionnaires:treatment_scores",
@@ -221,7 +221,7 @@ CASES = [
         frozenset(STAFF_READERS | OWN_CLIENT),
     ),
     # --- care: the client's own PWP (and admins) only ------------------------------
-    Case("care:plan", "GET", _t("care:plan"), frozenset(PWP_WRITERS)),
+    Case("workspace:plan", "GET", _t("workspace:plan"), frozenset(PWP_WRITERS)),
     Case("care:sessions_plan", "GET", _t("care:sessions_plan"), frozenset(PWP_WRITERS)),
     Case(
         "care:session_reschedule",
@@ -230,17 +230,17 @@ CASES = [
         frozenset(PWP_WRITERS),
     ),
     Case(
-        "care:entry_feedback",
+        "workspace:entry_feedback",
         "POST",
-        _t("care:entry_feedback", "entry"),
+        _t("workspace:entry_feedback", "entry"),
         frozenset(PWP_WRITERS),
         data=lambda w: {"text": "hijack"},
         ok=(302,),
     ),
     Case(
-        "care:note_add",
+        "workspace:note_add",
         "POST",
-        _t("care:note_add"),
+        _t("workspace:note_add"),
         frozenset(PWP_WRITERS),
         data=lambda w: {"text": "hijack"},
         ok=(302,),
@@ -254,33 +254,33 @@ CASES = [
         ok=(302,),
     ),
     Case(
-        "care:welcome_set",
+        "workspace:welcome_set",
         "POST",
-        _t("care:welcome_set"),
+        _t("workspace:welcome_set"),
         frozenset(PWP_WRITERS),
         data=lambda w: {"welcome_message": "hijack"},
         ok=(302,),
     ),
     Case(
-        "care:module_action",
+        "workspace:module_action",
         "POST",
-        _t("care:module_action"),
+        _t("workspace:module_action"),
         frozenset(PWP_WRITERS),
         data=lambda w: {"action": "add", "module": Module.objects.get(slug="physical-exercise").pk},
         ok=(302,),
     ),
     Case(
-        "care:task_add",
+        "workspace:task_add",
         "POST",
-        _t("care:task_add"),
+        _t("workspace:task_add"),
         frozenset(PWP_WRITERS),
         data=lambda w: {"title": "hijack", "due_date": _day()},
         ok=(302,),
     ),
     Case(
-        "care:task_withdraw",
+        "workspace:task_withdraw",
         "POST",
-        _t("care:task_withdraw", "task"),
+        _t("workspace:task_withdraw", "task"),
         frozenset(PWP_WRITERS),
         ok=(302,),
     ),
@@ -449,11 +449,11 @@ CASES = [
         frozenset(OWN_CLIENT),
     ),
     # --- safety: staff with access to the treatment (supervisors acknowledge too) ----
-    Case("safety:alert_detail", "GET", _o("safety:alert_detail", "alert"), STAFF_READERS),
+    Case("workspace:alert_detail", "GET", _o("workspace:alert_detail", "alert"), STAFF_READERS),
     Case(
-        "safety:alert_detail",
+        "workspace:alert_detail",
         "POST",
-        _o("safety:alert_detail", "alert"),
+        _o("workspace:alert_detail", "alert"),
         frozenset(STAFF_READERS),
         data=lambda w: {"note": "Phoned the client, they are safe."},
         ok=(302,),
@@ -596,10 +596,10 @@ def test_every_object_scoped_url_is_in_the_matrix():
 
 # URL name -> personas who may see the victim's identifiable data on it.
 LIST_PAGES = {
-    "core:home": set(),
-    "core:help": set(),
-    "care:caseload": {"pwp"},
-    "care:service_overview": {"supervisor", "admin_user"},
+    "workspace:home": set(),
+    "safety:help": set(),
+    "workspace:caseload": {"pwp"},
+    "workspace:service_overview": {"supervisor", "admin_user"},
     "care:enrol": set(),
     "care:my_sessions": OWN_CLIENT,
     "care:my_tasks": OWN_CLIENT,
@@ -615,7 +615,7 @@ LIST_PAGES = {
     "notifications:staff_preferences": set(),
     "trials:overview": set(),
     "trials:exports": set(),
-    "core:admin_home": set(),
+    "workspace:admin_home": set(),
     "api:participant-list": set(),
     "api:event-list": set(),
     "api:score-list": set(),
@@ -653,8 +653,8 @@ def test_staff_never_see_a_draft_and_clients_never_see_notes(client, world, pers
     w = world
     client.force_login(w["personas"][persona])
     for url in (
-        reverse("care:review", args=[w["treatment"].pk]) + "?all=1",
-        reverse("care:review_print", args=[w["treatment"].pk]) + "?all=1",
+        reverse("workspace:review", args=[w["treatment"].pk]) + "?all=1",
+        reverse("workspace:review_print", args=[w["treatment"].pk]) + "?all=1",
         reverse("programme:entry", args=[w["entry"].pk]),
         reverse("safety:alerts"),
     ):
@@ -747,13 +747,13 @@ def test_posts_without_a_csrf_token_are_refused(world):
     before = _state(w)
     browser.force_login(w["personas"]["pwp"])
     for url, data in (
-        (reverse("care:note_add", args=[w["treatment"].pk]), {"text": "forged"}),
-        (reverse("care:welcome_set", args=[w["treatment"].pk]), {"welcome_message": "forged"}),
+        (reverse("workspace:note_add", args=[w["treatment"].pk]), {"text": "forged"}),
+        (reverse("workspace:welcome_set", args=[w["treatment"].pk]), {"welcome_message": "forged"}),
         (
             reverse("messaging:thread", args=[w["treatment"].pk]),
             {"body": "forged", "idempotency_key": str(uuid.uuid4())},
         ),
-        (reverse("safety:alert_detail", args=[w["alert"].pk]), {"note": "forged note"}),
+        (reverse("workspace:alert_detail", args=[w["alert"].pk]), {"note": "forged note"}),
     ):
         assert browser.post(url, data).status_code == 403, url
     browser.force_login(w["personas"]["trial_manager"])
@@ -806,13 +806,13 @@ def test_supervisor_writes_are_only_the_deliberate_ones(client, world):
     matrix above); messages are only between the client and their PWP."""
     w = world
     client.force_login(w["personas"]["supervisor"])
-    assert client.get(reverse("care:review", args=[w["treatment"].pk])).status_code == 200
+    assert client.get(reverse("workspace:review", args=[w["treatment"].pk])).status_code == 200
     assert client.get(reverse("care:enrol")).status_code == 200
     thread = reverse("messaging:thread", args=[w["treatment"].pk])
     assert client.get(thread).status_code == 200
     assert Message.objects.get(pk=w["message"].pk).read_at is None  # no read receipt
     response = client.post(
-        reverse("safety:alert_detail", args=[w["alert"].pk]), {"note": "Called the client."}
+        reverse("workspace:alert_detail", args=[w["alert"].pk]), {"note": "Called the client."}
     )
     assert response.status_code == 302
     alert = RiskAlert.objects.get(pk=w["alert"].pk)

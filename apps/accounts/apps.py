@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        # why: imports here run once the app registry is ready (models load after apps).
         from django.contrib.auth.signals import user_logged_in
 
         from apps.accounts.services import login_event_record

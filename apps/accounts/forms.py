@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.accounts.tasks import send_password_reset
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -40,8 +41,6 @@ class PasswordResetForm(forms.Form):
         Says nothing either way, so the form cannot be used to find out who
         has an account.
         """
-        from apps.accounts.tasks import send_password_reset
-
         user = User.objects.filter(email__iexact=self.cleaned_data["email"], is_active=True).first()
         if user is not None:
             transaction.on_commit(lambda: send_password_reset.delay(user.pk))

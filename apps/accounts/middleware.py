@@ -37,7 +37,7 @@ RECOVERY_CODES_SESSION_KEY = "accounts_new_recovery_codes"
 OPEN_NAMESPACES = frozenset({"accounts"})
 OPEN_URL_NAMES = frozenset(
     {
-        "core:help",
+        "safety:help",
         "core:privacy",
         "core:accessibility",
         "core:manifest",

@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.models import LoginEvent, User
 from apps.accounts.selectors import recovery_device
+from apps.accounts.signals import invitation_accepted, user_time_zone_changed
 from apps.core.errors import DomainError
 
 
@@ -19,14 +20,14 @@ from apps.core.errors import DomainError
 def invitation_accept(*, user: User, password: str) -> None:
     """Set the invited user's password and start their treatment.
 
+    care starts the treatment (its receiver of ``invitation_accepted``), in this
+    transaction.
+
     Setting the password invalidates the invitation token (one-time link).
     """
-    from apps.care.services import treatment_activate
-
     user.set_password(password)
     user.save(update_fields=["password"])
-    for treatment in user.treatments.filter(status="invited"):
-        treatment_activate(treatment=treatment)
+    invitation_accepted.send(sender=User, user=user)
 
 
 def sign_in_lockout_clear(*, user: User) -> int:
@@ -197,8 +198,6 @@ def user_time_zone_set(*, user: User, time_zone: str) -> User:
     nothing. Raises DomainError (field ``time_zone``) for a zone zoneinfo does
     not know.
     """
-    from apps.notifications.services import mood_reminders_replan
-
     if not time_zone_is_known(time_zone):
         raise DomainError(
             _("Choose your time zone from the list. We do not know that time zone."),
@@ -209,5 +208,6 @@ def user_time_zone_set(*, user: User, time_zone: str) -> User:
     user.time_zone = time_zone
     user.full_clean()
     user.save(update_fields=["time_zone"])
-    mood_reminders_replan(user=user)
+    # notifications cancels and re-plans the mood reminders (its receiver).
+    user_time_zone_changed.send(sender=User, user=user)
     return user

@@ -2,7 +2,8 @@
 
 These tasks keep their names and signatures for their callers
 (care.services.treatment_enrol, accounts.forms.PasswordResetForm). Each only
-puts a row in the notifications outbox; the one-time link is made by the
+sends ``account_email_requested``; notifications' receiver puts a row in its
+outbox; the one-time link is made by the
 notifications link builder when the message is rendered, at send time, so no
 token is stored or crosses the broker.
 """
@@ -15,8 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.notifications.kinds import Kind
-from apps.notifications.services import notification_schedule
+from apps.accounts.signals import account_email_requested
 
 
 def _minute(moment: datetime.datetime) -> str:
@@ -34,12 +34,12 @@ def send_invitation(user_id: int) -> None:
     if user is None or user.has_usable_password():
         return
     now = timezone.now()
-    notification_schedule(
-        recipient=user,
-        kind=Kind.INVITATION,
+    account_email_requested.send(
+        sender=User,
+        user=user,
+        kind="invitation",
         due_at=now,
         dedupe_key=f"invitation:user:{user.pk}:{_minute(now)}",
-        object=user,
     )
 
 
@@ -50,12 +50,12 @@ def send_password_reset(user_id: int) -> None:
     if user is None:
         return
     now = timezone.now()
-    notification_schedule(
-        recipient=user,
-        kind=Kind.PASSWORD_RESET,
+    account_email_requested.send(
+        sender=User,
+        user=user,
+        kind="password_reset",
         due_at=now,
         dedupe_key=f"password_reset:user:{user.pk}:{_minute(now)}",
-        object=user,
     )
 
 

@@ -84,7 +84,7 @@ def invitation_accept_view(request: HttpRequest, uidb64: str, token: str) -> Htt
         invitation_accept(user=user, password=form.cleaned_data["new_password1"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Your password is set. Welcome."))
-        return redirect("core:home")
+        return redirect("workspace:home")
     return render(
         request,
         "accounts/invitation_accept.html",
@@ -150,7 +150,7 @@ def _staff_only(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not request.user.is_staff_member:
-            return redirect("core:home")
+            return redirect("workspace:home")
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -25,12 +25,11 @@ may be acknowledged by anyone who can read it (`apps.safety.selectors`), and
 a message thread is written only by its two people (`apps.messaging`).
 """
 
-from functools import wraps
-
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+# Re-exported: views across the apps import the role check from here.
+from apps.accounts.decorators import has_role, role_required  # noqa: F401
 from apps.accounts.models import Role, User
 from apps.care.models import StaffMembership, StaffRole, Treatment
 
@@ -96,35 +95,6 @@ def client_current_treatment(user: User) -> Treatment | None:
         treatments.filter(status__in=["invited", "active"]).first()
         or treatments.order_by("-start_date", "-pk").first()
     )
-
-
-def has_role(user: User, *roles: str) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    held = set(user.roles)
-    return bool(held.intersection(roles))
-
-
-def role_required(*roles: str):
-    """View decorator: signed in and holding one of `roles`, else 403.
-
-    Anonymous users are sent to sign in.
-    """
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            from django.contrib.auth.views import redirect_to_login
-
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not has_role(request.user, *roles):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 STAFF_ROLES = (Role.PWP, Role.SUPERVISOR, Role.ADMIN)

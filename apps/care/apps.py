@@ -7,6 +7,7 @@ class CareConfig(AppConfig):
     verbose_name = _("Care")
 
     def ready(self) -> None:
+        # why: imports here run once the app registry is ready (models load after apps).
         from auditlog.registry import auditlog
 
         from apps.care.models import (
@@ -22,3 +23,8 @@ class CareConfig(AppConfig):
         auditlog.register(Appointment)
         auditlog.register(BespokeTask)
         auditlog.register(SessionNote)
+
+        from apps.accounts.signals import invitation_accepted
+        from apps.care.receivers import start_invited_treatments
+
+        invitation_accepted.connect(start_invited_treatments, dispatch_uid="care.start_invited")

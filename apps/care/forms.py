@@ -78,44 +78,6 @@ class EnrolForm(forms.Form):
         return cleaned
 
 
-# --- Workspace forms -----------------------------------------------------------------
-
-
-class CaseloadFilterForm(forms.Form):
-    """Sort and filter for the caseload (GET; invalid values fall back to defaults)."""
-
-    status = forms.ChoiceField(label=_("Show"), required=False)
-    inactive = forms.BooleanField(
-        label=_("Only clients with no activity for 7 days or more"), required=False
-    )
-    sort = forms.ChoiceField(label=_("Sort by"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        from apps.care.selectors import SORTS, STATUS_FILTERS
-
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(k, v[0]) for k, v in STATUS_FILTERS.items()]
-        self.fields["sort"].choices = list(SORTS.items())
-
-    def values(self) -> dict:
-        data = self.cleaned_data if self.is_valid() else {}
-        return {
-            "status": data.get("status") or "open",
-            "inactive_only": bool(data.get("inactive")),
-            "sort": data.get("sort") or "attention",
-        }
-
-
-class FeedbackForm(forms.Form):
-    text = forms.CharField(
-        label=_("Your feedback"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("The client sees this on their home page and next to their entry."),
-        error_messages={"required": _("Write your feedback for the client")},
-    )
-
-
 class SessionNoteForm(forms.Form):
     appointment = forms.ModelChoiceField(
         label=_("Session"),
@@ -140,63 +102,6 @@ class SessionNoteForm(forms.Form):
             _("Session %(n)s, %(date)s")
             % {"n": a.number, "date": timezone.localtime(a.starts_at).strftime("%-d %B %Y")}
         )
-
-
-class WelcomeForm(forms.Form):
-    welcome_message = forms.CharField(
-        label=_("Welcome message"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Shown at the top of the client's home page. Leave it empty to remove it."),
-    )
-
-
-class TaskForm(forms.Form):
-    step = forms.ModelChoiceField(
-        label=_("Exercise (optional)"),
-        queryset=None,
-        required=False,
-        empty_label=_("No exercise: a task of your own"),
-        help_text=_("Choose an exercise from the programme, or leave this and describe a task."),
-    )
-    title = forms.CharField(
-        label=_("Task"),
-        max_length=200,
-        required=False,
-        help_text=_("For example, walk to the shop and back twice. Optional with an exercise."),
-    )
-    instructions = forms.CharField(
-        label=_("Instructions"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    due_date = forms.DateField(
-        label=_("Do by"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": _("Enter the date to do it by"),
-            "invalid": _("Enter a real date, for example 27 3 2026"),
-        },
-    )
-
-    def __init__(self, *args, **kwargs):
-        from apps.programme.models import Step, StepKind
-
-        super().__init__(*args, **kwargs)
-        self.fields["step"].queryset = (
-            Step.objects.filter(kind=StepKind.EXERCISE, is_active=True, module__is_active=True)
-            .select_related("module")
-            .order_by("module__order", "order")
-        )
-        self.fields["step"].label_from_instance = lambda s: f"{s.module.title}: {s.title}"
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("step") and not (cleaned.get("title") or "").strip():
-            self.add_error("title", _("Enter the task, or choose an exercise"))
-        return cleaned
 
 
 class TaskDoneForm(forms.Form):
@@ -274,16 +179,3 @@ class CancelForm(forms.Form):
         choices=[("client", _("The client")), ("service", _("The service"))],
         error_messages={"required": _("Choose who cancelled the session")},
     )
-
-
-class ModuleActionForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[
-            ("unlock", "unlock"),
-            ("lock", "lock"),
-            ("up", "up"),
-            ("down", "down"),
-            ("add", "add"),
-        ]
-    )
-    module = forms.IntegerField()

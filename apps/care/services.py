@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.accounts.tasks import send_invitation as send_invitation_task
 from apps.care.models import (
     CANCELLED_STATUSES,
     OPEN_STATUSES,
@@ -20,6 +21,7 @@ from apps.care.models import (
     TreatmentStatus,
     default_planned_end,
 )
+from apps.care.signals import appointment_booked, appointment_closed, appointment_rescheduled
 from apps.core.errors import DomainError
 
 
@@ -54,8 +56,6 @@ def treatment_enrol(
     belongs to staff, the client already has an open treatment, or the PWP does
     not work in the service. The invitation is queued only after commit.
     """
-    from apps.accounts.tasks import send_invitation as send_invitation_task
-
     email = email.strip().lower()
     if not StaffMembership.objects.filter(user=pwp, service=service, role=StaffRole.PWP).exists():
         raise DomainError(_("This practitioner does not work in that service."), field="pwp")
@@ -137,49 +137,9 @@ def treatment_end(*, actor: User, treatment: Treatment, status: str) -> Treatmen
 # --- Sessions (face-to-face appointments) ------------------------------------------
 #
 # Callers check access first (`treatment_get_for_user(..., write=True)` for staff).
-# Each service validates, saves in one transaction and brings the session's
-# 24-hour reminder in the notifications outbox in line with the new state.
-
-
-def _reminder_cancel(appointment: Appointment) -> None:
-    from apps.notifications.kinds import Kind
-    from apps.notifications.services import notification_cancel
-
-    notification_cancel(kind=Kind.SESSION_REMINDER, object=appointment)
-
-
-def _reminder_plan(appointment: Appointment) -> None:
-    """Queue the reminder 24 hours before the session (keyed by its start time).
-
-    Uses the outbox's own key so its planner recognises the row and never adds
-    a second one; a session less than two hours away gets no reminder.
-    """
-    from apps.notifications.kinds import Kind
-    from apps.notifications.services import (
-        SESSION_REMINDER_MIN_NOTICE,
-        notification_schedule,
-        session_reminder_key,
-    )
-
-    now = timezone.now()
-    if (
-        appointment.status != AppointmentStatus.SCHEDULED
-        or not appointment.treatment.is_open
-        or appointment.starts_at < now + SESSION_REMINDER_MIN_NOTICE
-    ):
-        return
-    lead = datetime.timedelta(hours=settings.NOTIFICATIONS_SESSION_REMINDER_HOURS)
-    notification_schedule(
-        recipient=appointment.treatment.client,
-        kind=Kind.SESSION_REMINDER,
-        due_at=max(appointment.starts_at - lead, now),
-        dedupe_key=session_reminder_key(appointment),
-        object=appointment,
-        context={
-            "appointment_id": appointment.pk,
-            "starts_at": appointment.starts_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ"),
-        },
-    )
+# Each service validates, saves in one transaction and sends a care signal
+# (apps.care.signals); notifications' receivers bring the session's 24-hour
+# reminder in the outbox in line with the new state, in the same transaction.
 
 
 def session_numbers_taken(treatment: Treatment) -> set[int]:
@@ -249,7 +209,7 @@ def appointment_schedule(
             % {"n": number},
             field="number",
         ) from None
-    _reminder_plan(appointment)
+    appointment_booked.send(sender=Appointment, appointment=appointment)
     return appointment
 
 
@@ -333,8 +293,7 @@ def appointment_reschedule(
         appointment.location = location.strip()
     appointment.full_clean(exclude=["created_by"], validate_constraints=False)
     appointment.save(update_fields=["starts_at", "location", "updated_at"])
-    _reminder_cancel(appointment)
-    _reminder_plan(appointment)
+    appointment_rescheduled.send(sender=Appointment, appointment=appointment)
     return appointment
 
 
@@ -389,7 +348,7 @@ def _appointment_set_status(*, appointment: Appointment, status: str) -> Appoint
     appointment.full_clean(exclude=["created_by"], validate_constraints=False)
     appointment.save(update_fields=["status", "updated_at"])
     if status != AppointmentStatus.SCHEDULED:
-        _reminder_cancel(appointment)
+        appointment_closed.send(sender=Appointment, appointment=appointment)
     return appointment
 
 

@@ -5,27 +5,7 @@ from apps.care import views
 app_name = "care"
 
 urlpatterns = [
-    path("caseload/", views.caseload, name="caseload"),
-    path("service/", views.service_overview, name="service_overview"),
     path("enrol/", views.enrol, name="enrol"),
-    path("clients/<int:treatment_id>/", views.client_detail, name="client_detail"),
-    path("clients/<int:treatment_id>/review/", views.review, name="review"),
-    path("clients/<int:treatment_id>/review/print/", views.review_print, name="review_print"),
-    path(
-        "clients/<int:treatment_id>/entries/<int:entry_id>/feedback/",
-        views.entry_feedback,
-        name="entry_feedback",
-    ),
-    path("clients/<int:treatment_id>/notes/", views.note_add, name="note_add"),
-    path("clients/<int:treatment_id>/plan/", views.plan, name="plan"),
-    path("clients/<int:treatment_id>/plan/welcome/", views.welcome_set, name="welcome_set"),
-    path("clients/<int:treatment_id>/plan/modules/", views.module_action, name="module_action"),
-    path("clients/<int:treatment_id>/tasks/", views.task_add, name="task_add"),
-    path(
-        "clients/<int:treatment_id>/tasks/<int:task_id>/remove/",
-        views.task_withdraw,
-        name="task_withdraw",
-    ),
     path("clients/<int:treatment_id>/sessions/", views.sessions, name="sessions"),
     path(
         "clients/<int:treatment_id>/sessions/new/", views.session_schedule, name="session_schedule"

@@ -1,5 +1,6 @@
-"""The PWP's workspace (caseload, review, personalisation, sessions) and the
-client's own session and task pages.
+"""Care's own pages: enrolment, the client's sessions (staff), and the client's
+own session and task pages. The staff pages that gather several domains
+(caseload, review, plan) are in `apps.workspace.views`.
 
 Every view reaches a client's data through `apps.care.access`; objects inside
 a treatment (sessions, tasks, entries) are then looked up within it, so a
@@ -7,7 +8,6 @@ guessed ID from another caseload is a 404.
 """
 
 import zoneinfo
-from itertools import groupby
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.models import Role
 from apps.care import selectors, services
@@ -33,20 +32,12 @@ from apps.care.forms import (
     AppointmentForm,
     AttendanceForm,
     CancelForm,
-    CaseloadFilterForm,
     EnrolForm,
-    FeedbackForm,
-    ModuleActionForm,
-    SessionNoteForm,
     TaskDoneForm,
-    TaskForm,
-    WelcomeForm,
 )
 from apps.care.ics import appointment_ics
 from apps.care.models import Treatment
-from apps.care.selectors import caseload_rows, service_treatments
 from apps.care.services import treatment_enrol
-from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
 from apps.core.time import zone_or_default
@@ -69,52 +60,6 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
-
-
-# --- Caseload ------------------------------------------------------------------------
-
-
-def _caseload_context(request: HttpRequest, treatments) -> dict:
-    form = CaseloadFilterForm(request.GET or None)
-    values = form.values() if request.GET else CaseloadFilterForm().values()
-    rows = caseload_rows(treatments, **values)
-    return {"filter_form": form, "rows": rows, "filters": values}
-
-
-@require_GET
-@role_required(Role.PWP)
-def caseload(request: HttpRequest) -> HttpResponse:
-    """The PWP's clients, needs-attention first. Constant queries (pinned in tests)."""
-    context = _caseload_context(request, selectors.caseload_for(pwp=request.user))
-    template = "care/caseload.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#caseload-table"
-    return render(request, template, context)
-
-
-@require_GET
-@role_required(Role.SUPERVISOR, Role.ADMIN)
-def service_overview(request: HttpRequest) -> HttpResponse:
-    """Every client of the supervisor's services, grouped by PWP. Constant queries."""
-    context = _caseload_context(request, service_treatments(user=request.user))
-    rows = sorted(
-        context["rows"],
-        key=lambda r: (
-            r.treatment.pwp.last_name.lower(),
-            r.treatment.pwp.first_name.lower(),
-            r.treatment.pwp_id,
-        ),
-    )
-    # Keep the chosen order inside each PWP's group (sorted() is stable).
-    order = {id(r): i for i, r in enumerate(context["rows"])}
-    groups = []
-    for pwp, items in groupby(rows, key=lambda r: r.treatment.pwp):
-        groups.append({"pwp": pwp, "rows": sorted(items, key=lambda r: order[id(r)])})
-    context["groups"] = groups
-    template = "care/service_overview.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#caseload-table"
-    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -141,61 +86,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 _("%(name)s is enrolled as %(pid)s. We have emailed them an invitation.")
                 % {"name": treatment.client.get_full_name(), "pid": treatment.participant_id},
             )
-            return redirect("core:home")
+            return redirect("workspace:home")
     return render(request, "care/enrol.html", {"form": form, "page_has_errors": bool(form.errors)})
-
-
-# --- Pre-session review ------------------------------------------------------------
-
-
-def _feedback_form(entry, data=None) -> FeedbackForm:
-    # One form per entry on the page: unique ids keep labels and errors apart.
-    return FeedbackForm(data, auto_id=f"id_fb{entry.pk}_%s")
-
-
-def _review_page(
-    request: HttpRequest,
-    treatment_id: int,
-    template: str,
-    *,
-    entry_form=None,
-    **extra,
-) -> HttpResponse:
-    treatment = _staff_treatment(request, treatment_id, write=False)
-    audit_access(obj=treatment)
-    context = selectors.review_context(treatment=treatment, show_all=request.GET.get("all") == "1")
-    for entry in context["entries"]:
-        if entry_form is not None and entry_form[0] == entry.pk:
-            entry.feedback_form = entry_form[1]
-        else:
-            entry.feedback_form = _feedback_form(entry)
-    context.update(
-        {
-            "treatment": treatment,
-            "can_act": treatment_may_act(user=request.user, treatment=treatment),
-            "note_form": SessionNoteForm(treatment=treatment),
-        }
-    )
-    context.update(extra)
-    return render(request, template, context)
-
-
-@require_GET
-@role_required(*STAFF_ROLES)
-def review(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    """Everything since the last session on one screen. Opening it is audit-logged."""
-    return _review_page(request, treatment_id, "care/review.html")
-
-
-# The client's record *is* the review page (old URL name kept for links and tests).
-client_detail = review
-
-
-@require_GET
-@role_required(*STAFF_ROLES)
-def review_print(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    """The same summary, laid out for printing or saving as PDF (no forms)."""
-    return _review_page(request, treatment_id, "care/review_print.html", printable=True)
 
 
 def _own_client_treatment(request: HttpRequest, treatment_id: int) -> Treatment:
@@ -205,203 +97,6 @@ def _own_client_treatment(request: HttpRequest, treatment_id: int) -> Treatment:
     (`write=True` in apps.care.access).
     """
     return _staff_treatment(request, treatment_id, write=True)
-
-
-@require_POST
-@role_required(*STAFF_ROLES)
-def entry_feedback(request: HttpRequest, treatment_id: int, entry_id: int) -> HttpResponse:
-    """Leave feedback on an exercise entry (htmx inline, or POST-redirect-GET)."""
-    from apps.programme.services import feedback_leave
-
-    treatment = _own_client_treatment(request, treatment_id)
-    entry = selectors.entry_get_for_treatment(treatment=treatment, entry_id=entry_id)
-    form = _feedback_form(entry, request.POST)
-    sent = False
-    if form.is_valid():
-        try:
-            feedback_leave(actor=request.user, entry=entry, text=form.cleaned_data["text"])
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            if not request.htmx:
-                messages.success(
-                    request, _("Feedback sent. The client sees it on their home page.")
-                )
-                return redirect(reverse("care:review", args=[treatment.pk]) + f"#entry-{entry.pk}")
-            entry = selectors.entry_get_for_treatment(treatment=treatment, entry_id=entry_id)
-            form = _feedback_form(entry)
-            sent = True
-    entry.feedback_form = form
-    if request.htmx:
-        return render(
-            request,
-            "care/_review_sections.html#entry-feedback",
-            {"treatment": treatment, "entry": entry, "can_act": True, "feedback_sent": sent},
-        )
-    return _review_page(
-        request, treatment.pk, "care/review.html", entry_form=(entry.pk, form), page_has_errors=True
-    )
-
-
-@require_POST
-@role_required(*STAFF_ROLES)
-def note_add(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    treatment = _own_client_treatment(request, treatment_id)
-    form = SessionNoteForm(request.POST, treatment=treatment)
-    if form.is_valid():
-        try:
-            services.session_note_add(
-                actor=request.user,
-                treatment=treatment,
-                text=form.cleaned_data["text"],
-                appointment=form.cleaned_data["appointment"],
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Note saved. Only staff can read it."))
-            return redirect(reverse("care:review", args=[treatment.pk]) + "#notes")
-    return _review_page(
-        request, treatment.pk, "care/review.html", note_form=form, page_has_errors=True
-    )
-
-
-# --- Personalisation ------------------------------------------------------------------
-
-
-def _plan_context(request: HttpRequest, treatment: Treatment, **forms) -> dict:
-    from apps.programme.selectors import module_plan_for
-
-    context = {
-        "treatment": treatment,
-        "states": module_plan_for(treatment),
-        "tasks": list(selectors.tasks_for(treatment=treatment)),
-        "welcome_form": WelcomeForm(initial={"welcome_message": treatment.welcome_message}),
-        "task_form": TaskForm(),
-        "today": timezone.localdate(),
-    }
-    context.update(forms)
-    context["page_has_errors"] = any(getattr(f, "errors", None) for f in forms.values())
-    return context
-
-
-@require_GET
-@role_required(*PWP_ROLES)
-def plan(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    """Personalise the client's programme: modules, tasks, welcome message."""
-    treatment = _own_client_treatment(request, treatment_id)
-    return render(request, "care/plan.html", _plan_context(request, treatment))
-
-
-@require_POST
-@role_required(*PWP_ROLES)
-def welcome_set(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    treatment = _own_client_treatment(request, treatment_id)
-    form = WelcomeForm(request.POST)
-    if form.is_valid():
-        services.treatment_welcome_set(
-            actor=request.user, treatment=treatment, text=form.cleaned_data["welcome_message"]
-        )
-        messages.success(
-            request, _("Welcome message saved. The client sees it on their home page.")
-        )
-        return redirect("care:plan", treatment.pk)
-    return render(request, "care/plan.html", _plan_context(request, treatment, welcome_form=form))
-
-
-@require_POST
-@role_required(*PWP_ROLES)
-def module_action(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    """Open (unlock) a module for the client, including an optional one ("add"),
-    or move it one place up or down in the client's list ("up", "down").
-
-    htmx requests get the modules table back (with the news in #app-live);
-    without JavaScript it is POST-redirect-GET to the plan page.
-    """
-    from apps.programme.models import Module
-    from apps.programme.selectors import module_plan_for
-    from apps.programme.services import module_reorder, module_unlock
-
-    treatment = _own_client_treatment(request, treatment_id)
-    form = ModuleActionForm(request.POST)
-    if not form.is_valid():
-        raise Http404("Unknown action.")
-    try:
-        module = Module.objects.get(pk=form.cleaned_data["module"], is_active=True)
-    except Module.DoesNotExist:
-        raise Http404("No such module.") from None
-    action = form.cleaned_data["action"]
-    news = ""
-    if action in ("unlock", "add"):
-        module_unlock(actor=request.user, treatment=treatment, module=module)
-        news = _("“%(title)s” is now open for the client.") % {"title": module.title}
-    elif action in ("up", "down"):
-        order = [s.module.pk for s in module_plan_for(treatment)]
-        if module.pk not in order:
-            raise Http404("No such module.")
-        index = order.index(module.pk)
-        position = index - 1 if action == "up" else index + 1
-        try:
-            module_reorder(
-                actor=request.user, treatment=treatment, module=module, position=position
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-            target = reverse("care:plan", args=[treatment.pk]) + "#modules"
-            if request.htmx:  # reload the whole page so the message shows
-                return HttpResponseClientRedirect(target)
-            return redirect(target)
-        news = _("“%(title)s” is now number %(n)s of %(total)s.") % {
-            "title": module.title,
-            "n": max(0, min(position, len(order) - 1)) + 1,
-            "total": len(order),
-        }
-    else:
-        raise Http404("Unknown action.")
-    if request.htmx:
-        context = _plan_context(request, treatment)
-        context["modules_news"] = news
-        return render(request, "care/plan.html#modules-table", context)
-    messages.success(request, news)
-    return redirect(reverse("care:plan", args=[treatment.pk]) + "#modules")
-
-
-@require_POST
-@role_required(*PWP_ROLES)
-def task_add(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    treatment = _own_client_treatment(request, treatment_id)
-    form = TaskForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.bespoke_task_assign(
-                actor=request.user,
-                treatment=treatment,
-                title=data["title"],
-                instructions=data["instructions"],
-                due_date=data["due_date"],
-                step=data["step"],
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Task set. The client sees it on their home page now."))
-            return redirect(reverse("care:plan", args=[treatment.pk]) + "#tasks")
-    return render(request, "care/plan.html", _plan_context(request, treatment, task_form=form))
-
-
-@require_POST
-@role_required(*PWP_ROLES)
-def task_withdraw(request: HttpRequest, treatment_id: int, task_id: int) -> HttpResponse:
-    treatment = _own_client_treatment(request, treatment_id)
-    task = selectors.task_get_for_treatment(treatment=treatment, task_id=task_id)
-    try:
-        services.bespoke_task_withdraw(actor=request.user, task=task)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Task removed."))
-    return redirect(reverse("care:plan", args=[treatment.pk]) + "#tasks")
 
 
 # --- Sessions (staff) ---------------------------------------------------------------

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        # why: imports here run once the app registry is ready (models load after apps).
         # Structured logging: events carry ids and names, never clinical text.
         structlog.configure(
             processors=[

@@ -220,7 +220,7 @@ def build_line_chart(
         x = plot_left + slot * (i + 0.5)
         raw = point.get("value")
         has_value = raw is not None
-        y = y_of(float(raw)) if has_value else None
+        y = y_of(float(raw)) if raw is not None else None
         value_y = None
         if y is not None:
             value_y = y - 12 if y - 12 >= top - 4 else y + 24

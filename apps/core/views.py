@@ -2,39 +2,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.models import Role
-from apps.care.access import role_required
-from apps.safety.resources import crisis_resources_for
-
-ROLE_HOMES = {
-    Role.CLIENT: "programme:home",
-    Role.PWP: "care:caseload",
-    Role.SUPERVISOR: "care:service_overview",
-    Role.TRIAL_MANAGER: "trials:overview",
-    Role.ADMIN: "core:admin_home",
-}
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each person to their own home page after signing in."""
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
-    role = request.user.primary_role
-    if role is None:
-        return render(request, "core/no_role.html", status=403)
-    return redirect(ROLE_HOMES[role])
-
-
-@require_GET
-def help_page(request: HttpRequest) -> HttpResponse:
-    resources = crisis_resources_for(request.user)
-    return render(request, "core/help.html", {"resources": resources})
+from apps.core.components_demo import demo_context
 
 
 @require_GET
@@ -89,22 +62,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-@role_required(Role.ADMIN)
-def admin_home(request: HttpRequest) -> HttpResponse:
-    from apps.care.models import Service, Treatment
-
-    context = {
-        "services": Service.objects.all(),
-        "treatment_count": Treatment.objects.count(),
-    }
-    return render(request, "core/admin_home.html", context)
-
-
-@require_GET
 def components_demo(request: HttpRequest) -> HttpResponse:
     """Every UI component with sample data, for designers and developers (DEBUG only)."""
-    from apps.core.components_demo import demo_context
-
     if not settings.DEBUG:
         return HttpResponse(status=404)
     return render(request, "_components_demo.html", {"demo": demo_context()})

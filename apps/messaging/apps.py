@@ -7,6 +7,7 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messages")
 
     def ready(self) -> None:
+        # why: imports here run once the app registry is ready (models load after apps).
         from auditlog.registry import auditlog
 
         from apps.messaging.models import Message

@@ -10,6 +10,8 @@ from apps.accounts.models import User
 from apps.care.models import Treatment
 from apps.core.errors import DomainError
 from apps.messaging.models import Message
+from apps.notifications.kinds import Kind
+from apps.notifications.services import notification_schedule
 
 
 def can_send(*, user: User, treatment: Treatment) -> bool:
@@ -71,9 +73,6 @@ def message_send(
 
 def _notify_client(message: Message) -> None:
     """Tell the client there is a message, never what it says (kind new_message)."""
-    from apps.notifications.kinds import Kind
-    from apps.notifications.services import notification_schedule
-
     notification_schedule(
         recipient=message.treatment.client,
         kind=Kind.NEW_MESSAGE,
@@ -114,9 +113,6 @@ def _notify_pwp(message: Message) -> None:
     only that a client wrote. Batched by `client_message_dedupe_key`; the PWP
     turns these off with their `message_emails` preference.
     """
-    from apps.notifications.kinds import Kind
-    from apps.notifications.services import notification_schedule
-
     notification_schedule(
         recipient=message.treatment.pwp,
         kind=Kind.NEW_CLIENT_MESSAGE,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # why: models import this module; the name is for annotations only
     from apps.notifications.models import Notification
 
 

@@ -20,7 +20,7 @@ from apps.notifications.kinds import Kind, NotificationNotNeeded, register_defau
 from apps.notifications.models import Notification, SuppressedReason
 
 
-def absolute_url(name: str, *args, fallback: str = "core:home") -> str:
+def absolute_url(name: str, *args, fallback: str = "workspace:home") -> str:
     """Absolute URL of a named page; the fallback page if that one does not exist yet."""
     try:
         path = reverse(name, args=args)
@@ -60,6 +60,7 @@ def session_reminder_context(notification: Notification) -> dict:
     )
     if appointment is None:
         raise NotificationNotNeeded(SuppressedReason.OBJECT_GONE)
+    # why: services imports this module for absolute_url.
     from apps.notifications.services import session_reminder_key
 
     if (

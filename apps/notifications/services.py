@@ -133,6 +133,7 @@ def _resolve_channels(recipient: User, kind: str, channels: Iterable[str] | None
 def _enqueue_on_commit(notification_ids: list[int]) -> None:
     if not notification_ids:
         return
+    # why: the tasks module imports this one (its tasks call these services).
     from apps.notifications.tasks import notification_send
 
     Notification.objects.filter(pk__in=notification_ids).update(enqueued_at=timezone.now())
@@ -407,6 +408,7 @@ def notifications_dispatch_due(*, limit: int = 1000) -> int:
     A pending row whose task was queued recently is skipped, so a backlog does
     not grow the queue every minute. Returns how many sends were queued.
     """
+    # why: the tasks module imports this one (its tasks call these services).
     from apps.notifications.tasks import notification_send
 
     now = timezone.now()

@@ -7,6 +7,7 @@ class ProgrammeConfig(AppConfig):
     verbose_name = _("Programme")
 
     def ready(self) -> None:
+        # why: imports here run once the app registry is ready (models load after apps).
         from auditlog.registry import auditlog
 
         from apps.programme.models import EntryFeedback, ModulePlan

@@ -16,6 +16,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from apps.programme.exercises import get_exercise
+from apps.programme.markdown import render_markdown
+
 # --- Content ------------------------------------------------------------------
 
 
@@ -95,8 +98,6 @@ class Step(models.Model):
 
     def body_html(self) -> str:
         """The body rendered to safe HTML, cached per step, language and text."""
-        from apps.programme.markdown import render_markdown
-
         text = self.body or ""
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
         key = f"programme:step-html:{self.pk}:{get_language()}:{digest}"
@@ -109,8 +110,6 @@ class Step(models.Model):
     @property
     def exercise(self):
         """The exercise class for this step (quiz steps get the quiz handler)."""
-        from apps.programme.exercises import get_exercise
-
         if self.kind == StepKind.QUIZ:
             return get_exercise("quiz")
         if self.kind == StepKind.EXERCISE:
@@ -249,8 +248,6 @@ class ExerciseEntry(models.Model):
 
     @property
     def exercise(self):
-        from apps.programme.exercises import get_exercise
-
         return get_exercise(self.exercise_type)
 
     def summary(self) -> list[dict]:

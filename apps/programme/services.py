@@ -27,6 +27,7 @@ from apps.programme.models import (
     Step,
     StepProgress,
 )
+from apps.programme.selectors import module_plan_for
 from apps.safety.keywords import entry_mentions_self_harm
 from apps.safety.models import RiskSource
 from apps.safety.services import risk_alert_raise_for_entry
@@ -362,8 +363,6 @@ def module_reorder(*, actor: User, treatment: Treatment, module: Module, positio
     treatment, PermissionDenied when `actor` is not staff, and DomainError
     when the treatment has ended or the module is not in the programme.
     """
-    from apps.programme.selectors import module_plan_for
-
     treatment = _require_staff_access(actor=actor, treatment=treatment)
     # Serialise reorders of one client's plan (two tabs, a double click).
     Treatment.objects.select_for_update().filter(pk=treatment.pk).first()

@@ -2,14 +2,12 @@
 
 from django.core.checks import Error, Warning, register
 
-from apps.questionnaires.definitions import DefinitionError
+from apps.questionnaires.catalogue import definitions_directory, missing_wordings
+from apps.questionnaires.definitions import DefinitionError, load_definitions
 
 
 @register()
 def check_questionnaires(app_configs=None, **kwargs):
-    from apps.questionnaires.catalogue import definitions_directory, missing_wordings
-    from apps.questionnaires.definitions import load_definitions
-
     try:
         load_definitions(definitions_directory())
     except DefinitionError as exc:

@@ -1,7 +1,7 @@
 """Demo questionnaires: baseline and pre-session PHQ-9/GAD-7 with improving scores,
 end-of-treatment PHQ-9 and WAI-SF-C (placeholder wording) for the completed client,
-and an item-9 answer of 1 on the week-5 client's latest PHQ-9 (safety/demo.py raises
-its alert). Idempotent: rows are keyed by (treatment, instrument, time point).
+and an item-9 answer of 1 on the week-5 client's latest PHQ-9 with its open risk
+alert. Idempotent: rows are keyed by (treatment, instrument, time point).
 """
 
 import datetime
@@ -12,6 +12,8 @@ from apps.questionnaires.catalogue import PLACEHOLDER_VERSION, scoring_definitio
 from apps.questionnaires.models import Administration, AdministrationStatus, Answer, TimePoint
 from apps.questionnaires.scoring import score
 from apps.questionnaires.services import _store_score
+from apps.safety.models import RiskAlert
+from apps.safety.services import risk_sources_for
 
 CLIENT_KEYS = ("week3", "week5", "week9", "completed")
 SESSION_DAYS = (1, 15, 29, 43, 57, 71)  # day of treatment of sessions 1-6
@@ -93,3 +95,28 @@ def populate(context: dict) -> None:
             when = treatment.ended_at - datetime.timedelta(hours=20)
             _completed(treatment, "phq9", TimePoint.END_OF_TREATMENT, when, 6)
             _completed(treatment, "wai_sf_c", TimePoint.END_OF_TREATMENT, when, 49)
+    _risk_alert(context)
+
+
+def _risk_alert(context: dict) -> None:
+    """One open item-9 alert for the week-5 client's latest PHQ-9."""
+    treatment = context["treatments"].get(RISK_KEY)
+    if treatment is None:
+        return
+    administration = (
+        Administration.objects.filter(
+            treatment=treatment, instrument="phq9", status=AdministrationStatus.COMPLETED
+        )
+        .order_by("-completed_at")
+        .first()
+    )
+    if administration is None:
+        return
+    answers = dict(administration.answers.values_list("item", "value"))
+    result = score(definition=scoring_definition("phq9"), answers=answers)
+    for source in risk_sources_for(result):
+        RiskAlert.objects.get_or_create(
+            administration=administration,
+            source=source,
+            defaults={"treatment": treatment, "raised_at": administration.completed_at},
+        )

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.care.models import Appointment, Service, Treatment
+from apps.questionnaires.catalogue import definitions_directory
+from apps.questionnaires.definitions import load_definitions
 
 
 class TimePoint:
@@ -122,9 +124,6 @@ class QuestionnaireProtocol(models.Model):
         return f"Questionnaire protocol for {self.service.code}"
 
     def clean(self) -> None:
-        from apps.questionnaires.catalogue import definitions_directory
-        from apps.questionnaires.definitions import load_definitions
-
         known = set(load_definitions(definitions_directory()))
         errors = {}
         for name in self.SCHEDULE_FIELDS:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from apps.notifications.kinds import NotificationNotNeeded
+from apps.notifications.kinds import Kind, NotificationNotNeeded, register_link_builder
 from apps.notifications.models import SuppressedReason
 from apps.questionnaires.links import link_url_for
 from apps.questionnaires.models import Administration, TimePoint
@@ -38,7 +38,5 @@ def questionnaire_link(notification) -> dict:
 
 
 def register() -> None:
-    from apps.notifications.kinds import Kind, register_link_builder
-
     register_link_builder(Kind.QUESTIONNAIRE_INVITATION, questionnaire_link)
     register_link_builder(Kind.QUESTIONNAIRE_REMINDER, questionnaire_link)

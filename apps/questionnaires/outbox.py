@@ -1,9 +1,9 @@
-"""The one door to the notifications outbox for questionnaires and safety.
+"""The one door to the notifications outbox for questionnaires.
 
 Wraps ``apps.notifications.services`` (owned by the notifications app).
 Messages never carry clinical content: ``context`` holds ids only, and the
 text (with its signed link) is made at send time by the link builders in
-``apps.questionnaires.notify`` and ``apps.safety.notify``. Call inside the
+``apps.questionnaires.notify``. Call inside the
 transaction that makes the message due, so both commit or neither.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+
+from apps.notifications.services import notification_cancel, notification_schedule
 
 
 def schedule(
@@ -23,8 +25,6 @@ def schedule(
     context: dict[str, Any] | None = None,
 ) -> list:
     """Queue one message in the outbox, exactly once per (recipient, kind, dedupe key)."""
-    from apps.notifications.services import notification_schedule
-
     return notification_schedule(
         recipient=recipient,
         kind=kind,
@@ -37,6 +37,4 @@ def schedule(
 
 def cancel(*, kind: str, object) -> int:  # noqa: A002
     """Suppress pending messages of ``kind`` about ``object`` (e.g. reminders once completed)."""
-    from apps.notifications.services import notification_cancel
-
     return notification_cancel(kind=kind, object=object)

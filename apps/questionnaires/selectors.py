@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.care.models import Treatment
+from apps.core.charts import build_line_chart
 from apps.questionnaires.catalogue import scoring_definition, wording_status
 from apps.questionnaires.definitions import UnknownInstrument
 from apps.questionnaires.models import (
@@ -60,8 +61,6 @@ def scores_for_treatment(*, treatment: Treatment) -> list[dict]:
     None for instruments without outcome rules), and chart (the
     ``apps.core.charts.build_line_chart`` dict). Instruments never completed are left out.
     """
-    from apps.core.charts import build_line_chart
-
     completed = list(
         Administration.objects.filter(
             treatment=treatment, status=AdministrationStatus.COMPLETED

@@ -42,6 +42,7 @@ from apps.questionnaires.models import (
     TimePoint,
 )
 from apps.questionnaires.scoring import ScoreResult, score
+from apps.safety.services import risk_alerts_raise
 
 log = structlog.get_logger(__name__)
 
@@ -410,8 +411,6 @@ def administration_complete(*, administration: Administration) -> Administration
     Raises DomainError when the questionnaire is closed, or a required question
     (PHQ-9 item 9) has no answer (``field`` = ``item_<n>``).
     """
-    from apps.safety.services import risk_alerts_raise
-
     now = timezone.now()
     locked = _lock(administration)
     if locked.status == AdministrationStatus.COMPLETED:

@@ -7,6 +7,7 @@ class SafetyConfig(AppConfig):
     verbose_name = _("Safety")
 
     def ready(self) -> None:
+        # why: imports here run once the app registry is ready (models load after apps).
         from auditlog.registry import auditlog
 
         from apps.safety import notify

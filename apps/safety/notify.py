@@ -14,7 +14,7 @@ def alert_link(notification) -> dict:
         raise NotificationNotNeeded(SuppressedReason.OBJECT_GONE)
     if notification.kind == Kind.RISK_ESCALATION and alert.status != RiskAlertStatus.OPEN:
         raise NotificationNotNeeded(SuppressedReason.OBJECT_GONE)  # acknowledged meanwhile
-    path = reverse("safety:alert_detail", args=[alert.pk])
+    path = reverse("workspace:alert_detail", args=[alert.pk])
     return {"link": settings.SITE_URL.rstrip("/") + path}
 
 

@@ -8,6 +8,9 @@ and the contact promise before go-live (docs/safety.md).
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from apps.care.access import client_current_treatment
+from apps.safety.models import ServiceSafetyPolicy
+
 DEFAULT_CRISIS_RESOURCES = [
     {
         "name": _("999 or A&E"),
@@ -42,8 +45,6 @@ def service_for(user):
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     if user.is_client:
-        from apps.care.access import client_current_treatment
-
         treatment = client_current_treatment(user)
         return treatment.service if treatment else None
     membership = user.memberships.select_related("service").first()
@@ -53,7 +54,6 @@ def service_for(user):
 def _policy(service):
     if service is None:
         return None
-    from apps.safety.models import ServiceSafetyPolicy
 
     return ServiceSafetyPolicy.objects.filter(service=service).first()
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.care.models import StaffRole
 from apps.core.errors import DomainError
-from apps.questionnaires import outbox
+from apps.notifications.services import notification_schedule
 from apps.safety.models import RiskAlert, RiskAlertStatus, RiskSource, ServiceSafetyPolicy
 
 log = structlog.get_logger(__name__)
@@ -77,12 +77,13 @@ def _alert_save_and_notify(alert: RiskAlert) -> bool:
     for supervisor in supervisors_of(treatment.service):
         recipients.setdefault(supervisor.pk, supervisor)
     for user in recipients.values():
-        outbox.schedule(
+        notification_schedule(
             recipient=user,
             kind=KIND_ALERT,
             due_at=alert.raised_at,
             dedupe_key=f"risk_alert:{alert.pk}:{user.pk}",
             object=alert,
+            context={},
         )
     log.warning(
         "risk_alert_raised",
@@ -128,9 +129,7 @@ def risk_alert_raise_for_entry(*, entry, reasons) -> list[RiskAlert]:
     again after it was acknowledged raises a new alert. Emails say only
     that there is an alert to review, never what the client wrote.
     """
-    from apps.programme.models import EntryStatus
-
-    if entry.status != EntryStatus.SUBMITTED:
+    if not entry.is_submitted:
         raise ValueError("Only a sent exercise entry can raise a risk alert.")
     sources = list(dict.fromkeys(reasons))
     for source in sources:
@@ -209,12 +208,13 @@ def risk_alerts_escalate(*, now: datetime.datetime | None = None) -> int:
                 User.objects.filter(is_superuser=True, is_active=True)
             )
             for user in recipients:
-                outbox.schedule(
+                notification_schedule(
                     recipient=user,
                     kind=KIND_ESCALATION,
                     due_at=now,
                     dedupe_key=f"risk_escalation:{alert.pk}:{user.pk}",
                     object=alert,
+                    context={},
                 )
             count += 1
             log.warning("risk_alert_escalated", alert_id=alert.pk)

@@ -1,20 +1,12 @@
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from apps.accounts.models import Role
 from apps.care.access import role_required
-from apps.core.audit import audit_access
-from apps.core.errors import DomainError
-from apps.core.forms import apply_domain_error
-from apps.core.time import zone_or_default
-from apps.questionnaires.catalogue import scoring_definition
-from apps.safety.forms import AcknowledgeForm
 from apps.safety.models import RiskAlertStatus
-from apps.safety.selectors import alerts_visible_to, open_alerts_for_user, risk_alert_get_for_user
-from apps.safety.services import risk_alert_acknowledge
+from apps.safety.resources import crisis_resources_for
+from apps.safety.selectors import alerts_visible_to, open_alerts_for_user
 
 ALERT_ROLES = (Role.PWP, Role.SUPERVISOR, Role.ADMIN)
 
@@ -32,70 +24,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
     return render(request, "safety/alerts.html", {"open_alerts": open_alerts, "recent": recent})
 
 
-@require_http_methods(["GET", "POST"])
-@role_required(*ALERT_ROLES)
-def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
-    """One alert, what raised it, and the acknowledgement form (note required).
-
-    A questionnaire alert shows the answers; an exercise alert shows which
-    exercise and when it was sent, with a link to the entry.
-    """
-    alert = risk_alert_get_for_user(user=request.user, alert_id=alert_id)
-    form = AcknowledgeForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        try:
-            risk_alert_acknowledge(alert=alert, actor=request.user, note=form.cleaned_data["note"])
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Alert acknowledged. It is now closed."))
-            return redirect("safety:alerts")
-    audit_access(obj=alert)
-    context = {"alert": alert, "form": form, "page_has_errors": bool(form.errors)}
-    if alert.administration_id is not None:
-        context.update(_administration_context(alert.administration))
-    else:
-        context.update(_entry_context(alert))
-    return render(request, "safety/alert_detail.html", context)
-
-
-def _administration_context(administration) -> dict:
-    """The questionnaire's answers, with the risk items marked."""
-    definition = scoring_definition(administration.instrument)
-    answers = dict(administration.answers.values_list("item", "value"))
-    rows = []
-    for item in definition.items:
-        value = answers.get(item.n)
-        label = next((o.label for o in item.options if o.value == value), None)
-        rows.append(
-            {
-                "n": item.n,
-                "text": item.text or _("Question %(n)s") % {"n": item.n},
-                "value": value,
-                "label": label,
-                "is_risk": any(r.n == item.n for r in definition.risk_items),
-            }
-        )
-    band = definition.band_for(administration.total) if administration.total is not None else None
-    return {
-        "administration": administration,
-        "definition": definition,
-        "band": band,
-        "rows": rows,
-    }
-
-
-def _entry_context(alert) -> dict:
-    """Where the alert came from: the exercise and when it was sent, linked, not its text.
-
-    The entry page (programme:entry) applies the same access rules and shows
-    what the client wrote.
-    """
-    entry = alert.exercise_entry
-    zone = zone_or_default(alert.treatment.service.time_zone).key
-    return {
-        "entry": entry,
-        "entry_title": alert.exercise_title,
-        "entry_sent_at": entry.submitted_at or entry.updated_at,
-        "time_zone": zone,  # the service's: "submitted 3 March 14:02" in its local time
-    }
+@require_GET
+def help_page(request: HttpRequest) -> HttpResponse:
+    """Get help now: the crisis resources of the person's service (UK defaults otherwise)."""
+    resources = crisis_resources_for(request.user)
+    return render(request, "safety/help.html", {"resources": resources})

@@ -7,6 +7,7 @@ class TrackingConfig(AppConfig):
     verbose_name = _("Mood and goals")
 
     def ready(self) -> None:
+        # why: imports here run once the app registry is ready (models load after apps).
         from auditlog.registry import auditlog
 
         from apps.tracking.models import Goal, GoalRating, MoodRating

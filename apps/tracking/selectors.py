@@ -20,6 +20,7 @@ from apps.care.models import Treatment
 from apps.core.charts import build_line_chart, build_sparkline, summary_sentence
 from apps.tracking.clock import local_today, user_zone
 from apps.tracking.feedback import mood_trend, one_decimal, today_feedback, very_low_pattern
+from apps.tracking.forms import MoodForm
 from apps.tracking.models import (
     GOAL_RATING_MAX,
     GOAL_RATING_MIN,
@@ -288,8 +289,6 @@ def tracking_home_context(*, user: User) -> dict:
     today_feedback (str, "" before rating), show_care_card (bool), goals (active
     goals, each with `latest` and `sparkline`).
     """
-    from apps.tracking.forms import MoodForm
-
     today = local_today(user)
     since = today - datetime.timedelta(days=HOME_CHART_DAYS - 1)
     ratings = list(mood_ratings_for(user=user, since=since))

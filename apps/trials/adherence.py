@@ -95,7 +95,9 @@ from apps.programme.models import (
     StepKind,
     StepProgress,
 )
+from apps.questionnaires.catalogue import scoring_definition
 from apps.questionnaires.models import Administration, AdministrationStatus
+from apps.questionnaires.scoring import change
 from apps.tracking.models import MoodRating
 
 CHUNK_SIZE = 1000
@@ -653,9 +655,6 @@ class ParticipantAdherence:
 
 
 def _phq9_change(first: int | None, last: int | None) -> tuple[int | None, str]:
-    from apps.questionnaires.catalogue import scoring_definition
-    from apps.questionnaires.scoring import change
-
     if first is None or last is None:
         return None, "not_classifiable"
     result = change(definition=scoring_definition("phq9"), first=first, last=last)

@@ -133,6 +133,7 @@ def export_job_create(
         via_token=via_token,
         export_job=job,
     )
+    # why: the tasks module imports this one (its task calls export_job_run).
     from apps.trials.tasks import run_export_job
 
     job_id = str(job.pk)

@@ -55,7 +55,7 @@ def test_pwp_sets_up_two_step_and_signs_in_with_a_code(desktop, live_server, set
     assert serious_violations(page) == []
     page.get_by_label("I have saved these recovery codes").check()
     page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(live_server.url + reverse("care:caseload") + "**")
+    page.wait_for_url(live_server.url + reverse("workspace:caseload") + "**")
     page.get_by_text("Two-step verification is set up.").wait_for()
 
     # Next time: password, then a code.
@@ -68,4 +68,4 @@ def test_pwp_sets_up_two_step_and_signs_in_with_a_code(desktop, live_server, set
     # The code from setup cannot be used again; the app's next code can.
     page.get_by_label(CODE_LABEL).fill(device_code(TOTPDevice.objects.get(user=pwp), ahead=1))
     page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(live_server.url + reverse("care:caseload") + "**")
+    page.wait_for_url(live_server.url + reverse("workspace:caseload") + "**")

@@ -26,7 +26,7 @@ SETUP = reverse("accounts:otp_setup")
 VERIFY = reverse("accounts:otp_verify")
 RECOVERY = reverse("accounts:otp_recovery")
 CODES = reverse("accounts:otp_recovery_codes")
-CASELOAD = reverse("care:caseload")
+CASELOAD = reverse("workspace:caseload")
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +72,7 @@ def test_unverified_pwp_cannot_open_the_caseload_or_the_api_docs(client, pwp):
         assert response.status_code == 302, url
         assert response.url == f"{SETUP}?next={url.replace('/', '%2F')}"
     # Help, privacy and sign-out stay reachable.
-    assert client.get(reverse("core:help")).status_code == 200
+    assert client.get(reverse("safety:help")).status_code == 200
     assert client.get(reverse("core:privacy")).status_code == 200
     assert client.post(reverse("accounts:logout")).status_code == 302
     assert client.get(CASELOAD).url.startswith(reverse("accounts:login"))
@@ -214,7 +214,7 @@ def test_next_cannot_send_people_to_another_site(client, pwp):
     response = client.post(
         VERIFY, {"otp_token": device_code(device), "next": "https://evil.example/"}
     )
-    assert response.url == reverse("core:home")
+    assert response.url == reverse("workspace:home")
 
 
 def test_verifying_gives_a_new_session_id(client, pwp):
@@ -270,7 +270,7 @@ def test_clients_are_never_asked_for_a_code(client, client_user):
     assert response.status_code == 200
     # The two-step pages send a client home and make nothing for them.
     for url in (SETUP, VERIFY, RECOVERY, CODES):
-        assert client.get(url).url == reverse("core:home"), url
+        assert client.get(url).url == reverse("workspace:home"), url
     assert not TOTPDevice.objects.filter(user=client_user).exists()
     assert not StaticDevice.objects.filter(user=client_user).exists()
 

@@ -24,10 +24,10 @@ def _link_from_last_email() -> str:
     ("persona", "home"),
     [
         ("client_user", "programme:home"),
-        ("pwp", "care:caseload"),
-        ("supervisor", "care:service_overview"),
+        ("pwp", "workspace:caseload"),
+        ("supervisor", "workspace:service_overview"),
         ("trial_manager", "trials:overview"),
-        ("admin_user", "core:admin_home"),
+        ("admin_user", "workspace:admin_home"),
     ],
 )
 def test_each_role_lands_on_its_own_home(client, request, persona, home):

@@ -79,7 +79,7 @@ def test_access_helper_raises_404_for_wrong_user(treatment, other_pwp):
 @pytest.mark.django_db
 def test_pwp_cannot_open_another_pwps_client(client, treatment, other_pwp):
     client.force_login(other_pwp)
-    response = client.get(reverse("care:client_detail", args=[treatment.pk]))
+    response = client.get(reverse("workspace:client_detail", args=[treatment.pk]))
     assert response.status_code == 404
     assert treatment.client.email not in response.content.decode()
 
@@ -87,7 +87,7 @@ def test_pwp_cannot_open_another_pwps_client(client, treatment, other_pwp):
 @pytest.mark.django_db
 def test_client_cannot_open_another_clients_record_by_id(client, treatment, other_client):
     client.force_login(other_client)
-    response = client.get(reverse("care:client_detail", args=[treatment.pk]))
+    response = client.get(reverse("workspace:client_detail", args=[treatment.pk]))
     assert response.status_code in (403, 404)
     assert treatment.client.email not in response.content.decode()
 
@@ -96,9 +96,9 @@ def test_client_cannot_open_another_clients_record_by_id(client, treatment, othe
 def test_trial_manager_cannot_open_identifiable_pages(client, treatment, trial_manager):
     client.force_login(trial_manager)
     for url in [
-        reverse("care:client_detail", args=[treatment.pk]),
-        reverse("care:caseload"),
-        reverse("care:service_overview"),
+        reverse("workspace:client_detail", args=[treatment.pk]),
+        reverse("workspace:caseload"),
+        reverse("workspace:service_overview"),
         reverse("care:enrol"),
     ]:
         response = client.get(url)
@@ -121,11 +121,11 @@ def test_trial_overview_shows_no_names(client, treatment, trial_manager):
 @pytest.mark.django_db
 def test_supervisor_sees_service_clients_grouped_by_pwp(client, treatment, supervisor, pwp):
     client.force_login(supervisor)
-    response = client.get(reverse("care:service_overview"))
+    response = client.get(reverse("workspace:service_overview"))
     content = response.content.decode()
     assert pwp.get_full_name() in content
     assert treatment.participant_id in content
-    assert client.get(reverse("care:client_detail", args=[treatment.pk])).status_code == 200
+    assert client.get(reverse("workspace:client_detail", args=[treatment.pk])).status_code == 200
 
 
 @pytest.mark.django_db
@@ -134,17 +134,17 @@ def test_supervisor_of_other_service_is_refused(client, treatment, other_service
 
     outsider = StaffFactory(supervisor_of=other_service)
     client.force_login(outsider)
-    assert client.get(reverse("care:client_detail", args=[treatment.pk])).status_code == 404
+    assert client.get(reverse("workspace:client_detail", args=[treatment.pk])).status_code == 404
     assert (
         treatment.participant_id
-        not in client.get(reverse("care:service_overview")).content.decode()
+        not in client.get(reverse("workspace:service_overview")).content.decode()
     )
 
 
 @pytest.mark.django_db
 def test_caseload_lists_only_own_clients(client, treatment, other_treatment, pwp):
     client.force_login(pwp)
-    content = client.get(reverse("care:caseload")).content.decode()
+    content = client.get(reverse("workspace:caseload")).content.decode()
     assert treatment.participant_id in content
     assert other_treatment.participant_id not in content
 
@@ -154,7 +154,7 @@ def test_opening_a_client_record_is_audit_logged(client, treatment, pwp):
     from auditlog.models import LogEntry
 
     client.force_login(pwp)
-    client.get(reverse("care:client_detail", args=[treatment.pk]))
+    client.get(reverse("workspace:client_detail", args=[treatment.pk]))
     entry = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).latest("timestamp")
     assert entry.object_pk == str(treatment.pk)
     assert entry.actor == pwp
@@ -162,7 +162,7 @@ def test_opening_a_client_record_is_audit_logged(client, treatment, pwp):
 
 @pytest.mark.django_db
 def test_anonymous_user_is_sent_to_sign_in(client, treatment):
-    response = client.get(reverse("care:client_detail", args=[treatment.pk]))
+    response = client.get(reverse("workspace:client_detail", args=[treatment.pk]))
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
 
@@ -170,7 +170,12 @@ def test_anonymous_user_is_sent_to_sign_in(client, treatment):
 @pytest.mark.django_db
 def test_client_cannot_use_staff_pages(client, client_user):
     client.force_login(client_user)
-    for name in ["care:caseload", "care:enrol", "care:service_overview", "trials:overview"]:
+    for name in [
+        "workspace:caseload",
+        "care:enrol",
+        "workspace:service_overview",
+        "trials:overview",
+    ]:
         assert client.get(reverse(name)).status_code == 403, name
 
 

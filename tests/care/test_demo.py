@@ -26,7 +26,7 @@ def test_demo_is_idempotent_and_every_demo_user_reaches_their_home(client):
     for user in User.objects.exclude(treatments__status=TreatmentStatus.INVITED):
         client.logout()
         assert client.login(email=user.email, password=DEMO_PASSWORD), user.email
-        response = client.get(reverse("core:home"), follow=True)
+        response = client.get(reverse("workspace:home"), follow=True)
         assert response.status_code == 200, user.email
 
 
@@ -58,8 +58,8 @@ def test_workspace_demo_adds_sessions_task_welcome_note_and_thread_once(client):
     amy = Treatment.objects.get(client__email="client@example.org")
     assert amy.welcome_message
     client.login(email="pwp@example.org", password=DEMO_PASSWORD)
-    assert client.get(reverse("care:caseload")).status_code == 200
-    assert client.get(reverse("care:review", args=[amy.pk])).status_code == 200
+    assert client.get(reverse("workspace:caseload")).status_code == 200
+    assert client.get(reverse("workspace:review", args=[amy.pk])).status_code == 200
     client.login(email="client@example.org", password=DEMO_PASSWORD)
     home = client.get(reverse("programme:home")).content.decode()
     assert "Walk to the shop and back" in home

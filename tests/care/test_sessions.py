@@ -128,7 +128,7 @@ def test_schedule_form_books_session_3_and_shows_number_everywhere(
         "Session 3 of 6"
         in client.get(reverse("care:sessions", args=[treatment.pk])).content.decode()
     )
-    assert "Session 3 of 6" in client.get(reverse("care:caseload")).content.decode()
+    assert "Session 3 of 6" in client.get(reverse("workspace:caseload")).content.decode()
     client.force_login(client_user)
     assert "Session 3 of 6" in client.get(reverse("care:my_sessions")).content.decode()
     assert "Session 3 of 6" in client.get(reverse("programme:home")).content.decode()

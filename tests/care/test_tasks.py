@@ -17,7 +17,7 @@ def test_pwp_sets_task_and_welcome_and_client_home_shows_them(client, pwp, treat
     client.force_login(pwp)
     due = timezone.localdate() + datetime.timedelta(days=5)
     response = client.post(
-        reverse("care:task_add", args=[treatment.pk]),
+        reverse("workspace:task_add", args=[treatment.pk]),
         {
             "title": "Phone your sister",
             "instructions": "Just five minutes",
@@ -26,7 +26,7 @@ def test_pwp_sets_task_and_welcome_and_client_home_shows_them(client, pwp, treat
     )
     assert response.status_code == 302
     client.post(
-        reverse("care:welcome_set", args=[treatment.pk]), {"welcome_message": "Hello from Jo"}
+        reverse("workspace:welcome_set", args=[treatment.pk]), {"welcome_message": "Hello from Jo"}
     )
 
     client.force_login(client_user)
@@ -39,11 +39,12 @@ def test_pwp_sets_task_and_welcome_and_client_home_shows_them(client, pwp, treat
 def test_task_needs_a_title_or_an_exercise(client, pwp, treatment, thought_step):
     client.force_login(pwp)
     due = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
-    response = client.post(reverse("care:task_add", args=[treatment.pk]), {"due_date": due})
+    response = client.post(reverse("workspace:task_add", args=[treatment.pk]), {"due_date": due})
     assert response.status_code == 200
     assert "Enter the task, or choose an exercise" in response.content.decode()
     client.post(
-        reverse("care:task_add", args=[treatment.pk]), {"due_date": due, "step": thought_step.pk}
+        reverse("workspace:task_add", args=[treatment.pk]),
+        {"due_date": due, "step": thought_step.pk},
     )
     task = BespokeTask.objects.get()
     assert task.step == thought_step and task.title == thought_step.title
@@ -90,9 +91,10 @@ def test_client_home_care_context_keys_and_query_count(treatment, django_assert_
 def test_pwp_opens_an_optional_module(client, pwp, treatment, content):
     optional = Module.objects.filter(mandatory=False).first()
     client.force_login(pwp)
-    page = client.get(reverse("care:plan", args=[treatment.pk])).content.decode()
+    page = client.get(reverse("workspace:plan", args=[treatment.pk])).content.decode()
     assert optional.title in page
     client.post(
-        reverse("care:module_action", args=[treatment.pk]), {"module": optional.pk, "action": "add"}
+        reverse("workspace:module_action", args=[treatment.pk]),
+        {"module": optional.pk, "action": "add"},
     )
     assert ModulePlan.objects.get(treatment=treatment, module=optional).unlocked

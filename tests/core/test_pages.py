@@ -6,7 +6,7 @@ from django.urls import reverse
 
 @pytest.mark.django_db
 def test_help_page_lists_crisis_routes_for_anyone(client):
-    content = client.get(reverse("core:help")).content.decode()
+    content = client.get(reverse("safety:help")).content.decode()
     for text in ["999", "111", "116 123", "85258"]:
         assert text in content
 
@@ -18,7 +18,7 @@ def test_every_page_has_skip_link_landmarks_and_help_link(client, client_user):
     assert 'href="#main-content"' in content
     assert 'id="main-content"' in content
     assert "<header" in content and "<footer" in content
-    assert reverse("core:help") in content
+    assert reverse("safety:help") in content
     assert "not for emergencies" in content
 
 

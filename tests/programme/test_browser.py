@@ -210,7 +210,7 @@ def test_text_typed_offline_in_a_part_is_put_back_on_that_part(
 
 def sign_out(page, live_server) -> None:
     # From a page without a step's heartbeat, so no write races the sign-out.
-    page.goto(live_server.url + reverse("core:help"))
+    page.goto(live_server.url + reverse("safety:help"))
     page.get_by_role("button", name="Sign out").first.click()
     page.wait_for_url("**/sign-in/**")
 

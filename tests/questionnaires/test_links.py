@@ -88,7 +88,7 @@ def test_link_expires_when_the_window_closes(client, followup):
 
 def test_link_reaches_no_other_page(client, followup):
     _open(client, followup)
-    for name in ("programme:home", "questionnaires:list", "care:caseload", "safety:alerts"):
+    for name in ("programme:home", "questionnaires:list", "workspace:caseload", "safety:alerts"):
         response = client.get(reverse(name))
         assert response.status_code == 302, name
         assert reverse("accounts:login") in response["Location"], name

@@ -53,7 +53,7 @@ def test_client_cannot_open_wai_without_wording(settings, client, client_user, w
 def test_admin_home_warns_while_wording_is_missing(settings, client, admin_user, tmp_path):
     settings.WAI_WORDING_FILE = str(tmp_path / "absent.json")
     client.login(email=admin_user.email, password=PASSWORD)
-    html = client.get(reverse("core:admin_home")).content.decode()
+    html = client.get(reverse("workspace:admin_home")).content.decode()
     assert "The licensed wording for wai_sf_c is missing" in html
 
 

@@ -58,7 +58,7 @@ def test_item_9_above_0_shows_crisis_page_and_alerts_pwp_and_supervisor_by_email
     sent = [m for m in mail.outbox if m.to[0] in (pwp.email, supervisor.email)]
     assert len(sent) == 2
     for message in sent:
-        assert reverse("safety:alert_detail", args=[alert.pk]) in message.body
+        assert reverse("workspace:alert_detail", args=[alert.pk]) in message.body
         assert "better off dead" not in message.body and "Several days" not in message.body
 
 
@@ -70,7 +70,7 @@ def test_alert_is_on_the_pwp_and_supervisor_dashboards_at_once(client, pwp, supe
         assert phq9.treatment.participant_id in alerts
         client.logout()
     client.login(email=pwp.email, password=PASSWORD)
-    caseload = client.get(reverse("care:caseload")).content.decode()
+    caseload = client.get(reverse("workspace:caseload")).content.decode()
     assert "1 open risk alert" in caseload
 
 
@@ -91,7 +91,7 @@ def test_alert_is_saved_in_the_same_transaction_as_the_completed_questionnaire(p
     def boom(**kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr("apps.questionnaires.outbox.schedule", boom)
+    monkeypatch.setattr("apps.safety.services.notification_schedule", boom)
     with pytest.raises(RuntimeError):
         administration_complete(administration=phq9)
     phq9.refresh_from_db()
@@ -106,7 +106,7 @@ def test_acknowledgement_requires_a_note_and_closes_the_alert(client, pwp, phq9)
     with pytest.raises(DomainError):
         risk_alert_acknowledge(alert=alert, actor=pwp, note="   ")
     client.login(email=pwp.email, password=PASSWORD)
-    url = reverse("safety:alert_detail", args=[alert.pk])
+    url = reverse("workspace:alert_detail", args=[alert.pk])
     response = client.post(url, {"note": ""})
     assert response.status_code == 200
     assert "Enter a note saying what you did" in response.content.decode()
@@ -160,7 +160,7 @@ def test_acknowledged_alert_does_not_escalate(phq9, pwp, supervisor):
 def test_other_pwps_cannot_see_or_acknowledge_the_alert(client, phq9, other_pwp, colleague_pwp):
     _complete(phq9, PHQ9_LOW_ITEM9)
     alert = RiskAlert.objects.get()
-    url = reverse("safety:alert_detail", args=[alert.pk])
+    url = reverse("workspace:alert_detail", args=[alert.pk])
     for user in (other_pwp, colleague_pwp):
         client.login(email=user.email, password=PASSWORD)
         assert client.get(url).status_code == 404
@@ -180,7 +180,7 @@ def test_trial_manager_and_client_cannot_open_alert_pages(client, phq9, trial_ma
     for user in (trial_manager, client_user):
         client.login(email=user.email, password=PASSWORD)
         assert client.get(reverse("safety:alerts")).status_code == 403
-        assert client.get(reverse("safety:alert_detail", args=[alert.pk])).status_code == 403
+        assert client.get(reverse("workspace:alert_detail", args=[alert.pk])).status_code == 403
         client.logout()
 
 
@@ -197,5 +197,5 @@ def test_service_crisis_resources_and_contact_promise_replace_the_defaults(
     html = client.get(reverse("questionnaires:result", args=[phq9.pk])).content.decode()
     assert "North Crisis Line" in html and "Samaritans" not in html
     assert "usually within 2 hours on weekdays" in html
-    help_html = client.get(reverse("core:help")).content.decode()
+    help_html = client.get(reverse("safety:help")).content.decode()
     assert "North Crisis Line" in help_html

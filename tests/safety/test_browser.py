@@ -56,7 +56,7 @@ def test_item_9_answer_shows_crisis_page_and_pwp_acknowledges_the_alert(
     assert serious_violations(phone) == []
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
-    sign_in(desktop, live_server, pwp, "care:caseload")
+    sign_in(desktop, live_server, pwp, "workspace:caseload")
     desktop.get_by_role("link", name="1 open risk alert").click()
     desktop.get_by_role("link", name=treatment.client.get_full_name()).first.click()
     desktop.get_by_role("button", name="Acknowledge alert").click()
@@ -116,7 +116,7 @@ def test_thought_record_about_ending_life_alerts_the_pwp_who_finds_the_entry(
     assert serious_violations(phone) == []
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
-    sign_in(desktop, live_server, pwp, "care:caseload")
+    sign_in(desktop, live_server, pwp, "workspace:caseload")
     desktop.get_by_role("link", name="1 open risk alert").click()
     desktop.get_by_role("link", name=treatment.client.get_full_name()).first.click()
     desktop.get_by_text("Thought record, submitted").wait_for()

@@ -111,7 +111,7 @@ def test_sent_thought_record_about_ending_life_alerts_pwp_and_supervisor(
     sent = [m for m in mail.outbox if m.to[0] in (pwp.email, supervisor.email)]
     assert len(sent) == 2
     for message in sent:
-        assert reverse("safety:alert_detail", args=[alert.pk]) in message.body
+        assert reverse("workspace:alert_detail", args=[alert.pk]) in message.body
         text = (message.subject + message.body).lower()
         for private in ("end my life", "alone in the flat", "thought record", "sad", "self-harm"):
             assert private not in text
@@ -124,7 +124,7 @@ def test_sent_thought_record_about_ending_life_alerts_pwp_and_supervisor(
         assert SOURCE_LABEL in alerts and "From: Thought record" in alerts
         client.logout()
     client.login(email=pwp.email, password=PASSWORD)
-    assert "1 open risk alert" in client.get(reverse("care:caseload")).content.decode()
+    assert "1 open risk alert" in client.get(reverse("workspace:caseload")).content.decode()
 
 
 def test_alert_page_says_where_it_came_from_and_links_to_the_entry(
@@ -139,7 +139,7 @@ def test_alert_page_says_where_it_came_from_and_links_to_the_entry(
     entry_url = reverse("programme:entry", args=[entry.pk])
     for user in (pwp, supervisor):
         client.login(email=user.email, password=PASSWORD)
-        page = client.get(reverse("safety:alert_detail", args=[alert.pk])).content.decode()
+        page = client.get(reverse("workspace:alert_detail", args=[alert.pk])).content.decode()
         assert "From" in page and "Thought record, submitted 3 March 14:02" in page
         assert f'href="{entry_url}"' in page
         assert "Answers" not in page  # no questionnaire table for an exercise alert
@@ -171,7 +171,7 @@ def test_alert_is_saved_in_the_same_transaction_as_the_sent_entry(
     def boom(**kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr("apps.questionnaires.outbox.schedule", boom)
+    monkeypatch.setattr("apps.safety.services.notification_schedule", boom)
     request_id = uuid.uuid4()
     with pytest.raises(RuntimeError):
         _submit_directly(treatment, thought_record, {**RECORD, "traps": []}, request_id)
@@ -319,7 +319,7 @@ def test_acknowledging_needs_a_note_and_then_the_client_page_stops_promising_con
     client, client_user, pwp, entry_alert
 ):
     client.login(email=pwp.email, password=PASSWORD)
-    url = reverse("safety:alert_detail", args=[entry_alert.pk])
+    url = reverse("workspace:alert_detail", args=[entry_alert.pk])
     response = client.post(url, {"note": "   "})
     assert response.status_code == 200
     assert "Enter a note saying what you did" in response.content.decode()
@@ -344,7 +344,7 @@ def test_acknowledging_needs_a_note_and_then_the_client_page_stops_promising_con
 def test_other_pwps_cannot_see_or_acknowledge_an_exercise_alert(
     client, entry_alert, other_pwp, colleague_pwp, treatment
 ):
-    url = reverse("safety:alert_detail", args=[entry_alert.pk])
+    url = reverse("workspace:alert_detail", args=[entry_alert.pk])
     for user in (other_pwp, colleague_pwp):
         client.login(email=user.email, password=PASSWORD)
         assert client.get(url).status_code == 404
@@ -363,7 +363,9 @@ def test_trial_manager_and_clients_cannot_open_exercise_alert_pages(
     for user in (trial_manager, client_user, other_client):
         client.login(email=user.email, password=PASSWORD)
         assert client.get(reverse("safety:alerts")).status_code == 403
-        assert client.get(reverse("safety:alert_detail", args=[entry_alert.pk])).status_code == 403
+        assert (
+            client.get(reverse("workspace:alert_detail", args=[entry_alert.pk])).status_code == 403
+        )
         client.logout()
 
 
@@ -424,7 +426,7 @@ def test_alerts_page_lists_questionnaire_and_exercise_alerts_together(
     assert "2 open alerts" in page
     assert "PHQ-9 item 9 answered above 0" in page and SOURCE_LABEL in page
     phq9_alert = RiskAlert.objects.get(administration=phq9)
-    detail = client.get(reverse("safety:alert_detail", args=[phq9_alert.pk])).content.decode()
+    detail = client.get(reverse("workspace:alert_detail", args=[phq9_alert.pk])).content.decode()
     assert "Answers" in detail and "Thought record, submitted" not in detail
 
 

@@ -128,7 +128,7 @@ def test_several_very_low_days_show_a_gentle_care_card(signed_in, client_user):
     rate_days(client_user, {0: 2, 1: 1, 3: 2}, today=today)
     page = signed_in.get(MOOD).content.decode()
     assert "Tell someone if things feel hard" in page
-    assert reverse("core:help") in page
+    assert reverse("safety:help") in page
     assert "Tell your practitioner" in page
 
 

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
+from apps.care.selectors import client_home_care_context
+
 register = template.Library()
 
 
@@ -45,6 +47,4 @@ def client_home_care(context, treatment):
     care = context.get("care")
     if isinstance(care, dict) and "upcoming_sessions" in care:
         return care
-    from apps.care.selectors import client_home_care_context
-
     return client_home_care_context(treatment=treatment)

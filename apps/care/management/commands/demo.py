@@ -96,7 +96,17 @@ CLIENTS = [
 class Command(BaseCommand):
     help = "Load demo users and treatments (idempotent) and print their logins."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--logins-only",
+            action="store_true",
+            help="Print the demo logins of an already loaded demo; change nothing.",
+        )
+
     def handle(self, *args, **options):
+        if options["logins_only"]:
+            self._print({"treatments": self._loaded_treatments()})
+            return
         with transaction.atomic():
             context = self._core()
             for config in django_apps.get_app_configs():
@@ -164,10 +174,19 @@ class Command(BaseCommand):
             treatments[key] = treatment
         return {"service": service, "staff": staff, "treatments": treatments, "today": today}
 
+    def _loaded_treatments(self) -> dict[str, Treatment]:
+        by_email = {
+            t.client.email: t
+            for t in Treatment.objects.filter(
+                client__email__in=[row[1] for row in CLIENTS]
+            ).select_related("client")
+        }
+        return {key: by_email[email] for key, email, *_ in CLIENTS if email in by_email}
+
     def _print(self, context: dict) -> None:
         out = self.stdout
         out.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
-        out.write("  Open http://127.0.0.1:8000/ and sign in as:")
+        out.write(f"  Open {settings.SITE_URL.rstrip('/')}/ and sign in as:")
         for email, first, last, flags, _ in STAFF:
             role = next(k for k, v in flags.items() if v).removeprefix("is_").replace("_", " ")
             role = "admin" if role == "staff" else role

@@ -37,10 +37,10 @@ def record(treatment, thought_step):
 def _staff_gets(treatment, record):
     t = treatment.pk
     return [
-        reverse("care:review", args=[t]),
-        reverse("care:review_print", args=[t]),
-        reverse("care:client_detail", args=[t]),
-        reverse("care:plan", args=[t]),
+        reverse("workspace:review", args=[t]),
+        reverse("workspace:review_print", args=[t]),
+        reverse("workspace:client_detail", args=[t]),
+        reverse("workspace:plan", args=[t]),
         reverse("care:sessions", args=[t]),
         reverse("care:sessions_plan", args=[t]),
         reverse("care:session_reschedule", args=[t, record["appointment"].pk]),
@@ -54,11 +54,11 @@ def _staff_posts(treatment, record):
     a = record["appointment"].pk
     day = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
     return [
-        (reverse("care:entry_feedback", args=[t, record["entry"].pk]), {"text": "hijack"}),
-        (reverse("care:note_add", args=[t]), {"text": "hijack"}),
-        (reverse("care:welcome_set", args=[t]), {"welcome_message": "hijack"}),
-        (reverse("care:task_add", args=[t]), {"title": "hijack", "due_date": day}),
-        (reverse("care:task_withdraw", args=[t, record["task"].pk]), {}),
+        (reverse("workspace:entry_feedback", args=[t, record["entry"].pk]), {"text": "hijack"}),
+        (reverse("workspace:note_add", args=[t]), {"text": "hijack"}),
+        (reverse("workspace:welcome_set", args=[t]), {"welcome_message": "hijack"}),
+        (reverse("workspace:task_add", args=[t]), {"title": "hijack", "due_date": day}),
+        (reverse("workspace:task_withdraw", args=[t, record["task"].pk]), {}),
         (reverse("care:session_schedule", args=[t]), {"number": 2, "date": day, "time": "10:00"}),
         (reverse("care:session_reschedule", args=[t, a]), {"date": day, "time": "10:00"}),
         (reverse("care:session_cancel", args=[t, a]), {"by": "service"}),
@@ -117,7 +117,7 @@ def test_client_cannot_reach_staff_pages(client, client_user, treatment, record)
         for u in _staff_gets(treatment, record)
         if "calendar.ics" not in u and "/messages/" not in u
     ]
-    for url in staff_only + [reverse("care:caseload"), reverse("care:service_overview")]:
+    for url in staff_only + [reverse("workspace:caseload"), reverse("workspace:service_overview")]:
         assert client.get(url).status_code in (403, 404), url
     for url, data in _staff_posts(treatment, record):
         if "/messages/" in url:

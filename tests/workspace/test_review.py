@@ -45,7 +45,7 @@ def test_review_shows_everything_since_the_last_session(client, pwp, treatment, 
     SessionNoteFactory(treatment=treatment, appointment=last, text="Talked about sleep")
 
     client.force_login(pwp)
-    content = client.get(reverse("care:review", args=[treatment.pk])).content.decode()
+    content = client.get(reverse("workspace:review", args=[treatment.pk])).content.decode()
     assert "Since session 1" in content
     assert "Sam asked me to the quiz on Friday" in content  # the client's own words
     assert "Old situation before session 1" not in content
@@ -56,14 +56,14 @@ def test_review_shows_everything_since_the_last_session(client, pwp, treatment, 
     assert "+1 since baseline: worse (score went up)" in content
     assert "on a scale from 0 to 27" in content  # fixed axis
     assert "Item 9 answered above 0" in content
-    everything = client.get(reverse("care:review", args=[treatment.pk]), {"all": "1"})
+    everything = client.get(reverse("workspace:review", args=[treatment.pk]), {"all": "1"})
     assert "Old situation before session 1" in everything.content.decode()
 
 
 @pytest.mark.django_db
 def test_opening_review_and_print_is_audit_logged(client, pwp, treatment):
     client.force_login(pwp)
-    for name in ("care:review", "care:review_print"):
+    for name in ("workspace:review", "workspace:review_print"):
         before = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count()
         assert client.get(reverse(name, args=[treatment.pk])).status_code == 200
         assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count() == before + 1
@@ -73,7 +73,7 @@ def test_opening_review_and_print_is_audit_logged(client, pwp, treatment):
 def test_print_view_has_summary_without_forms(client, pwp, treatment, thought_step):
     thought_record(treatment, thought_step)
     client.force_login(pwp)
-    content = client.get(reverse("care:review_print", args=[treatment.pk])).content.decode()
+    content = client.get(reverse("workspace:review_print", args=[treatment.pk])).content.decode()
     assert "Nobody wants me around" in content
     assert "app-print" in content
     assert "Send feedback" not in content and "Save note" not in content
@@ -85,7 +85,7 @@ def test_feedback_with_htmx_swaps_the_entry_and_the_client_sees_it(
 ):
     entry = thought_record(treatment, thought_step)
     client.force_login(pwp)
-    url = reverse("care:entry_feedback", args=[treatment.pk, entry.pk])
+    url = reverse("workspace:entry_feedback", args=[treatment.pk, entry.pk])
     response = client.post(url, {"text": "Great evidence against."}, HTTP_HX_REQUEST="true")
     content = response.content.decode()
     assert response.status_code == 200
@@ -102,7 +102,7 @@ def test_feedback_with_htmx_swaps_the_entry_and_the_client_sees_it(
 def test_empty_feedback_keeps_the_form_and_says_how_to_fix(client, pwp, treatment, thought_step):
     entry = thought_record(treatment, thought_step)
     client.force_login(pwp)
-    url = reverse("care:entry_feedback", args=[treatment.pk, entry.pk])
+    url = reverse("workspace:entry_feedback", args=[treatment.pk, entry.pk])
     content = client.post(url, {"text": "  "}, HTTP_HX_REQUEST="true").content.decode()
     assert "Write your feedback" in content
     no_js = client.post(url, {"text": ""})
@@ -117,7 +117,7 @@ def test_empty_feedback_keeps_the_form_and_says_how_to_fix(client, pwp, treatmen
 def test_session_note_is_saved_private_and_audited(client, pwp, treatment, client_user):
     client.force_login(pwp)
     response = client.post(
-        reverse("care:note_add", args=[treatment.pk]), {"text": "Very private note"}
+        reverse("workspace:note_add", args=[treatment.pk]), {"text": "Very private note"}
     )
     assert response.status_code == 302
     note = SessionNote.objects.get()
@@ -126,19 +126,20 @@ def test_session_note_is_saved_private_and_audited(client, pwp, treatment, clien
     client.force_login(client_user)
     for url in (reverse("programme:home"), reverse("care:my_sessions"), reverse("care:my_tasks")):
         assert "Very private note" not in client.get(url, follow=True).content.decode()
-    assert client.get(reverse("care:review", args=[treatment.pk])).status_code == 403
+    assert client.get(reverse("workspace:review", args=[treatment.pk])).status_code == 403
 
 
 @pytest.mark.django_db
 def test_supervisor_reads_review_but_cannot_write(client, supervisor, treatment, thought_step):
     entry = thought_record(treatment, thought_step)
     client.force_login(supervisor)
-    content = client.get(reverse("care:review", args=[treatment.pk])).content.decode()
+    content = client.get(reverse("workspace:review", args=[treatment.pk])).content.decode()
     assert "Nobody wants me around" in content and "Send feedback" not in content
     response = client.post(
-        reverse("care:entry_feedback", args=[treatment.pk, entry.pk]), {"text": "x"}
+        reverse("workspace:entry_feedback", args=[treatment.pk, entry.pk]), {"text": "x"}
     )
     assert response.status_code == 404
     assert (
-        client.post(reverse("care:note_add", args=[treatment.pk]), {"text": "x"}).status_code == 404
+        client.post(reverse("workspace:note_add", args=[treatment.pk]), {"text": "x"}).status_code
+        == 404
     )

@@ -22,14 +22,14 @@ NAV = {
         (_("Reminders"), "notifications:preferences"),
     ],
     Role.PWP: [
-        (_("Caseload"), "care:caseload"),
+        (_("Caseload"), "workspace:caseload"),
         (_("Alerts"), "safety:alerts"),
         (_("Messages"), "messaging:inbox"),
         (_("Enrol a client"), "care:enrol"),
         (_("Email settings"), "notifications:staff_preferences"),
     ],
     Role.SUPERVISOR: [
-        (_("Service overview"), "care:service_overview"),
+        (_("Service overview"), "workspace:service_overview"),
         (_("Alerts"), "safety:alerts"),
         (_("Email settings"), "notifications:staff_preferences"),
     ],
@@ -39,7 +39,7 @@ NAV = {
         (_("API"), "api-docs"),
     ],
     Role.ADMIN: [
-        (_("Admin home"), "core:admin_home"),
+        (_("Admin home"), "workspace:admin_home"),
         (_("Enrol a client"), "care:enrol"),
         (_("Admin site"), "admin:index"),
     ],

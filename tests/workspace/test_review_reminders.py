@@ -41,7 +41,7 @@ def _notification(treatment, recipient, *, kind="session_reminder", status=Statu
 
 def _review(client, treatment):
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(reverse("care:review", args=[treatment.pk]))
+        response = client.get(reverse("workspace:review", args=[treatment.pk]))
     assert response.status_code == 200
     return response.content.decode(), len(ctx.captured_queries)
 
@@ -109,7 +109,7 @@ def test_review_query_count_is_pinned_and_does_not_grow(client, pwp, treatment, 
     for i in range(2):
         _more_of_everything(treatment, thought_step, i)
     client.force_login(pwp)
-    client.get(reverse("care:review", args=[treatment.pk]))  # warm caches
+    client.get(reverse("workspace:review", args=[treatment.pk]))  # warm caches
     _content, small = _review(client, treatment)
     # Pinned so a new N+1 shows up here; change it only for a new section.
     # The reminders and emails log is one of them (one query, however long).

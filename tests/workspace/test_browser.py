@@ -52,7 +52,7 @@ def caseload(pwp, service, treatment, thought_step):
 def test_pwp_prepares_acts_and_client_sees_it(desktop, live_server, pwp, caseload, client_user):
     page = desktop
     treatment = caseload
-    sign_in(page, live_server, pwp, "care:caseload")
+    sign_in(page, live_server, pwp, "workspace:caseload")
 
     # The client who needs attention is first, with the risk flag in words.
     first_row = page.locator("#caseload tbody tr").first
@@ -69,14 +69,14 @@ def test_pwp_prepares_acts_and_client_sees_it(desktop, live_server, pwp, caseloa
     stored = page.evaluate("JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
     assert "Aaron" not in stored and treatment.participant_id not in stored
     page.go_back()
-    page.wait_for_url(live_server.url + reverse("care:caseload"))
+    page.wait_for_url(live_server.url + reverse("workspace:caseload"))
     expect(page.locator("h1")).to_have_text("Your caseload")
     expect(page.locator("#caseload tbody tr")).to_have_count(3)
 
     # Open the review and read the thought record.
-    page.goto(live_server.url + reverse("care:caseload"))
+    page.goto(live_server.url + reverse("workspace:caseload"))
     page.locator("#caseload tbody tr").first.get_by_role("link").first.click()
-    page.wait_for_url(live_server.url + reverse("care:review", args=[treatment.pk]))
+    page.wait_for_url(live_server.url + reverse("workspace:review", args=[treatment.pk]))
     expect(page.get_by_text("Sam asked me to the quiz on Friday")).to_be_visible()
     assert serious_violations(page) == []
 
@@ -87,7 +87,7 @@ def test_pwp_prepares_acts_and_client_sees_it(desktop, live_server, pwp, caseloa
     assert EntryFeedback.objects.filter(entry__treatment=treatment).count() == 1
 
     # A bespoke task.
-    page.goto(live_server.url + reverse("care:plan", args=[treatment.pk]))
+    page.goto(live_server.url + reverse("workspace:plan", args=[treatment.pk]))
     page.get_by_label("Task", exact=True).fill("Have lunch with Sam")
     page.get_by_label("Instructions").fill("Ask Sam on Tuesday.")
     due = timezone.localdate() + datetime.timedelta(days=6)
@@ -124,14 +124,14 @@ def test_pwp_prepares_acts_and_client_sees_it(desktop, live_server, pwp, caseloa
 def test_service_overview_and_sessions_pages_have_no_serious_accessibility_problems(
     desktop, live_server, supervisor, caseload, pwp
 ):
-    sign_in(desktop, live_server, supervisor, "care:service_overview")
+    sign_in(desktop, live_server, supervisor, "workspace:service_overview")
     assert serious_violations(desktop) == []
     desktop.context.clear_cookies()
-    sign_in(desktop, live_server, pwp, "care:caseload")
+    sign_in(desktop, live_server, pwp, "workspace:caseload")
     for url in (
         reverse("care:sessions", args=[caseload.pk]),
-        reverse("care:plan", args=[caseload.pk]),
-        reverse("care:review_print", args=[caseload.pk]),
+        reverse("workspace:plan", args=[caseload.pk]),
+        reverse("workspace:review_print", args=[caseload.pk]),
         reverse("messaging:thread", args=[caseload.pk]),
     ):
         desktop.goto(live_server.url + url)

@@ -54,7 +54,7 @@ def test_caseload_queries_do_not_grow_with_caseload_size(client, pwp, service):
     for i in range(5):
         _busy_client(pwp, service, i)
     client.force_login(pwp)
-    url = reverse("care:caseload")
+    url = reverse("workspace:caseload")
     client.get(url)  # warm caches (content type lookups, session)
     small = _count_queries(client, url)
     for i in range(45):
@@ -71,7 +71,7 @@ def test_service_overview_queries_do_not_grow(client, service, supervisor):
     for i in range(5):
         _busy_client(pwps[i % 2], service, i)
     client.force_login(supervisor)
-    url = reverse("care:service_overview")
+    url = reverse("workspace:service_overview")
     client.get(url)
     small = _count_queries(client, url)
     for i in range(45):
@@ -105,7 +105,7 @@ def test_needs_attention_order_risk_then_inactive_then_overdue_then_unread(clien
     phq9_completed(risky, PHQ9_ITEM9)
 
     client.force_login(pwp)
-    content = client.get(reverse("care:caseload")).content.decode()
+    content = client.get(reverse("workspace:caseload")).content.decode()
     order = [
         content.index(f'data-participant="{t.participant_id}"')
         for t in (risky, inactive, overdue, unread, quiet)
@@ -124,7 +124,7 @@ def test_row_shows_week_session_phq9_band_and_change(client, pwp, service):
     phq9_completed(treatment, PHQ9_ITEM9)  # 12
     phq9_completed(treatment, PHQ9_MODERATE, time_point="pre_session_2")  # 13
     client.force_login(pwp)
-    content = client.get(reverse("care:caseload")).content.decode()
+    content = client.get(reverse("workspace:caseload")).content.decode()
     assert "5 of 11" in content
     assert "Session 3 of 6" in content
     assert "13 moderate (+1)" in content  # short, for scanning
@@ -140,7 +140,7 @@ def test_inactive_filter_and_status_filter(client, pwp, service):
     )
     ended = TreatmentFactory(pwp=pwp, service=service, status=TreatmentStatus.COMPLETED)
     client.force_login(pwp)
-    url = reverse("care:caseload")
+    url = reverse("workspace:caseload")
     content = client.get(url, {"inactive": "on"}).content.decode()
     assert idle.participant_id in content and active.participant_id not in content
     content = client.get(url).content.decode()
@@ -152,10 +152,10 @@ def test_inactive_filter_and_status_filter(client, pwp, service):
 @pytest.mark.django_db
 def test_htmx_filter_returns_only_the_table_region(client, pwp, treatment):
     client.force_login(pwp)
-    response = client.get(reverse("care:caseload"), {"sort": "name"}, HTTP_HX_REQUEST="true")
+    response = client.get(reverse("workspace:caseload"), {"sort": "name"}, HTTP_HX_REQUEST="true")
     content = response.content.decode()
     assert content.lstrip().startswith('<div id="caseload-region">')
     assert "<html" not in content
     assert treatment.participant_id in content
-    full = client.get(reverse("care:caseload"), {"sort": "name"}).content.decode()
+    full = client.get(reverse("workspace:caseload"), {"sort": "name"}).content.decode()
     assert "<html" in full and 'hx-push-url="true"' in full

@@ -23,7 +23,7 @@ def _complete(treatment, module) -> None:
 
 def _move(client, treatment, module, action, **extra):
     return client.post(
-        reverse("care:module_action", args=[treatment.pk]),
+        reverse("workspace:module_action", args=[treatment.pk]),
         {"module": module.pk, "action": action},
         **extra,
     )
@@ -95,7 +95,9 @@ def test_client_sees_the_new_order_on_modules_page_and_home(
     client.force_login(pwp)
     response = _move(client, treatment, content["cognitive-restructuring"], "up")
     assert response.status_code == 302
-    assert response["Location"].endswith(reverse("care:plan", args=[treatment.pk]) + "#modules")
+    assert response["Location"].endswith(
+        reverse("workspace:plan", args=[treatment.pk]) + "#modules"
+    )
     page = client.get(response["Location"]).content.decode()
     assert "is now number 2 of 6" in page
 
@@ -130,9 +132,9 @@ def test_plan_page_offers_move_buttons_that_work_without_javascript(
     client, pwp, treatment, content
 ):
     client.force_login(pwp)
-    page = client.get(reverse("care:plan", args=[treatment.pk])).content.decode()
+    page = client.get(reverse("workspace:plan", args=[treatment.pk])).content.decode()
     assert "not available yet" not in page
-    action = reverse("care:module_action", args=[treatment.pk])
+    action = reverse("workspace:module_action", args=[treatment.pk])
     assert f'method="post" action="{action}" hx-post="{action}"' in page
     # The first module cannot move up and the last cannot move down.
     assert f'id="module-{content["psychoeducation"].pk}-up"' not in page
@@ -162,6 +164,6 @@ def test_reorder_on_an_ended_treatment_explains_why(client, pwp, treatment, cont
     client.force_login(pwp)
     response = _move(client, treatment, content["relapse-prevention"], "up", HTTP_HX_REQUEST="true")
     assert response["HX-Redirect"].endswith("#modules")
-    page = client.get(reverse("care:plan", args=[treatment.pk])).content.decode()
+    page = client.get(reverse("workspace:plan", args=[treatment.pk])).content.decode()
     assert "This treatment has ended, so its modules cannot be reordered." in page
     assert _order(treatment) == DEFAULT

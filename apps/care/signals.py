@@ -1,0 +1,22 @@
+"""Signals care sends so that higher apps can act on care events.
+
+care sits under notifications and the domains on the ladder
+(docs/architecture.md), so it never imports them: an app above connects a
+receiver in its ``AppConfig.ready()``. Each signal is sent inside the
+service's transaction and receivers are synchronous, so what they write
+commits (or rolls back) with the change itself.
+"""
+
+import django.dispatch
+
+# A session was booked (one at a time or "plan all"). kwargs: ``appointment``.
+# notifications queues its 24-hour reminder.
+appointment_booked = django.dispatch.Signal()
+
+# A session moved to a new time or place. kwargs: ``appointment``.
+# notifications drops the old reminder and queues one for the new time.
+appointment_rescheduled = django.dispatch.Signal()
+
+# A session is no longer booked: cancelled, attended or missed.
+# kwargs: ``appointment``. notifications drops its pending reminder.
+appointment_closed = django.dispatch.Signal()

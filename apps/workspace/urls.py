@@ -1,0 +1,35 @@
+"""Workspace URLs keep the paths they had under care, core and safety."""
+
+from django.urls import path
+
+from apps.workspace import views
+
+app_name = "workspace"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("admin-home/", views.admin_home, name="admin_home"),
+    path("care/caseload/", views.caseload, name="caseload"),
+    path("care/service/", views.service_overview, name="service_overview"),
+    path("care/clients/<int:treatment_id>/", views.client_detail, name="client_detail"),
+    path("care/clients/<int:treatment_id>/review/", views.review, name="review"),
+    path("care/clients/<int:treatment_id>/review/print/", views.review_print, name="review_print"),
+    path(
+        "care/clients/<int:treatment_id>/entries/<int:entry_id>/feedback/",
+        views.entry_feedback,
+        name="entry_feedback",
+    ),
+    path("care/clients/<int:treatment_id>/notes/", views.note_add, name="note_add"),
+    path("care/clients/<int:treatment_id>/plan/", views.plan, name="plan"),
+    path("care/clients/<int:treatment_id>/plan/welcome/", views.welcome_set, name="welcome_set"),
+    path(
+        "care/clients/<int:treatment_id>/plan/modules/", views.module_action, name="module_action"
+    ),
+    path("care/clients/<int:treatment_id>/tasks/", views.task_add, name="task_add"),
+    path(
+        "care/clients/<int:treatment_id>/tasks/<int:task_id>/remove/",
+        views.task_withdraw,
+        name="task_withdraw",
+    ),
+    path("safety/alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
+]

@@ -1,0 +1,469 @@
+"""Staff pages that gather several domains: role-based home, caseload, service
+overview, pre-session review (and print), the plan page, a risk alert's detail,
+the admin home.
+
+Every view reaches a client's data through `apps.care.access`; objects inside
+a treatment (tasks, entries) are then looked up within it, so a guessed ID
+from another caseload is a 404.
+"""
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from apps.accounts.decorators import role_required
+from apps.accounts.models import Role
+from apps.care import selectors as care_selectors
+from apps.care import services as care_services
+from apps.care.access import STAFF_ROLES, treatment_get_for_user, treatment_may_act
+from apps.care.forms import SessionNoteForm
+from apps.care.models import Service, Treatment
+from apps.care.selectors import service_treatments
+from apps.core.audit import audit_access
+from apps.core.errors import DomainError
+from apps.core.forms import apply_domain_error
+from apps.core.time import zone_or_default
+from apps.programme.models import Module
+from apps.programme.selectors import module_plan_for
+from apps.programme.services import feedback_leave, module_reorder, module_unlock
+from apps.questionnaires.catalogue import scoring_definition
+from apps.safety.forms import AcknowledgeForm
+from apps.safety.selectors import risk_alert_get_for_user
+from apps.safety.services import risk_alert_acknowledge
+from apps.workspace import selectors
+from apps.workspace.forms import (
+    CaseloadFilterForm,
+    FeedbackForm,
+    ModuleActionForm,
+    TaskForm,
+    WelcomeForm,
+)
+from apps.workspace.selectors import caseload_rows
+
+PWP_ROLES = (Role.PWP, Role.ADMIN)
+ALERT_ROLES = (Role.PWP, Role.SUPERVISOR, Role.ADMIN)
+
+ROLE_HOMES = {
+    Role.CLIENT: "programme:home",
+    Role.PWP: "workspace:caseload",
+    Role.SUPERVISOR: "workspace:service_overview",
+    Role.TRIAL_MANAGER: "trials:overview",
+    Role.ADMIN: "workspace:admin_home",
+}
+
+
+# --- Home ------------------------------------------------------------------------------
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to their own home page after signing in."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    role = request.user.primary_role
+    if role is None:
+        return render(request, "workspace/no_role.html", status=403)
+    return redirect(ROLE_HOMES[role])
+
+
+@require_GET
+@role_required(Role.ADMIN)
+def admin_home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "services": Service.objects.all(),
+        "treatment_count": Treatment.objects.count(),
+    }
+    return render(request, "workspace/admin_home.html", context)
+
+
+def _staff_treatment(request: HttpRequest, treatment_id: int, *, write: bool) -> Treatment:
+    return treatment_get_for_user(user=request.user, treatment_id=treatment_id, write=write)
+
+
+# --- Caseload ------------------------------------------------------------------------
+
+
+def _caseload_context(request: HttpRequest, treatments) -> dict:
+    form = CaseloadFilterForm(request.GET or None)
+    values = form.values() if request.GET else CaseloadFilterForm().values()
+    rows = caseload_rows(treatments, **values)
+    return {"filter_form": form, "rows": rows, "filters": values}
+
+
+@require_GET
+@role_required(Role.PWP)
+def caseload(request: HttpRequest) -> HttpResponse:
+    """The PWP's clients, needs-attention first. Constant queries (pinned in tests)."""
+    context = _caseload_context(request, care_selectors.caseload_for(pwp=request.user))
+    template = "workspace/caseload.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#caseload-table"
+    return render(request, template, context)
+
+
+@require_GET
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def service_overview(request: HttpRequest) -> HttpResponse:
+    """Every client of the supervisor's services, grouped by PWP. Constant queries."""
+    context = _caseload_context(request, service_treatments(user=request.user))
+    rows = sorted(
+        context["rows"],
+        key=lambda r: (
+            r.treatment.pwp.last_name.lower(),
+            r.treatment.pwp.first_name.lower(),
+            r.treatment.pwp_id,
+        ),
+    )
+    # Keep the chosen order inside each PWP's group (sorted() is stable).
+    order = {id(r): i for i, r in enumerate(context["rows"])}
+    groups = []
+    for pwp, items in groupby(rows, key=lambda r: r.treatment.pwp):
+        groups.append({"pwp": pwp, "rows": sorted(items, key=lambda r: order[id(r)])})
+    context["groups"] = groups
+    template = "workspace/service_overview.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#caseload-table"
+    return render(request, template, context)
+
+
+# --- Pre-session review ------------------------------------------------------------
+
+
+def _feedback_form(entry, data=None) -> FeedbackForm:
+    # One form per entry on the page: unique ids keep labels and errors apart.
+    return FeedbackForm(data, auto_id=f"id_fb{entry.pk}_%s")
+
+
+def _review_page(
+    request: HttpRequest,
+    treatment_id: int,
+    template: str,
+    *,
+    entry_form=None,
+    **extra,
+) -> HttpResponse:
+    treatment = _staff_treatment(request, treatment_id, write=False)
+    audit_access(obj=treatment)
+    context = selectors.review_context(treatment=treatment, show_all=request.GET.get("all") == "1")
+    for entry in context["entries"]:
+        if entry_form is not None and entry_form[0] == entry.pk:
+            entry.feedback_form = entry_form[1]
+        else:
+            entry.feedback_form = _feedback_form(entry)
+    context.update(
+        {
+            "treatment": treatment,
+            "can_act": treatment_may_act(user=request.user, treatment=treatment),
+            "note_form": SessionNoteForm(treatment=treatment),
+        }
+    )
+    context.update(extra)
+    return render(request, template, context)
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def review(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Everything since the last session on one screen. Opening it is audit-logged."""
+    return _review_page(request, treatment_id, "workspace/review.html")
+
+
+# The client's record *is* the review page (old URL name kept for links and tests).
+client_detail = review
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def review_print(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """The same summary, laid out for printing or saving as PDF (no forms)."""
+    return _review_page(request, treatment_id, "workspace/review_print.html", printable=True)
+
+
+def _own_client_treatment(request: HttpRequest, treatment_id: int) -> Treatment:
+    """The treatment, for writing in it: the client's own PWP (and admins) only.
+
+    Supervisors read everything in their service but do not act on it here
+    (`write=True` in apps.care.access).
+    """
+    return _staff_treatment(request, treatment_id, write=True)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def entry_feedback(request: HttpRequest, treatment_id: int, entry_id: int) -> HttpResponse:
+    """Leave feedback on an exercise entry (htmx inline, or POST-redirect-GET)."""
+
+    treatment = _own_client_treatment(request, treatment_id)
+    entry = selectors.entry_get_for_treatment(treatment=treatment, entry_id=entry_id)
+    form = _feedback_form(entry, request.POST)
+    sent = False
+    if form.is_valid():
+        try:
+            feedback_leave(actor=request.user, entry=entry, text=form.cleaned_data["text"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            if not request.htmx:
+                messages.success(
+                    request, _("Feedback sent. The client sees it on their home page.")
+                )
+                return redirect(
+                    reverse("workspace:review", args=[treatment.pk]) + f"#entry-{entry.pk}"
+                )
+            entry = selectors.entry_get_for_treatment(treatment=treatment, entry_id=entry_id)
+            form = _feedback_form(entry)
+            sent = True
+    entry.feedback_form = form
+    if request.htmx:
+        return render(
+            request,
+            "workspace/_review_sections.html#entry-feedback",
+            {"treatment": treatment, "entry": entry, "can_act": True, "feedback_sent": sent},
+        )
+    return _review_page(
+        request,
+        treatment.pk,
+        "workspace/review.html",
+        entry_form=(entry.pk, form),
+        page_has_errors=True,
+    )
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def note_add(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    treatment = _own_client_treatment(request, treatment_id)
+    form = SessionNoteForm(request.POST, treatment=treatment)
+    if form.is_valid():
+        try:
+            care_services.session_note_add(
+                actor=request.user,
+                treatment=treatment,
+                text=form.cleaned_data["text"],
+                appointment=form.cleaned_data["appointment"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Note saved. Only staff can read it."))
+            return redirect(reverse("workspace:review", args=[treatment.pk]) + "#notes")
+    return _review_page(
+        request, treatment.pk, "workspace/review.html", note_form=form, page_has_errors=True
+    )
+
+
+# --- Personalisation ------------------------------------------------------------------
+
+
+def _plan_context(request: HttpRequest, treatment: Treatment, **forms) -> dict:
+
+    context = {
+        "treatment": treatment,
+        "states": module_plan_for(treatment),
+        "tasks": list(care_selectors.tasks_for(treatment=treatment)),
+        "welcome_form": WelcomeForm(initial={"welcome_message": treatment.welcome_message}),
+        "task_form": TaskForm(),
+        "today": timezone.localdate(),
+    }
+    context.update(forms)
+    context["page_has_errors"] = any(getattr(f, "errors", None) for f in forms.values())
+    return context
+
+
+@require_GET
+@role_required(*PWP_ROLES)
+def plan(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Personalise the client's programme: modules, tasks, welcome message."""
+    treatment = _own_client_treatment(request, treatment_id)
+    return render(request, "workspace/plan.html", _plan_context(request, treatment))
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def welcome_set(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    treatment = _own_client_treatment(request, treatment_id)
+    form = WelcomeForm(request.POST)
+    if form.is_valid():
+        care_services.treatment_welcome_set(
+            actor=request.user, treatment=treatment, text=form.cleaned_data["welcome_message"]
+        )
+        messages.success(
+            request, _("Welcome message saved. The client sees it on their home page.")
+        )
+        return redirect("workspace:plan", treatment.pk)
+    return render(
+        request, "workspace/plan.html", _plan_context(request, treatment, welcome_form=form)
+    )
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def module_action(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Open (unlock) a module for the client, including an optional one ("add"),
+    or move it one place up or down in the client's list ("up", "down").
+
+    htmx requests get the modules table back (with the news in #app-live);
+    without JavaScript it is POST-redirect-GET to the plan page.
+    """
+    treatment = _own_client_treatment(request, treatment_id)
+    form = ModuleActionForm(request.POST)
+    if not form.is_valid():
+        raise Http404("Unknown action.")
+    try:
+        module = Module.objects.get(pk=form.cleaned_data["module"], is_active=True)
+    except Module.DoesNotExist:
+        raise Http404("No such module.") from None
+    action = form.cleaned_data["action"]
+    news = ""
+    if action in ("unlock", "add"):
+        module_unlock(actor=request.user, treatment=treatment, module=module)
+        news = _("“%(title)s” is now open for the client.") % {"title": module.title}
+    elif action in ("up", "down"):
+        order = [s.module.pk for s in module_plan_for(treatment)]
+        if module.pk not in order:
+            raise Http404("No such module.")
+        index = order.index(module.pk)
+        position = index - 1 if action == "up" else index + 1
+        try:
+            module_reorder(
+                actor=request.user, treatment=treatment, module=module, position=position
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            target = reverse("workspace:plan", args=[treatment.pk]) + "#modules"
+            if request.htmx:  # reload the whole page so the message shows
+                return HttpResponseClientRedirect(target)
+            return redirect(target)
+        news = _("“%(title)s” is now number %(n)s of %(total)s.") % {
+            "title": module.title,
+            "n": max(0, min(position, len(order) - 1)) + 1,
+            "total": len(order),
+        }
+    else:
+        raise Http404("Unknown action.")
+    if request.htmx:
+        context = _plan_context(request, treatment)
+        context["modules_news"] = news
+        return render(request, "workspace/plan.html#modules-table", context)
+    messages.success(request, news)
+    return redirect(reverse("workspace:plan", args=[treatment.pk]) + "#modules")
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def task_add(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    treatment = _own_client_treatment(request, treatment_id)
+    form = TaskForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            care_services.bespoke_task_assign(
+                actor=request.user,
+                treatment=treatment,
+                title=data["title"],
+                instructions=data["instructions"],
+                due_date=data["due_date"],
+                step=data["step"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Task set. The client sees it on their home page now."))
+            return redirect(reverse("workspace:plan", args=[treatment.pk]) + "#tasks")
+    return render(request, "workspace/plan.html", _plan_context(request, treatment, task_form=form))
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def task_withdraw(request: HttpRequest, treatment_id: int, task_id: int) -> HttpResponse:
+    treatment = _own_client_treatment(request, treatment_id)
+    task = care_selectors.task_get_for_treatment(treatment=treatment, task_id=task_id)
+    try:
+        care_services.bespoke_task_withdraw(actor=request.user, task=task)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Task removed."))
+    return redirect(reverse("workspace:plan", args=[treatment.pk]) + "#tasks")
+
+
+# --- Risk alert detail -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*ALERT_ROLES)
+def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """One alert, what raised it, and the acknowledgement form (note required).
+
+    Here rather than in safety: it shows the questionnaire's answers or the
+    exercise that raised the alert, which live above safety on the ladder.
+
+    A questionnaire alert shows the answers; an exercise alert shows which
+    exercise and when it was sent, with a link to the entry.
+    """
+    alert = risk_alert_get_for_user(user=request.user, alert_id=alert_id)
+    form = AcknowledgeForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            risk_alert_acknowledge(alert=alert, actor=request.user, note=form.cleaned_data["note"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Alert acknowledged. It is now closed."))
+            return redirect("safety:alerts")
+    audit_access(obj=alert)
+    context = {"alert": alert, "form": form, "page_has_errors": bool(form.errors)}
+    if alert.administration_id is not None:
+        context.update(_administration_context(alert.administration))
+    else:
+        context.update(_entry_context(alert))
+    return render(request, "workspace/alert_detail.html", context)
+
+
+def _administration_context(administration) -> dict:
+    """The questionnaire's answers, with the risk items marked."""
+    definition = scoring_definition(administration.instrument)
+    answers = dict(administration.answers.values_list("item", "value"))
+    rows = []
+    for item in definition.items:
+        value = answers.get(item.n)
+        label = next((o.label for o in item.options if o.value == value), None)
+        rows.append(
+            {
+                "n": item.n,
+                "text": item.text or _("Question %(n)s") % {"n": item.n},
+                "value": value,
+                "label": label,
+                "is_risk": any(r.n == item.n for r in definition.risk_items),
+            }
+        )
+    band = definition.band_for(administration.total) if administration.total is not None else None
+    return {
+        "administration": administration,
+        "definition": definition,
+        "band": band,
+        "rows": rows,
+    }
+
+
+def _entry_context(alert) -> dict:
+    """Where the alert came from: the exercise and when it was sent, linked, not its text.
+
+    The entry page (programme:entry) applies the same access rules and shows
+    what the client wrote.
+    """
+    entry = alert.exercise_entry
+    zone = zone_or_default(alert.treatment.service.time_zone).key
+    return {
+        "entry": entry,
+        "entry_title": alert.exercise_title,
+        "entry_sent_at": entry.submitted_at or entry.updated_at,
+        "time_zone": zone,  # the service's: "submitted 3 March 14:02" in its local time
+    }
