@@ -512,7 +512,6 @@ def _scan_versus_count(connection, rounds=25) -> dict:
         .order_by("due_at")
         .values_list("pk", flat=True)[:1000]
     )
-    count_qs = Notification.objects.filter(status=Status.PENDING, due_at__lte=now)
     scan_sql, scan_params = scan_qs.query.sql_with_params()
     count_sql = "SELECT count(*) FROM notifications_notification WHERE status = %s AND due_at <= %s"
     scan_t, count_t = [], []

@@ -21,9 +21,13 @@ class ExportFileSystemStorage(FileSystemStorage):
     and again whenever the setting changes, as `MEDIA_ROOT` is for the default
     storage)."""
 
+    def __init__(self, location=None, **kwargs):
+        self._export_location = location
+        super().__init__(location=location, **kwargs)
+
     @cached_property
     def base_location(self):
-        return self._value_or_setting(self._location, settings.EXPORT_ROOT)
+        return self._value_or_setting(self._export_location, settings.EXPORT_ROOT)
 
     def _clear_cached_properties(self, setting, **kwargs):
         super()._clear_cached_properties(setting, **kwargs)
