@@ -224,6 +224,8 @@ def _staff_and_clients(prefix, clients, history_rows, sizes, n_services, per_ser
     log(f"{n_services} services, {len(pwps)} PWPs (caseloads {min(sizes)}-{max(sizes)}).")
     with connection.cursor() as cur:
         # One row per client: number, PWP, service, stage and days since the start.
+        # Dropped at commit; in a test's transaction (no commit) the next run drops it.
+        cur.execute("DROP TABLE IF EXISTS gt_client")
         cur.execute(
             """
             CREATE TEMP TABLE gt_client ON COMMIT DROP AS
@@ -341,7 +343,8 @@ def _history(prefix, steps, today, log):
                    1 + s.k %% 3, 300, 300, s.step_id, g.treatment_id
             FROM gt_client g JOIN care_treatment t ON t.id = g.treatment_id
             CROSS JOIN unnest(%(steps)s::bigint[]) WITH ORDINALITY AS s(step_id, k)
-            WHERE g.stage > 0 AND ((s.k - 1) * 70 / %(nsteps)s)::int < g.days_in
+            WHERE g.stage > 0 AND ((s.k - 1) * 70 / %(nsteps)s)::int
+                  < g.days_in - CASE WHEN g.n %% 8 = 5 THEN 10 ELSE 0 END
             """,
         "messages": """
             INSERT INTO messaging_message (from_client, body, created_at, read_at,
@@ -355,6 +358,7 @@ def _history(prefix, steps, today, log):
             FROM gt_client g JOIN care_treatment t ON t.id = g.treatment_id
             CROSS JOIN generate_series(0, 20) m
             WHERE g.stage > 0 AND m * 4 < g.days_in
+              AND NOT (g.n %% 8 = 5 AND m %% 2 = 1 AND m * 4 > g.days_in - 10)
             """,
         "sessions": """
             INSERT INTO care_appointment (number, starts_at, duration_minutes, location, status,
@@ -425,6 +429,7 @@ def _history(prefix, steps, today, log):
             FROM gt_client g JOIN care_treatment t ON t.id = g.treatment_id
             CROSS JOIN generate_series(0, g.days_in, 2) d
             WHERE g.stage > 0 AND t.start_date + d < %(today)s
+              AND NOT (g.n %% 8 = 5 AND d > g.days_in - 10)
             """,
         "sent reminders": """
             INSERT INTO notifications_notification (kind, channel, dedupe_key, due_at,
