@@ -40,9 +40,12 @@ trap stop EXIT INT TERM
 # several machines: S3_BUCKET, see docs/performance.md).
 export EXPORT_ROOT="$OUT/exports"
 
+# --keep-alive above the scenario's pauses (1-3 s): with gunicorn's default of
+# 2 s an idle keep-alive connection is closed just as a user sends its next
+# request on it ("Remote end closed connection without response").
 for n in 1 2; do
     "$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$((PORT + n))" --workers 2 \
-        --threads 2 --timeout 60 --graceful-timeout 5 --access-logfile /dev/null \
+        --threads 2 --timeout 60 --graceful-timeout 5 --keep-alive 30 --access-logfile /dev/null \
         --error-logfile "$OUT/web$n.log" &
     PIDS="$PIDS $!"
     "$PY" -m celery -A config worker --pool prefork --concurrency 2 --hostname "worker$n@%h" \
