@@ -48,10 +48,10 @@ def main():
         .user
     )
     pages = {
-        "caseload": (treatment.pwp, _url("workspace:caseload", "care:caseload")),
-        "review": (treatment.pwp, _url("workspace:review", "care:review", args=[treatment.pk])),
+        "caseload": (treatment.pwp, _url("workspace:caseload")),
+        "review": (treatment.pwp, _url("workspace:review", args=[treatment.pk])),
         "home": (treatment.client, _url("programme:home")),
-        "overview": (supervisor, _url("workspace:service_overview", "care:service_overview")),
+        "overview": (supervisor, _url("workspace:service_overview")),
     }
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM care_treatment")

@@ -18,10 +18,10 @@
    unread message. Rows with no rules of their own are bulk-created.
 2. Measures, in this process, with django.test.Client and force_login, after
    warm-up requests, for each size:
-   - ``care:caseload``, the PWP's caseload (every client of the service);
-   - ``care:review``, the pre-session review of one client (client 1);
+   - ``workspace:caseload``, the PWP's caseload (every client of the service);
+   - ``workspace:review``, the pre-session review of one client (client 1);
    - ``programme:home``, the home page of that client (week 5);
-   - ``care:service_overview``, the supervisor's view of the whole service.
+   - ``workspace:service_overview``, the supervisor's view of the whole service.
    Each page: the median and 95th percentile of the server-side time of
    ``--requests`` GETs, and the SQL queries of one more request
    (CaptureQueriesContext; not timed, as capturing adds work).
@@ -55,10 +55,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 RESULTS_JSON = ROOT / "bench" / "pages_results.json"
 RESULTS_MD = ROOT / "bench" / "PAGES.md"
 PAGES = [
-    ("caseload", "PWP caseload", "care:caseload"),
-    ("review", "Pre-session review (one client)", "care:review"),
+    ("caseload", "PWP caseload", "workspace:caseload"),
+    ("review", "Pre-session review (one client)", "workspace:review"),
     ("home", "Client home (week 5)", "programme:home"),
-    ("overview", "Supervisor service overview", "care:service_overview"),
+    ("overview", "Supervisor service overview", "workspace:service_overview"),
 ]
 WEEK_5_DAYS = 28  # days since the start on the first day of week 5
 
@@ -483,10 +483,10 @@ def measure(n: int, *, requests: int, warmup: int) -> list[dict]:
     pwp = User.objects.get(email=_email(code, "pwp"))
     supervisor = User.objects.get(email=_email(code, "supervisor"))
     targets = {
-        "caseload": (pwp, reverse("care:caseload")),
-        "review": (pwp, reverse("care:review", args=[treatment.pk])),
+        "caseload": (pwp, reverse("workspace:caseload")),
+        "review": (pwp, reverse("workspace:review", args=[treatment.pk])),
         "home": (treatment.client, reverse("programme:home")),
-        "overview": (supervisor, reverse("care:service_overview")),
+        "overview": (supervisor, reverse("workspace:service_overview")),
     }
     results = []
     for key, _label, _name in PAGES:
