@@ -153,7 +153,7 @@ def _quiet(_line):
 
 
 def _generate(prefix, clients, history_rows, **kwargs):
-    from apps.trials.generate import generate
+    from apps.trials.generate import generate  # why: Django is set up in the subprocess only
 
     started = time.perf_counter()
     result = generate(
@@ -227,14 +227,14 @@ def _caseload_pwp(prefix):
 
 
 def _active_treatment(prefix, week=5):
-    from apps.care.models import Treatment
+    from apps.care.models import Treatment  # why: Django is set up in the subprocess only
+    from apps.trials.generate import generated_services
 
-    for t in Treatment.objects.filter(service__code__startswith=prefix, status="active").order_by(
-        "pk"
-    ):
+    mine = Treatment.objects.filter(service__in=generated_services(prefix), status="active")
+    for t in mine.order_by("pk"):
         if t.week_number() == week:
             return t
-    return Treatment.objects.filter(service__code__startswith=prefix, status="active").first()
+    return mine.first()
 
 
 def section_pages(args) -> dict:

@@ -91,10 +91,14 @@ def caseloads(clients: int, *, low: int = 30, high: int = 60) -> list[int]:
     return sizes
 
 
+def generated_services(prefix: str):
+    """The services of the trial generated with `prefix` (by name: codes alone
+    would mix prefixes, as C30's first site, C3001, starts with C300)."""
+    return Service.objects.filter(name__startswith=f"Generated trial {prefix} site ")
+
+
 def existing(prefix: str) -> Service | None:
-    return Service.objects.filter(
-        code__startswith=prefix, name__startswith="Generated trial "
-    ).first()
+    return generated_services(prefix).order_by("code").first()
 
 
 def history_count(prefix: str) -> int:
@@ -145,9 +149,7 @@ def generate(
     found = existing(prefix)
     if found is not None:
         if found.name.endswith(f"({clients} clients, {history_rows} rows)"):
-            services = Service.objects.filter(
-                code__startswith=prefix, name__startswith="Generated trial "
-            )
+            services = generated_services(prefix)
             return Result(
                 prefix,
                 clients,
@@ -296,8 +298,8 @@ def _staff_and_clients(prefix, clients, history_rows, sizes, n_services, per_ser
             FROM care_treatment t WHERE t.client_id = g.user_id
             """
         )
-        cur.execute("UPDATE care_service SET next_participant_number = %s WHERE code LIKE %s",
-                    [clients + 1, f"{prefix}%"])  # fmt: skip
+        cur.execute("UPDATE care_service SET next_participant_number = %s WHERE id = ANY(%s)",
+                    [clients + 1, [s.pk for s in services]])  # fmt: skip
         cur.execute("CREATE INDEX ON gt_client (treatment_id)")
         cur.execute("ANALYZE gt_client")
     log(f"{clients:,} clients and treatments.")
