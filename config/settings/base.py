@@ -246,12 +246,52 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 MEDIA_ROOT = VAR_DIR / "media"
-EXPORT_ROOT = env.path("EXPORT_ROOT", default=VAR_DIR / "exports")
+# Generated files (exports). The worker writes them and the web process serves
+# them, so on several machines they must live in shared storage: a directory
+# (EXPORT_ROOT, e.g. a shared volume) by default, or S3-compatible object
+# storage when S3_BUCKET is set (AWS S3, MinIO, Ceph, ...; django-storages).
+EXPORT_ROOT = env.path("EXPORT_ROOT", default=MEDIA_ROOT / "exports")
+S3_BUCKET = env.str("S3_BUCKET", default="")
+S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="")  # blank: AWS itself
+S3_ACCESS_KEY_ID = env.str("S3_ACCESS_KEY_ID", default="")  # blank: boto3's own lookup
+S3_SECRET_ACCESS_KEY = env.str("S3_SECRET_ACCESS_KEY", default="")
+S3_REGION = env.str("S3_REGION", default="")
+
+
+def s3_storage(location: str) -> dict:
+    """A STORAGES entry for the S3 bucket, under the prefix `location`."""
+    options = {
+        "bucket_name": S3_BUCKET,
+        "location": location,
+        "default_acl": None,  # private, as the bucket is
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    for key, value in (
+        ("endpoint_url", S3_ENDPOINT_URL),
+        ("access_key", S3_ACCESS_KEY_ID),
+        ("secret_key", S3_SECRET_ACCESS_KEY),
+        ("region_name", S3_REGION),
+    ):
+        if value:
+            options[key] = value
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGES = {
+    "default": (
+        s3_storage("media")
+        if S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "exports": (
+        s3_storage("exports")
+        if S3_BUCKET
+        else {"BACKEND": "apps.core.storage.ExportFileSystemStorage"}
+    ),
+}
 
 # --- Email ------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
