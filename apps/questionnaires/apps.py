@@ -7,8 +7,7 @@ class QuestionnairesConfig(AppConfig):
     verbose_name = _("Questionnaires")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from apps.core.audit import register_changes, register_identifiable
         from apps.questionnaires import (
             checks,  # noqa: F401  (registers the system checks)
             notify,
@@ -17,6 +16,7 @@ class QuestionnairesConfig(AppConfig):
 
         # Answers are saved on every Continue (draft-like), so they are not logged
         # one by one; the completed administration (with its score) is.
-        auditlog.register(Administration, exclude_fields=["link_nonce", "updated_at"])
-        auditlog.register(QuestionnaireProtocol)
+        register_changes(Administration, exclude_fields=["link_nonce", "updated_at"])
+        register_changes(QuestionnaireProtocol)
+        register_identifiable(Administration, treatment=lambda o: o.__dict__.get("treatment_id"))
         notify.register()

@@ -7,11 +7,11 @@ class SafetyConfig(AppConfig):
     verbose_name = _("Safety")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from apps.core.audit import register_changes, register_identifiable
         from apps.safety import notify
         from apps.safety.models import RiskAlert, ServiceSafetyPolicy
 
-        auditlog.register(RiskAlert)
-        auditlog.register(ServiceSafetyPolicy)
+        register_changes(RiskAlert, clinical_text=["acknowledgement_note"])
+        register_changes(ServiceSafetyPolicy)
+        register_identifiable(RiskAlert, treatment=lambda o: o.__dict__.get("treatment_id"))
         notify.register()

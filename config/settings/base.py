@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Writes one AccessEvent per request that read identifiable data (apps.core.audit).
+    "apps.core.middleware.AccessAuditMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     # Last, as the django-axes docs ask: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
