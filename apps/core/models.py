@@ -9,6 +9,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+ROLE_NAMES = {
+    "pwp": _("Practitioner"),
+    "supervisor": _("Supervisor"),
+    "admin": _("Administrator"),
+}
+
 
 class AccessEvent(models.Model):
     """One request that read identifiable data: who, when, which page, whose data."""
@@ -35,6 +41,11 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} {self.method} {self.view} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def role_name(self) -> str:
+        """The actor's role in plain words, for the client's access history."""
+        return ROLE_NAMES.get(self.actor_role, _("Staff"))
 
 
 class AccessSubject(models.Model):

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import Role
 from apps.care.access import role_required
+from apps.core import selectors as audit_selectors
 from apps.safety.resources import crisis_resources_for
 
 ROLE_HOMES = {
@@ -37,9 +39,19 @@ def help_page(request: HttpRequest) -> HttpResponse:
     return render(request, "core/help.html", {"resources": resources})
 
 
+ACCESS_PAGE_SIZE = 20
+
+
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/privacy.html")
+    """The privacy notice; a signed-in client also sees who opened their record."""
+    context = {}
+    if request.user.is_authenticated and request.user.is_client:
+        paginator = Paginator(
+            audit_selectors.record_opened_by(client=request.user), ACCESS_PAGE_SIZE
+        )
+        context["opened"] = paginator.get_page(request.GET.get("page"))
+    return render(request, "core/privacy.html", context)
 
 
 @require_GET
