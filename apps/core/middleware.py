@@ -11,6 +11,7 @@ runs; the web app manifest) keep it.
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
@@ -94,3 +95,20 @@ def actor_role(user) -> str:
         if role in roles:
             return role
     return ""
+
+
+class PermissionsPolicyMiddleware:
+    """Sends `Permissions-Policy` from settings.PERMISSIONS_POLICY: camera,
+    microphone, geolocation and the rest are off for every page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(allow)})"
+            for feature, allow in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.header)
+        return response
