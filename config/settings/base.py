@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 import structlog
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "auditlog",
+    "csp",
     "django_structlog",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -60,6 +62,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (with a per-response nonce) and Permissions-Policy.
+    "csp.middleware.CSPMiddleware",
+    "apps.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.PrivatePagesMiddleware",
     # 400 for a NUL byte anywhere in the request, before it reaches PostgreSQL or logs.
@@ -79,6 +84,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "apps.core.middleware.HtmxSignedOutMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Writes one AccessEvent per request that read identifiable data (apps.core.audit).
+    "apps.core.middleware.AccessAuditMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     # Last, as the django-axes docs ask: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -581,3 +588,47 @@ CELERY_BEAT_SCHEDULE.update(
 # A deployment may acknowledge a known warning, e.g. questionnaires.W001 while
 # the licensed WAI-SF-C wording is still being obtained.
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
+
+
+# --- Browser hardening (docs/security-headers.md) ----------------------------
+# No inline scripts or styles anywhere: scripts are files under static/ (or carry
+# the response's nonce), styles are classes in app.css.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    # To trial a stricter policy in production without breaking pages.
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = None
+# Browser features no page uses are switched off for every page.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+    "fullscreen": ["self"],
+}
