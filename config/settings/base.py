@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 import structlog
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "auditlog",
+    "csp",
     "django_structlog",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -61,6 +63,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (with a per-response nonce) and Permissions-Policy.
+    "csp.middleware.CSPMiddleware",
+    "apps.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.PrivatePagesMiddleware",
     # 400 for a NUL byte anywhere in the request, before it reaches PostgreSQL or logs.
@@ -70,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.accounts.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "apps.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -79,6 +85,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "apps.core.middleware.HtmxSignedOutMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Writes one AccessEvent per request that read identifiable data (apps.core.audit).
+    "apps.core.middleware.AccessAuditMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     # Last, as the django-axes docs ask: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -225,8 +233,17 @@ SIGN_IN_MAX_DELAY_SECONDS = env.int("SIGN_IN_MAX_DELAY_SECONDS", default=300)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("cy", _("Welsh"))]
+# Offered languages: each has a complete message catalogue (locale/) and
+# content (content/); tests/test_i18n_catalogues.py fails when one is missing
+# or incomplete. See docs/i18n.md to add one.
+LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
+# Content fields can hold more languages than are offered: Welsh stays in the
+# models (its columns keep their data) until it has catalogues and content.
+MODELTRANSLATION_LANGUAGES = ("en", "cy", "nl")
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+# Empty content in the reader's language falls back to English; step pages
+# then say so ("not yet translated") and admins see the gap on the
+# translation-status page.
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
@@ -237,12 +254,52 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 MEDIA_ROOT = VAR_DIR / "media"
-EXPORT_ROOT = env.path("EXPORT_ROOT", default=VAR_DIR / "exports")
+# Generated files (exports). The worker writes them and the web process serves
+# them, so on several machines they must live in shared storage: a directory
+# (EXPORT_ROOT, e.g. a shared volume) by default, or S3-compatible object
+# storage when S3_BUCKET is set (AWS S3, MinIO, Ceph, ...; django-storages).
+EXPORT_ROOT = env.path("EXPORT_ROOT", default=MEDIA_ROOT / "exports")
+S3_BUCKET = env.str("S3_BUCKET", default="")
+S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="")  # blank: AWS itself
+S3_ACCESS_KEY_ID = env.str("S3_ACCESS_KEY_ID", default="")  # blank: boto3's own lookup
+S3_SECRET_ACCESS_KEY = env.str("S3_SECRET_ACCESS_KEY", default="")
+S3_REGION = env.str("S3_REGION", default="")
+
+
+def s3_storage(location: str) -> dict:
+    """A STORAGES entry for the S3 bucket, under the prefix `location`."""
+    options = {
+        "bucket_name": S3_BUCKET,
+        "location": location,
+        "default_acl": None,  # private, as the bucket is
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    for key, value in (
+        ("endpoint_url", S3_ENDPOINT_URL),
+        ("access_key", S3_ACCESS_KEY_ID),
+        ("secret_key", S3_SECRET_ACCESS_KEY),
+        ("region_name", S3_REGION),
+    ):
+        if value:
+            options[key] = value
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGES = {
+    "default": (
+        s3_storage("media")
+        if S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "exports": (
+        s3_storage("exports")
+        if S3_BUCKET
+        else {"BACKEND": "apps.core.storage.ExportFileSystemStorage"}
+    ),
+}
 
 # --- Email ------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -342,6 +399,14 @@ PHQ9_REFERRAL_THRESHOLD = env.int("PHQ9_REFERRAL_THRESHOLD", default=4)
 WAI_WORDING_FILE = env.str("WAI_WORDING_FILE", default="")
 # The therapist's version (WAI-SF-T): same licensing, its own wording file.
 WAI_T_WORDING_FILE = env.str("WAI_T_WORDING_FILE", default="")
+# Questionnaire wording in other languages (docs/i18n.md): a directory of
+# `<code>.<language>.json` files the service supplies (validated translations,
+# naming source and licence). Without one, a questionnaire is shown in English.
+QUESTIONNAIRE_TRANSLATIONS_DIR = env.str("QUESTIONNAIRE_TRANSLATIONS_DIR", default="")
+# Demo and tests only: use the bundled, visibly marked placeholder translations.
+QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS = env.bool(
+    "QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS", default=False
+)
 CONTENT_DIR = env.path("CONTENT_DIR", default=BASE_DIR / "content")
 
 # --- Logging ----------------------------------------------------------------
@@ -547,3 +612,47 @@ CELERY_BEAT_SCHEDULE.update(
 # A deployment may acknowledge a known warning, e.g. questionnaires.W001 while
 # the licensed WAI-SF-C wording is still being obtained.
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
+
+
+# --- Browser hardening (docs/security-headers.md) ----------------------------
+# No inline scripts or styles anywhere: scripts are files under static/ (or carry
+# the response's nonce), styles are classes in app.css.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    # To trial a stricter policy in production without breaking pages.
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = None
+# Browser features no page uses are switched off for every page.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+    "fullscreen": ["self"],
+}

@@ -20,3 +20,5 @@ if not WAI_T_WORDING_FILE:
     WAI_T_WORDING_FILE = str(
         BASE_DIR / "apps" / "questionnaires" / "instruments" / "wai_sf_t.placeholder-wording.json"
     )
+# ... and placeholder translations of the questionnaires (Dutch), marked as such.
+QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS = True
