@@ -82,6 +82,14 @@ EXEMPT: dict[str, str] = {
     "trials:export_confirm": "pseudonymised research data; reads are in trials.DataAccessLog",
     "trials:export_job": "pseudonymised research data; reads are in trials.DataAccessLog",
     "trials:export_download": "pseudonymised research data; reads are in trials.DataAccessLog",
+    "accounts:api_tokens": "the signed-in trial manager's own tokens",
+    "accounts:api_token_revoke": "the signed-in trial manager's own token",
+    "accounts:language": "the signed-in person's own language",
+    "accounts:otp_setup_link": "the signed-in person's own second factor, from an emailed link",
+    "accounts:password_change": "the signed-in person's own password",
+    "care:treatment_accept": OWN,
+    "programme:translation_status": "course content and its translations",
+    "trials:export_approve": "pseudonymised research data; reads are in trials.DataAccessLog",
     "api-schema": "the API's description",
     "api-docs": "the API's description",
 }
@@ -205,7 +213,7 @@ ADMIN_EXEMPT = {
     "safety.servicesafetypolicy": "a service's crisis contacts",
     "trials.exportjob": "pseudonymised research exports",
     "trials.dataaccesslog": "the research audit itself",
-    "authtoken.tokenproxy": "staff API tokens: no client data",
+    "accounts.apitoken": "trial managers' API tokens (hashed): no client data",
 }
 ADMIN_EXEMPT_APPS = {
     "auth": "groups: no client data",
