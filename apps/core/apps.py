@@ -19,6 +19,7 @@ class CoreConfig(AppConfig):
 
         user_logged_in.connect(on_login, dispatch_uid="core.session_start", weak=False)
 
+        # why: models can be imported only once the app registry is ready.
         from auditlog.models import LogEntry
         from django.db.models.signals import pre_save
 
