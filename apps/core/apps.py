@@ -19,10 +19,10 @@ class CoreConfig(AppConfig):
 
         user_logged_in.connect(on_login, dispatch_uid="core.session_start", weak=False)
 
-        # why: models can be imported only once the app registry is ready.
         from auditlog.models import LogEntry
         from django.db.models.signals import pre_save
 
+        # why: models can be imported only once the app registry is ready.
         from apps.core import audit
         from apps.core.models import AccessEvent
 
