@@ -222,6 +222,16 @@ CASES = [
     ),
     # --- care: the client's own PWP (and admins) only ------------------------------
     Case("workspace:plan", "GET", _t("workspace:plan"), frozenset(PWP_WRITERS)),
+    # The lifecycle: the client's PWP, a supervisor of the service, an admin.
+    Case("workspace:lifecycle", "GET", _t("workspace:lifecycle"), frozenset(STAFF_READERS)),
+    Case(
+        "workspace:lifecycle",
+        "POST",
+        _t("workspace:lifecycle"),
+        frozenset(STAFF_READERS),
+        data=lambda w: {"kind": "discharge", "reason": "hijack"},
+        ok=(302,),
+    ),
     Case("care:sessions_plan", "GET", _t("care:sessions_plan"), frozenset(PWP_WRITERS)),
     Case(
         "care:session_reschedule",

@@ -86,6 +86,25 @@ def treatment_may_act(*, user: User, treatment: Treatment) -> bool:
     )
 
 
+def treatment_get_for_lifecycle(*, user: User, treatment_id: int) -> Treatment:
+    """The treatment if `user` may move it through its lifecycle (discharge, dropout,
+    trial withdrawal, transfer, re-open), else 404.
+
+    Wider than `write=True` on purpose: the client's own PWP, a supervisor of the
+    client's service (who takes decisions when the PWP is away or leaves), or an
+    admin. Never the client or a trial manager.
+    """
+    treatment = treatment_get_for_user(user=user, treatment_id=treatment_id, write=False)
+    if user.is_superuser or (user.is_pwp and treatment.pwp_id == user.pk):
+        return treatment
+    if (
+        user.is_supervisor
+        and supervised_service_ids(user).filter(service_id=treatment.service_id).exists()
+    ):
+        return treatment
+    raise Http404("No such treatment.")
+
+
 def client_current_treatment(user: User) -> Treatment | None:
     """The client's open treatment, else their most recent one, else None."""
     if not user.is_authenticated or not user.is_client:

@@ -270,3 +270,40 @@ class SessionNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.treatment_id} by {self.author_id}"
+
+
+class TransitionKind(models.TextChoices):
+    DISCHARGE = "discharge", _("Discharged at the end of treatment")
+    DROPOUT = "dropout", _("Dropped out")
+    TRIAL_WITHDRAWAL = "trial_withdrawal", _("Withdrew from the trial")
+    TRANSFER = "transfer", _("Transferred to another practitioner")
+    REOPEN = "reopen", _("Re-opened")
+
+
+class TreatmentTransition(models.Model):
+    """One step in a treatment's life: who moved it, when, from what to what, and why.
+
+    Written only by `apps.care.lifecycle`; never edited afterwards.
+    """
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="transitions")
+    kind = models.CharField(max_length=24, choices=TransitionKind.choices)
+    from_status = models.CharField(max_length=16, choices=TreatmentStatus.choices)
+    to_status = models.CharField(max_length=16, choices=TreatmentStatus.choices)
+    from_pwp = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    to_pwp = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.treatment_id}: {self.from_status} → {self.to_status}"

@@ -20,3 +20,10 @@ appointment_rescheduled = django.dispatch.Signal()
 # A session is no longer booked: cancelled, attended or missed.
 # kwargs: ``appointment``. notifications drops its pending reminder.
 appointment_closed = django.dispatch.Signal()
+
+# A treatment changed status or practitioner through apps.care.lifecycle.
+# kwargs: ``treatment``, ``transition`` (a TreatmentTransition), ``actor``.
+# questionnaires cancels open administrations and re-plans (follow-ups continue
+# after a discharge or dropout; nothing continues after a trial withdrawal);
+# notifications tells the client and the practitioners.
+treatment_status_changed = django.dispatch.Signal()

@@ -13,6 +13,7 @@ class QuestionnairesConfig(AppConfig):
         from apps.questionnaires import (
             checks,  # noqa: F401  (registers the system checks)
             notify,
+            receivers,
         )
         from apps.questionnaires.models import Administration, QuestionnaireProtocol
 
@@ -21,3 +22,4 @@ class QuestionnairesConfig(AppConfig):
         auditlog.register(Administration, exclude_fields=["link_nonce", "updated_at"])
         auditlog.register(QuestionnaireProtocol)
         notify.register()
+        receivers.connect()

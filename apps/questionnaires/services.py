@@ -230,7 +230,8 @@ def treatment_administrations_sync(
             or row.due_until != p.due_until
             or row.appointment_id != (p.appointment.pk if p.appointment else None)
         )
-        reopen = row.status == AdministrationStatus.CANCELLED
+        # A closed treatment never brings back what its closing cancelled.
+        reopen = row.status == AdministrationStatus.CANCELLED and treatment.is_open
         if changed or reopen:
             row.due_from, row.due_until, row.appointment = p.due_from, p.due_until, p.appointment
             if reopen or (row.status == AdministrationStatus.OPEN and p.due_from > now):
@@ -241,6 +242,29 @@ def treatment_administrations_sync(
             row.status, row.cancelled_at = AdministrationStatus.CANCELLED, now
             row.save(update_fields=["status", "cancelled_at", "updated_at"])
     return created
+
+
+@transaction.atomic
+def treatment_open_administrations_cancel(
+    *, treatment: Treatment, now: datetime.datetime | None = None
+) -> int:
+    """Cancel every questionnaire of `treatment` the client could answer now (open or
+    in progress), retire their signed links and withdraw their pending invitations
+    and reminders. Scheduled ones (follow-ups) are left to the plan. Returns how many.
+    """
+    now = now or timezone.now()
+    rows = list(
+        Administration.objects.select_for_update().filter(
+            treatment=treatment, status__in=ANSWERABLE_STATUSES
+        )
+    )
+    for row in rows:
+        # Clearing the nonce retires every signed link already sent.
+        row.status, row.cancelled_at, row.link_nonce = AdministrationStatus.CANCELLED, now, ""
+        row.save(update_fields=["status", "cancelled_at", "link_nonce", "updated_at"])
+        outbox.cancel(kind=KIND_REMINDER, object=row)
+        outbox.cancel(kind=KIND_INVITATION, object=row)
+    return len(rows)
 
 
 def _notify(administration: Administration, *, kind: str, dedupe_key: str, now) -> None:

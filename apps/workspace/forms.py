@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import User
+from apps.care.models import StaffRole, TransitionKind
 from apps.programme.models import Step, StepKind
 from apps.workspace.selectors import SORTS, STATUS_FILTERS
 
@@ -106,3 +108,38 @@ class ModuleActionForm(forms.Form):
         ]
     )
     module = forms.IntegerField()
+
+
+class TransitionForm(forms.Form):
+    """One lifecycle step from the client's record; the rules live in apps.care.lifecycle."""
+
+    kind = forms.ChoiceField(label=_("What happened"), choices=TransitionKind.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Shown in the record's history. Needed for a dropout, withdrawal or re-opening."
+        ),
+    )
+    to_pwp = forms.ModelChoiceField(
+        label=_("Practitioner who takes over"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Only for a transfer."),
+    )
+
+    def __init__(self, *args, treatment=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if treatment is not None:
+            self.fields["to_pwp"].queryset = (
+                User.objects.filter(
+                    is_active=True,
+                    memberships__service=treatment.service,
+                    memberships__role=StaffRole.PWP,
+                )
+                .exclude(pk=treatment.pwp_id)
+                .distinct()
+            )
+            self.fields["to_pwp"].label_from_instance = lambda u: u.get_full_name() or u.email

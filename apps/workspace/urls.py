@@ -31,5 +31,6 @@ urlpatterns = [
         views.task_withdraw,
         name="task_withdraw",
     ),
+    path("care/clients/<int:treatment_id>/lifecycle/", views.lifecycle, name="lifecycle"),
     path("safety/alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
 ]

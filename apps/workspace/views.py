@@ -22,8 +22,14 @@ from apps.accounts.decorators import role_required
 from apps.accounts.models import Role
 from apps.care import selectors as care_selectors
 from apps.care import services as care_services
-from apps.care.access import STAFF_ROLES, treatment_get_for_user, treatment_may_act
+from apps.care.access import (
+    STAFF_ROLES,
+    treatment_get_for_lifecycle,
+    treatment_get_for_user,
+    treatment_may_act,
+)
 from apps.care.forms import SessionNoteForm
+from apps.care.lifecycle import allowed_kinds, treatment_transition
 from apps.care.models import Service, Treatment
 from apps.care.selectors import service_treatments
 from apps.core.audit import audit_access
@@ -43,8 +49,10 @@ from apps.workspace.forms import (
     FeedbackForm,
     ModuleActionForm,
     TaskForm,
+    TransitionForm,
     WelcomeForm,
 )
+from apps.workspace.lifecycle import discharge_summary
 from apps.workspace.selectors import caseload_rows
 
 PWP_ROLES = (Role.PWP, Role.ADMIN)
@@ -467,3 +475,45 @@ def _entry_context(alert) -> dict:
         "entry_sent_at": entry.submitted_at or entry.updated_at,
         "time_zone": zone,  # the service's: "submitted 3 March 14:02" in its local time
     }
+
+
+# --- Treatment lifecycle ------------------------------------------------------------------
+
+
+def _lifecycle_page(request: HttpRequest, treatment: Treatment, form: TransitionForm, status=200):
+    context = {
+        "treatment": treatment,
+        "form": form,
+        "allowed": allowed_kinds(treatment),
+        "summary": discharge_summary(treatment),
+        "transitions": treatment.transitions.select_related("actor", "from_pwp", "to_pwp"),
+    }
+    return render(request, "workspace/lifecycle.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.PWP, Role.SUPERVISOR, Role.ADMIN)
+def lifecycle(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Discharge summary, history and the next steps (discharge, dropout, trial
+    withdrawal, transfer, re-open) for the client's PWP or a supervisor of the service."""
+    treatment = treatment_get_for_lifecycle(user=request.user, treatment_id=treatment_id)
+    audit_access(obj=treatment)
+    if request.method == "GET":
+        return _lifecycle_page(request, treatment, TransitionForm(treatment=treatment))
+    form = TransitionForm(request.POST, treatment=treatment)
+    if form.is_valid():
+        try:
+            transition = treatment_transition(
+                actor=request.user,
+                treatment=treatment,
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+                to_pwp=form.cleaned_data["to_pwp"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, transition.get_kind_display())
+            return redirect("workspace:lifecycle", treatment.pk)
+    treatment.refresh_from_db()
+    return _lifecycle_page(request, treatment, form, status=400)
