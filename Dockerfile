@@ -14,8 +14,9 @@ RUN pip install --no-cache-dir --upgrade pip \
 COPY --chown=tandem:tandem . .
 # collectstatic needs a SECRET_KEY to import settings; this one is never used at run time.
 RUN SECRET_KEY=build-time-only-key-build-time-only-key-build-time-only-key-xx \
+    EMAIL_URL=smtp://localhost:25 \
     python manage.py collectstatic --noinput
 
 USER tandem
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:config.gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -55,10 +55,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 RESULTS_JSON = ROOT / "bench" / "pages_results.json"
 RESULTS_MD = ROOT / "bench" / "PAGES.md"
 PAGES = [
-    ("caseload", "PWP caseload", "care:caseload"),
-    ("review", "Pre-session review (one client)", "care:review"),
+    ("caseload", "PWP caseload", "workspace:caseload"),
+    ("review", "Pre-session review (one client)", "workspace:review"),
     ("home", "Client home (week 5)", "programme:home"),
-    ("overview", "Supervisor service overview", "care:service_overview"),
+    ("overview", "Supervisor service overview", "workspace:service_overview"),
 ]
 WEEK_5_DAYS = 28  # days since the start on the first day of week 5
 
@@ -483,10 +483,10 @@ def measure(n: int, *, requests: int, warmup: int) -> list[dict]:
     pwp = User.objects.get(email=_email(code, "pwp"))
     supervisor = User.objects.get(email=_email(code, "supervisor"))
     targets = {
-        "caseload": (pwp, reverse("care:caseload")),
-        "review": (pwp, reverse("care:review", args=[treatment.pk])),
+        "caseload": (pwp, reverse("workspace:caseload")),
+        "review": (pwp, reverse("workspace:review", args=[treatment.pk])),
         "home": (treatment.client, reverse("programme:home")),
-        "overview": (supervisor, reverse("care:service_overview")),
+        "overview": (supervisor, reverse("workspace:service_overview")),
     }
     results = []
     for key, _label, _name in PAGES:

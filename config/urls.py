@@ -24,3 +24,4 @@ urlpatterns = [
 ]
 
 handler500 = "apps.core.error_pages.server_error"
+handler404 = "apps.core.views.page_not_found"

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.models import ApiToken
 from apps.care.models import Appointment, BespokeTask, SessionNote
 from apps.messaging.models import Message
 from apps.programme.content import content_load
@@ -39,6 +40,7 @@ from apps.questionnaires.models import Administration, Answer
 from apps.safety.models import RiskAlert
 from apps.tracking.models import Goal, GoalRating
 from apps.trials.models import ExportJob
+from tests.accounts.token_helpers import make_token
 from tests.care.factories import (
     PHQ9_ITEM9,
     AppointmentFactory,
@@ -69,6 +71,9 @@ STAFF_READERS = frozenset({"pwp", "supervisor", "admin_user"})
 PWP_WRITERS = frozenset({"pwp", "admin_user"})
 OWN_CLIENT = frozenset({"client_user"})
 RESEARCHERS = frozenset({"trial_manager", "admin_user"})
+
+# The client persona's own name and email (they are the client whose data is guarded).
+OWN_IDENTITY = ("Ceridwen", "Quillfeather", "client@example.org")
 
 SECRETS = (
     "Ceridwen",
@@ -135,6 +140,7 @@ def world(
         "export_job": ExportJob.objects.create(
             requested_by=trial_manager, dataset="events", file_format="csv"
         ),
+        "api_token": _api_token(trial_manager),
         "personas": {
             "anonymous": None,
             "client_user": client_user,
@@ -151,6 +157,11 @@ def world(
             "admin_user": admin_user,
         },
     }
+
+
+def _api_token(user) -> ApiToken:
+    make_token(user, name="Analysis laptop")
+    return ApiToken.objects.get(user=user)
 
 
 def _state(w) -> tuple:
@@ -172,6 +183,7 @@ def _state(w) -> tuple:
         Answer.objects.count(),
         list(RiskAlert.objects.order_by("pk").values_list("pk", "status")),
         ExportJob.objects.count(),
+        list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         list(ExerciseEntry.objects.order_by("pk").values_list("pk", "status", "data")),
     )
 
@@ -483,6 +495,13 @@ CASES = [
         ok=(302,),  # not ready yet: back to the job page
     ),
     Case(
+        "trials:export_approve",
+        "POST",
+        lambda w: reverse("trials:export_approve", args=[w["export_job"].pk]),
+        frozenset({"admin_user"}),  # a second administrator
+        ok=(302,),
+    ),
+    Case(
         "api:export-job-detail",
         "GET",
         lambda w: reverse("api:export-job-detail", args=[w["export_job"].pk]),
@@ -496,6 +515,14 @@ CASES = [
         frozenset(RESEARCHERS),
         ok=(202,),
         api=True,
+    ),
+    # --- accounts: a person's own API tokens ---------------------------------------
+    Case(
+        "accounts:api_token_revoke",
+        "POST",
+        _o("accounts:api_token_revoke", "api_token"),
+        frozenset({"trial_manager"}),  # the owner only; admins hold no tokens
+        ok=(302,),
     ),
     Case(
         "api:participant-detail",
@@ -531,7 +558,11 @@ def _assert_no_secrets(response, w: dict, case: Case, persona: str) -> None:
         body = b"".join(response.streaming_content).decode(errors="replace")
     else:
         body = response.content.decode(errors="replace")
+    # A refusal page shows the signed-in person their own name in the header.
+    own = OWN_IDENTITY if persona == "client_user" else ()
     for secret in (*SECRETS, w["participant_id"]):
+        if secret in own:
+            continue
         assert secret not in body, f"{case} as {persona}: response contains {secret!r}"
 
 
@@ -577,6 +608,7 @@ def test_every_object_scoped_url_is_in_the_matrix():
         # Tokens, not object IDs: tested in their own apps and below.
         "accounts:invitation_accept",
         "accounts:password_reset_confirm",
+        "accounts:otp_setup_link",
         "questionnaires:link",
         # Content slugs: the client's own treatment is looked up, never taken from the URL.
         "programme:module",

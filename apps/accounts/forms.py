@@ -5,8 +5,8 @@ from django.contrib.auth import forms as auth_forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import User
-from apps.accounts.tasks import send_password_reset
+from apps.accounts.models import ApiTokenScope, User
+from apps.accounts.signals import account_email_requested
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -36,14 +36,16 @@ class PasswordResetForm(forms.Form):
     )
 
     def save(self) -> None:
-        """Queue a reset email if an active account has this address.
+        """Put a reset email in the outbox if an active account has this address.
 
         Says nothing either way, so the form cannot be used to find out who
         has an account.
         """
         user = User.objects.filter(email__iexact=self.cleaned_data["email"], is_active=True).first()
         if user is not None:
-            transaction.on_commit(lambda: send_password_reset.delay(user.pk))
+            # The outbox row is written in this transaction (a receiver in notifications).
+            with transaction.atomic():
+                account_email_requested.send(sender=User, user=user, kind="password_reset")
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):
@@ -115,3 +117,52 @@ class RecoveryCodesSavedForm(forms.Form):
             "required": _("Confirm that you have saved your recovery codes somewhere safe")
         },
     )
+
+
+class ApiTokenCreateForm(OTPTokenForm):
+    """Name, lifetime and scope of a new API token, plus a fresh app code."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        help_text=_(
+            "What the token is for, so you recognise it later. For example: analysis laptop."
+        ),
+        max_length=80,
+        error_messages={"required": _("Enter a name for the token")},
+    )
+    days = forms.TypedChoiceField(
+        label=_("Expires after"),
+        coerce=int,
+        choices=[(30, _("30 days")), (90, _("90 days")), (180, _("180 days")), (365, _("1 year"))],
+        initial=90,
+        widget=forms.RadioSelect,
+    )
+    scope = forms.ChoiceField(
+        label=_("What the token can do"),
+        choices=[],
+        widget=forms.RadioSelect,
+        initial="research_read",
+    )
+    field_order = ["name", "days", "scope", "otp_token"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = ApiTokenScope.choices
+        self.fields["otp_token"].label = _(
+            "Enter the 6-digit code from your authenticator app to confirm"
+        )
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    old_password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = SetPasswordForm.base_fields["new_password1"]
+    new_password2 = SetPasswordForm.base_fields["new_password2"]
+    field_order = ["old_password", "new_password1", "new_password2"]
+    error_messages = {
+        **auth_forms.PasswordChangeForm.error_messages,
+        "password_incorrect": _("Your current password is not right. Check it and try again."),
+    }

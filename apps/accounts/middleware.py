@@ -9,12 +9,12 @@ setup, the new recovery codes must be acknowledged before anything else.
 
 Clients are never asked: they hold no staff flag (a database constraint).
 
-API tokens are not affected. DRF's TokenAuthentication runs inside the API
-view, after this middleware, so a token request is anonymous here and passes.
-Tokens are issued by admins in the Django admin (itself behind two-step
-verification) for trial-data scripts that cannot answer a code prompt; the
-token is the credential. A browser session that calls the API the session way
-is still stopped here until verified.
+API tokens are not affected. Token authentication runs inside the API view,
+after this middleware, so a token request is anonymous here and passes. A
+trial manager makes their own tokens on the "API tokens" page after a fresh
+code from their authenticator app (apps.accounts.api_tokens), for scripts that
+cannot answer a code prompt; the token is the credential. A browser session
+that calls the API the session way is still stopped here until verified.
 
 Turned off by STAFF_2FA_REQUIRED=False (local demo and other apps' tests);
 read on every request so tests can switch it with override_settings.
@@ -47,12 +47,21 @@ OPEN_URL_NAMES = frozenset(
 )
 
 
+# In the accounts namespace but not reachable with a password alone: whoever
+# knows the password must not be able to change it or make API tokens.
+GUARDED_URL_NAMES = frozenset(
+    {"accounts:password_change", "accounts:api_tokens", "accounts:api_token_revoke"}
+)
+
+
 def _is_open(request: HttpRequest) -> bool:
     if request.path_info.startswith(settings.STATIC_URL):
         return True
     try:
         match = resolve(request.path_info)
     except Resolver404:
+        return False
+    if match.view_name in GUARDED_URL_NAMES:
         return False
     return match.namespace in OPEN_NAMESPACES or match.view_name in OPEN_URL_NAMES
 

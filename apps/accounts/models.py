@@ -69,6 +69,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/London")
+    # Goes up each time two-step verification is set up or reset: an emailed
+    # set-up link made before that stops working (links are single-use).
+    two_step_generation = models.PositiveIntegerField(default=0, editable=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
@@ -158,3 +161,49 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiTokenScope(models.TextChoices):
+    RESEARCH_READ = "research_read", _("Read research data")
+    RESEARCH_EXPORT = "research_export", _("Read research data and request export files")
+
+
+class ApiToken(models.Model):
+    """A named, expiring, revocable API key of one trial manager.
+
+    Only a SHA-256 hash of the key is stored; the key itself is shown once, at
+    creation. `prefix` (the start of the key, not secret) finds the row. Admins
+    and clients never hold tokens (apps.accounts.services.api_token_create and
+    apps.accounts.authentication refuse them).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(
+        _("scope"),
+        max_length=32,
+        choices=ApiTokenScope.choices,
+        default=ApiTokenScope.RESEARCH_READ,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="api_token_expires_after_creation",
+                condition=Q(expires_at__gt=models.F("created_at")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now

@@ -3,6 +3,7 @@ import math
 import zoneinfo
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -12,7 +13,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.models import LoginEvent, User
 from apps.accounts.selectors import recovery_device
-from apps.accounts.signals import invitation_accepted, user_time_zone_changed
+from apps.accounts.signals import (
+    account_email_requested,
+    invitation_accepted,
+    user_time_zone_changed,
+)
 from apps.core.errors import DomainError
 
 
@@ -39,6 +44,11 @@ def sign_in_lockout_clear(*, user: User) -> int:
     from axes.utils import reset
 
     return reset(username=user.email.lower())
+
+
+def password_changed_notify(*, user: User) -> None:
+    """Email the person that their password changed (not them? they can act)."""
+    account_email_requested.send(sender=User, user=user, kind="password_changed")
 
 
 def login_event_record(*, user: User) -> LoginEvent:
@@ -115,8 +125,41 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> list[s
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         codes = recovery_codes_replace(user=user)
+        _two_step_generation_bump(user)
+        # The person hears of it, so a device set up by someone else is noticed.
+        account_email_requested.send(sender=User, user=user, kind="two_step_enrolled")
     device.confirmed = True
     return codes
+
+
+def _two_step_generation_bump(user: User) -> None:
+    User.objects.filter(pk=user.pk).update(two_step_generation=F("two_step_generation") + 1)
+    user.refresh_from_db(fields=["two_step_generation"])
+
+
+def two_step_setup_link_send(*, user: User) -> None:
+    """Email the person a one-time link to set up two-step verification.
+
+    The only way (besides an invitation link) to reach the page that shows the
+    authenticator key: a password alone is not enough. Does nothing for a
+    person who already has an authenticator or is not staff.
+    """
+    if not user.is_staff_member or TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return
+    account_email_requested.send(sender=User, user=user, kind="two_step_setup")
+
+
+@transaction.atomic
+def two_step_reset(*, user: User) -> None:
+    """An administrator's reset: remove the person's authenticator and recovery
+    codes, make every earlier set-up link useless, and email them a new one.
+
+    At their next sign-in they are asked for the emailed link, not shown a key.
+    """
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    _two_step_generation_bump(user)
+    account_email_requested.send(sender=User, user=user, kind="two_step_reset")
 
 
 def totp_verify(*, user: User, device: TOTPDevice, token: str) -> TOTPDevice:

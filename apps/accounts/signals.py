@@ -15,7 +15,9 @@ invitation_accepted = django.dispatch.Signal()
 # Received by notifications (plans the mood reminders again).
 user_time_zone_changed = django.dispatch.Signal()
 
-# An account email (invitation, password reset) is due now. kwargs: ``user``,
-# ``kind`` ("invitation" or "password_reset"), ``due_at``, ``dedupe_key``.
-# Received by notifications (puts the message in the outbox).
+# An account email is due now. kwargs: ``user``, ``kind`` (a notifications kind
+# value: "invitation", "password_reset", "two_step_setup", "two_step_reset",
+# "two_step_enrolled", "password_changed"). Received by notifications, which
+# puts one outbox row in (requests within the same minute are one message);
+# a one-time link, when the kind has one, is made at send time.
 account_email_requested = django.dispatch.Signal()

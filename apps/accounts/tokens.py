@@ -27,7 +27,31 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
                 break
         else:
             return False
-        return (self._num_seconds(self._now()) - ts) <= settings.INVITATION_TIMEOUT
+        return (self._num_seconds(self._now()) - ts) <= self._timeout()
+
+    def _timeout(self) -> int:
+        return settings.INVITATION_TIMEOUT
 
 
 invitation_token_generator = InvitationTokenGenerator()
+
+
+class TwoStepSetupTokenGenerator(InvitationTokenGenerator):
+    """Emailed one-time links to set up two-step verification.
+
+    The token hashes the password state and `User.two_step_generation`, which
+    goes up when an authenticator is confirmed or reset: a link works once,
+    and a reset makes every older link useless. Expires after
+    TWO_STEP_SETUP_LINK_HOURS.
+    """
+
+    key_salt = "apps.accounts.tokens.TwoStepSetupTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp) -> str:
+        return f"{user.pk}{user.password}{user.two_step_generation}{user.is_active}{timestamp}"
+
+    def _timeout(self) -> int:
+        return settings.TWO_STEP_SETUP_LINK_HOURS * 3600
+
+
+two_step_setup_token_generator = TwoStepSetupTokenGenerator()

@@ -8,9 +8,11 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -20,9 +22,18 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
+from apps.accounts.api_tokens import (
+    api_token_create,
+    api_token_get_for_user,
+    api_token_revoke,
+    api_tokens_of,
+    may_hold_api_tokens,
+)
 from apps.accounts.forms import (
+    ApiTokenCreateForm,
     LoginForm,
     OTPTokenForm,
+    PasswordChangeForm,
     PasswordResetForm,
     RecoveryCodeForm,
     RecoveryCodesSavedForm,
@@ -34,19 +45,40 @@ from apps.accounts.qr import qr_svg
 from apps.accounts.selectors import recovery_codes_left, totp_device_confirmed
 from apps.accounts.services import (
     invitation_accept,
+    password_changed_notify,
     recovery_code_use,
     recovery_codes_replace,
     sign_in_lockout_clear,
     totp_device_begin,
     totp_device_confirm,
     totp_verify,
+    two_step_setup_link_send,
 )
-from apps.accounts.tokens import invitation_token_generator
+from apps.accounts.throttle import sign_in_failed, sign_in_succeeded, sign_in_wait
+from apps.accounts.tokens import invitation_token_generator, two_step_setup_token_generator
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
 
 # Set when the codes in RECOVERY_CODES_SESSION_KEY replace earlier ones.
 RECOVERY_CODES_REPLACED_SESSION_KEY = "accounts_recovery_codes_replaced"
+# {"user": pk, "generation": n}: this browser opened a valid emailed set-up
+# link (or an invitation link); only then is the authenticator key shown.
+SETUP_GRANT_SESSION_KEY = "accounts_two_step_setup_grant"
+# Set once the set-up link was emailed for this session, so reloading the
+# page does not send another.
+SETUP_LINK_SENT_SESSION_KEY = "accounts_two_step_link_sent"
+
+
+def _setup_grant(request: HttpRequest, user: User) -> None:
+    request.session[SETUP_GRANT_SESSION_KEY] = {
+        "user": user.pk,
+        "generation": user.two_step_generation,
+    }
+
+
+def _has_setup_grant(request: HttpRequest, user: User) -> bool:
+    grant = request.session.get(SETUP_GRANT_SESSION_KEY) or {}
+    return grant == {"user": user.pk, "generation": user.two_step_generation}
 
 
 class LoginView(auth_views.LoginView):
@@ -57,6 +89,26 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # Growing delays across emails and addresses (apps.accounts.throttle),
+        # checked before any password is.
+        wait = sign_in_wait(request, request.POST.get("username", ""))
+        if wait is not None:
+            response = render(
+                request, "accounts/sign_in_wait.html", {"seconds": wait.seconds}, status=429
+            )
+            response["Retry-After"] = str(wait.seconds)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        sign_in_failed(self.request, form.data.get("username", ""))
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        sign_in_succeeded(self.request, form.data.get("username", ""))
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -83,6 +135,9 @@ def invitation_accept_view(request: HttpRequest, uidb64: str, token: str) -> Htt
     if request.method == "POST" and form.is_valid():
         invitation_accept(user=user, password=form.cleaned_data["new_password1"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if user.is_staff_member:
+            # The invitation link proved the email: two-step set-up may follow.
+            _setup_grant(request, user)
         messages.success(request, _("Your password is set. Welcome."))
         return redirect("workspace:home")
     return render(
@@ -119,6 +174,26 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         # The lockout page points here: a new password ends the wait.
         sign_in_lockout_clear(user=form.user)
+        password_changed_notify(user=form.user)
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Everyone's own password. Django's view keeps this session signed in
+    (update_session_auth_hash); every other session of the person ends, as
+    their stored password hash no longer matches. They are emailed too."""
+
+    form_class = PasswordChangeForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("workspace:home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_changed_notify(user=form.user)
+        messages.success(
+            self.request,
+            _("Your password is changed. You were signed out everywhere else."),
+        )
         return response
 
 
@@ -176,6 +251,8 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
     if totp_device_confirmed(user=user) is not None:
         return redirect(_with_next("accounts:otp_verify", next_url))
+    if not _has_setup_grant(request, user):
+        return _setup_link_page(request, user, next_url)
     device = totp_device_begin(user=user)
     form = OTPTokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -187,6 +264,7 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
             apply_domain_error(form, error)
         else:
             _mark_verified(request, device)
+            request.session.pop(SETUP_GRANT_SESSION_KEY, None)
             request.session[RECOVERY_CODES_SESSION_KEY] = codes
             return redirect(_with_next("accounts:otp_recovery_codes", next_url))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
@@ -204,6 +282,45 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
             "page_has_errors": bool(form.errors),
         },
     )
+
+
+def _setup_link_page(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
+    """No key without the emailed link: say it was sent; offer a new one."""
+    if request.method == "POST" and request.POST.get("send_link"):
+        two_step_setup_link_send(user=user)
+        request.session[SETUP_LINK_SENT_SESSION_KEY] = True
+        messages.success(request, _("We have sent you a new link."))
+        return redirect(_with_next("accounts:otp_setup", next_url))
+    if not request.session.get(SETUP_LINK_SENT_SESSION_KEY):
+        two_step_setup_link_send(user=user)
+        request.session[SETUP_LINK_SENT_SESSION_KEY] = True
+    return render(
+        request,
+        "accounts/otp_setup_link_sent.html",
+        {
+            "next": next_url,
+            "email": user.email,
+            "hours": settings.TWO_STEP_SETUP_LINK_HOURS,
+            "nav_items": [],
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def otp_setup_link_view(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The emailed one-time link: lets this browser set up two-step verification.
+
+    The link alone signs nobody in; the password is still asked for. Opened
+    while signed in as someone else, it is refused.
+    """
+    user = _user_from_uid(uidb64)
+    valid = user is not None and two_step_setup_token_generator.check_token(user, token)
+    signed_in_as_other = request.user.is_authenticated and request.user != user
+    if not valid or signed_in_as_other or not user.is_staff_member:
+        return render(request, "accounts/two_step_link_invalid.html", status=400)
+    _setup_grant(request, user)
+    return redirect("accounts:otp_setup")
 
 
 @never_cache
@@ -342,3 +459,68 @@ def otp_manage_view(request: HttpRequest) -> HttpResponse:
             "page_has_errors": bool(form.errors),
         },
     )
+
+
+# --- API tokens ------------------------------------------------------------------
+
+
+def _token_holder_only(view):
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not may_hold_api_tokens(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@never_cache
+@sensitive_post_parameters("otp_token")
+@require_http_methods(["GET", "POST"])
+@_token_holder_only
+def api_tokens_view(request: HttpRequest) -> HttpResponse:
+    """The person's API tokens: make one (shown once), see when each was last
+    used, revoke any."""
+    user = request.user
+    new_key = None
+    form = ApiTokenCreateForm(
+        request.POST if request.method == "POST" else None,
+        initial={"days": settings.API_TOKEN_DEFAULT_DAYS},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_key = api_token_create(
+                user=user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                scope=form.cleaned_data["scope"],
+                otp_token=form.cleaned_data["otp_token"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            form = ApiTokenCreateForm(initial={"days": settings.API_TOKEN_DEFAULT_DAYS})
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "tokens": list(api_tokens_of(user=user)),
+            "new_key": new_key,
+            "now": timezone.now(),
+            "page_has_errors": bool(form.errors),
+        },
+    )
+
+
+@require_http_methods(["POST"])
+@_token_holder_only
+def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = api_token_get_for_user(user=request.user, token_id=token_id, write=True)
+    api_token_revoke(token=token)
+    messages.success(
+        request, _("Token “%(name)s” is revoked. It no longer works.") % {"name": token.name}
+    )
+    return redirect("accounts:api_tokens")

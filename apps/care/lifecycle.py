@@ -8,7 +8,8 @@ refused with a message saying why. Every step:
 - cancels the sessions still booked when the treatment closes (their reminders
   go with them through `appointment_closed`);
 - writes a `TreatmentTransition` (who, when, from, to, reason), shown on the record;
-- sends `treatment_status_changed`, inside the transaction, so that
+- sends `treatment_ended` when it closes the treatment (as `treatment_end` does)
+  and `treatment_status_changed` always, inside the transaction, so that
   questionnaires (cancels open questionnaires and their signed links, keeps
   follow-ups after a discharge or dropout) and notifications (tells the client
   and the practitioners) act in the same commit.
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.care.models import (
@@ -34,7 +36,7 @@ from apps.care.models import (
     TreatmentStatus,
     TreatmentTransition,
 )
-from apps.care.signals import appointment_closed, treatment_status_changed
+from apps.care.signals import appointment_closed, treatment_ended, treatment_status_changed
 from apps.core.errors import DomainError
 
 S = TreatmentStatus
@@ -58,11 +60,15 @@ TRANSITIONS: dict[str, Rule] = {
 }
 
 _REFUSALS = {
-    TransitionKind.DISCHARGE: _("Only a treatment in progress can be discharged."),
-    TransitionKind.DROPOUT: _("Only an open treatment can be recorded as a dropout."),
-    TransitionKind.TRIAL_WITHDRAWAL: _("This client has already withdrawn from the trial."),
-    TransitionKind.TRANSFER: _("Only an open treatment can move to another practitioner."),
-    TransitionKind.REOPEN: _(
+    TransitionKind.DISCHARGE: gettext_lazy("Only a treatment in progress can be discharged."),
+    TransitionKind.DROPOUT: gettext_lazy("Only an open treatment can be recorded as a dropout."),
+    TransitionKind.TRIAL_WITHDRAWAL: gettext_lazy(
+        "This client has already withdrawn from the trial."
+    ),
+    TransitionKind.TRANSFER: gettext_lazy(
+        "Only an open treatment can move to another practitioner."
+    ),
+    TransitionKind.REOPEN: gettext_lazy(
         "Only a completed or dropped-out treatment can be re-opened. After a withdrawal "
         "from the trial, enrol the client again."
     ),
@@ -103,11 +109,12 @@ def treatment_transition(
     treatment = Treatment.objects.select_for_update().select_related("service").get(pk=treatment.pk)
     if treatment.status not in rule.allowed_from:
         raise DomainError(
-            "%s %s"
-            % (
-                _REFUSALS[kind],
-                _("The treatment is now: %(status)s.")
-                % {"status": treatment.get_status_display().lower()},
+            " ".join(
+                [
+                    str(_REFUSALS[kind]),
+                    _("The treatment is now: %(status)s.")
+                    % {"status": treatment.get_status_display().lower()},
+                ]
             )
         )
     reason = reason.strip()
@@ -146,7 +153,8 @@ def treatment_transition(
         raise DomainError(
             _("This client already has another open treatment. Close it first.")
         ) from None
-    if from_status in OPEN_STATUSES and treatment.status not in OPEN_STATUSES:
+    closing = from_status in OPEN_STATUSES and treatment.status not in OPEN_STATUSES
+    if closing:
         _cancel_booked_sessions(treatment)
     transition = TreatmentTransition.objects.create(
         treatment=treatment,
@@ -158,6 +166,8 @@ def treatment_transition(
         reason=reason,
         actor=actor,
     )
+    if closing:
+        treatment_ended.send(sender=Treatment, treatment=treatment, actor=actor)
     treatment_status_changed.send(
         sender=Treatment, treatment=treatment, transition=transition, actor=actor
     )

@@ -5,9 +5,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
-from apps.accounts.tasks import send_invitation as send_invitation_task
+from apps.accounts.signals import account_email_requested
 from apps.care.models import (
     CANCELLED_STATUSES,
     OPEN_STATUSES,
@@ -22,8 +23,32 @@ from apps.care.models import (
     TreatmentStatus,
     default_planned_end,
 )
-from apps.care.signals import appointment_booked, appointment_closed, appointment_rescheduled
+from apps.care.signals import (
+    appointment_booked,
+    appointment_closed,
+    appointment_rescheduled,
+    treatment_ended,
+    treatment_invitation_requested,
+)
 from apps.core.errors import DomainError
+
+# One answer for every email that cannot be enrolled here (staff, another
+# service's client, a closed account): it never says which, so the form
+# cannot be used to find out who is known elsewhere.
+CANNOT_ENROL = gettext_lazy(
+    "We cannot enrol this email address. Check it with the client, or ask your "
+    "service administrator for help."
+)
+
+
+def _may_enrol_existing(*, actor: User, client: User, service: Service) -> bool:
+    """An existing account may be enrolled only if it is an active client who
+    has been treated in this service only (an admin: in any service)."""
+    if not (client.is_client and client.is_active):
+        return False
+    if actor.is_superuser:
+        return True
+    return not client.treatments.exclude(service=service).exists()
 
 
 def participant_id_allocate(*, service: Service) -> str:
@@ -53,9 +78,14 @@ def treatment_enrol(
 ) -> Treatment:
     """Enrol a client by email and (by default) email them an invitation link.
 
-    Reuses the account of a returning client. Raises DomainError when the email
-    belongs to staff, the client already has an open treatment, or the PWP does
-    not work in the service. The invitation is queued only after commit.
+    Reuses the account of a returning client of this service, who is invited
+    to accept the new treatment (it stays "invited" until they do). Raises
+    DomainError with one neutral message when the email cannot be enrolled
+    here (staff, another service's client, a closed account), when the client
+    already has an open treatment, or when the PWP does not work in the
+    service. The invitation email is an outbox row written in this same
+    transaction (accounts.signals.account_email_requested), so enrolling works,
+    and the email goes later, while the broker is down.
     """
     email = email.strip().lower()
     if not StaffMembership.objects.filter(user=pwp, service=service, role=StaffRole.PWP).exists():
@@ -71,11 +101,8 @@ def treatment_enrol(
         client = User.objects.create_user(
             email=email, first_name=first_name.strip(), last_name=last_name.strip(), is_client=True
         )
-    elif not client.is_client:
-        raise DomainError(
-            _("This email address belongs to a staff account. Use the client's own address."),
-            field="email",
-        )
+    elif not _may_enrol_existing(actor=actor, client=client, service=service):
+        raise DomainError(str(CANNOT_ENROL), field="email")
     elif client.treatments.filter(status__in=OPEN_STATUSES).exists():
         raise DomainError(_("This client already has an open treatment."), field="email")
 
@@ -97,12 +124,23 @@ def treatment_enrol(
         # A double-submitted form: the first request already enrolled them.
         raise DomainError(_("This client already has an open treatment."), field="email") from None
     if send_invitation and not client.has_usable_password():
-        client_id = client.pk
-        transaction.on_commit(lambda: send_invitation_task.delay(client_id))
+        account_email_requested.send(sender=User, user=client, kind="invitation")
     elif send_invitation:
-        # A returning client keeps their password and starts straight away.
-        treatment_activate(treatment=treatment)
+        # A returning client keeps their password, but the new treatment starts
+        # only when they accept it themselves (treatment_accept).
+        treatment_invitation_requested.send(sender=Treatment, treatment=treatment)
     return treatment
+
+
+@transaction.atomic
+def treatment_accept(*, client: User, treatment: Treatment) -> Treatment:
+    """The client accepts a treatment they were invited to; it starts now.
+
+    Raises DomainError when the treatment is not theirs or not waiting.
+    """
+    if treatment.client_id != client.pk or treatment.status != TreatmentStatus.INVITED:
+        raise DomainError(_("There is no invitation waiting for you."))
+    return treatment_activate(treatment=treatment)
 
 
 @transaction.atomic
@@ -132,6 +170,9 @@ def treatment_end(*, actor: User, treatment: Treatment, status: str) -> Treatmen
     treatment.status = status
     treatment.ended_at = timezone.now()
     treatment.save(update_fields=["status", "ended_at", "updated_at"])
+    # Higher apps act in this transaction (questionnaires cancel a withdrawn
+    # client's open questionnaires and their links).
+    treatment_ended.send(sender=Treatment, treatment=treatment, actor=actor)
     return treatment
 
 

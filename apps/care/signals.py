@@ -21,6 +21,15 @@ appointment_rescheduled = django.dispatch.Signal()
 # kwargs: ``appointment``. notifications drops its pending reminder.
 appointment_closed = django.dispatch.Signal()
 
+# A client who already has an account was enrolled again. kwargs: ``treatment``.
+# notifications emails them an invitation to accept the new treatment.
+treatment_invitation_requested = django.dispatch.Signal()
+
+# A treatment ended (completed, withdrawn or dropped out; status already set),
+# by `treatment_end` or a closing step of apps.care.lifecycle.
+# kwargs: ``treatment``. questionnaires cancels what must not go on.
+treatment_ended = django.dispatch.Signal()
+
 # A treatment changed status or practitioner through apps.care.lifecycle.
 # kwargs: ``treatment``, ``transition`` (a TreatmentTransition), ``actor``.
 # questionnaires cancels open administrations and re-plans (follow-ups continue

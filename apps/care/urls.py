@@ -6,6 +6,7 @@ app_name = "care"
 
 urlpatterns = [
     path("enrol/", views.enrol, name="enrol"),
+    path("invitation/", views.treatment_accept_view, name="treatment_accept"),
     path("clients/<int:treatment_id>/sessions/", views.sessions, name="sessions"),
     path(
         "clients/<int:treatment_id>/sessions/new/", views.session_schedule, name="session_schedule"

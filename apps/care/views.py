@@ -36,8 +36,8 @@ from apps.care.forms import (
     TaskDoneForm,
 )
 from apps.care.ics import appointment_ics
-from apps.care.models import Treatment
-from apps.care.services import treatment_enrol
+from apps.care.models import Treatment, TreatmentStatus
+from apps.care.services import treatment_accept, treatment_enrol
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
 from apps.core.time import zone_or_default
@@ -81,13 +81,37 @@ def enrol(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             apply_domain_error(form, error)
         else:
+            # True in both cases: nothing starts until the client accepts.
             messages.success(
                 request,
-                _("%(name)s is enrolled as %(pid)s. We have emailed them an invitation.")
+                _(
+                    "%(name)s is enrolled as %(pid)s. We have emailed them an invitation; "
+                    "their treatment starts when they accept it."
+                )
                 % {"name": treatment.client.get_full_name(), "pid": treatment.participant_id},
             )
             return redirect("workspace:home")
     return render(request, "care/enrol.html", {"form": form, "page_has_errors": bool(form.errors)})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLIENT)
+def treatment_accept_view(request: HttpRequest) -> HttpResponse:
+    """A returning client accepts (consents to) a new treatment they were
+    invited to. Their own invited treatment only: no ID in the URL."""
+    treatment = (
+        Treatment.objects.filter(client=request.user, status=TreatmentStatus.INVITED)
+        .select_related("service", "pwp")
+        .first()
+    )
+    if treatment is None:
+        messages.info(request, _("There is no invitation waiting for you."))
+        return redirect("workspace:home")
+    if request.method == "POST":
+        treatment_accept(client=request.user, treatment=treatment)
+        messages.success(request, _("Welcome back. Your new treatment has started."))
+        return redirect("workspace:home")
+    return render(request, "care/treatment_accept.html", {"treatment": treatment})
 
 
 def _own_client_treatment(request: HttpRequest, treatment_id: int) -> Treatment:

@@ -9,6 +9,15 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # why: imports here run once the app registry is ready (models load after apps).
+        from django.contrib.auth.signals import user_logged_in
+
+        from apps.core.sessions import session_start
+
+        def on_login(sender, request, user, **kwargs):
+            if request is not None and hasattr(request, "session"):
+                session_start(request)
+
+        user_logged_in.connect(on_login, dispatch_uid="core.session_start", weak=False)
         # Structured logging: events carry ids and names, never clinical text.
         structlog.configure(
             processors=[

@@ -12,6 +12,8 @@ from apps.core.errors import DomainError
 from apps.messaging.models import Message
 from apps.notifications.kinds import Kind
 from apps.notifications.services import notification_schedule
+from apps.safety.models import RiskSource
+from apps.safety.services import risk_screen_client_text
 
 
 def can_send(*, user: User, treatment: Treatment) -> bool:
@@ -30,7 +32,9 @@ def message_send(
     """Send `body` in the treatment's thread. Returns (message, created).
 
     Idempotent per (sender, idempotency_key): a double submit or a resent POST
-    returns the first message and sends nothing more. The recipient gets a
+    returns the first message and sends nothing more. A client's message goes
+    through the risk screen (apps.safety): one that mentions suicide or self-harm
+    raises a risk alert in the same transaction. The recipient gets a
     "you have a new message" notification through the outbox, after commit,
     which never contains the text (the PWP one per batch of unread messages).
     Raises DomainError for an empty message, a closed treatment or a sender
@@ -65,6 +69,14 @@ def message_send(
         # Two identical POSTs racing: the other one saved it.
         return Message.objects.get(sender=sender, idempotency_key=key), False
     if message.from_client:
+        # Screened in this transaction: a risky message raises a risk alert (sent
+        # at once, any hour) besides the ordinary new-message email.
+        risk_screen_client_text(
+            treatment=treatment,
+            subject=message,
+            source=RiskSource.MESSAGE_SAFETY_WORDS,
+            texts=[message.body],
+        )
         _notify_pwp(message)
     else:
         _notify_client(message)

@@ -13,7 +13,7 @@ from django.utils import formats
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from apps.accounts.tokens import invitation_token_generator
+from apps.accounts.tokens import invitation_token_generator, two_step_setup_token_generator
 from apps.care.models import Appointment, AppointmentStatus
 from apps.core.time import user_zone
 from apps.notifications.kinds import Kind, NotificationNotNeeded, register_default_link_builder
@@ -52,6 +52,17 @@ def password_reset_link(notification: Notification) -> dict:
     }
 
 
+def two_step_setup_link(notification: Notification) -> dict:
+    user = notification.recipient
+    if user.totpdevice_set.filter(confirmed=True).exists():
+        raise NotificationNotNeeded(SuppressedReason.OBJECT_GONE)  # already set up
+    token = two_step_setup_token_generator.make_token(user)
+    return {
+        "link": absolute_url("accounts:otp_setup_link", _uid(notification), token),
+        "hours": settings.TWO_STEP_SETUP_LINK_HOURS,
+    }
+
+
 def session_reminder_context(notification: Notification) -> dict:
     appointment = (
         Appointment.objects.filter(pk=notification.object_id or None)
@@ -85,6 +96,11 @@ def _page(name: str):
 
 register_default_link_builder(Kind.INVITATION, invitation_link)
 register_default_link_builder(Kind.PASSWORD_RESET, password_reset_link)
+register_default_link_builder(Kind.TREATMENT_INVITATION, _page("care:treatment_accept"))
+register_default_link_builder(Kind.TWO_STEP_SETUP, two_step_setup_link)
+register_default_link_builder(Kind.TWO_STEP_RESET, two_step_setup_link)
+register_default_link_builder(Kind.TWO_STEP_ENROLLED, _page("accounts:password_reset"))
+register_default_link_builder(Kind.PASSWORD_CHANGED, _page("accounts:password_reset"))
 register_default_link_builder(Kind.SESSION_REMINDER, session_reminder_context)
 register_default_link_builder(Kind.MOOD_REMINDER, _page("tracking:mood"))
 register_default_link_builder(Kind.INACTIVITY_NUDGE, _page("programme:home"))

@@ -13,24 +13,27 @@ from django.utils import timezone
 from apps.accounts import signals as accounts_signals
 from apps.accounts.models import User
 from apps.care import signals as care_signals
-from apps.care.models import Appointment, AppointmentStatus
+from apps.care.models import Appointment, AppointmentStatus, Treatment
 from apps.notifications.kinds import Kind
 from apps.notifications.services import (
     SESSION_REMINDER_MIN_NOTICE,
+    account_email_schedule,
     mood_reminders_replan,
     notification_cancel,
     notification_schedule,
     session_reminder_key,
+    treatment_invitation_schedule,
 )
 
 
-def account_email_queue(
-    sender, *, user: User, kind: str, due_at: datetime.datetime, dedupe_key: str, **kwargs
-) -> None:
-    """An invitation or password reset is due: one outbox row (the link is made at send time)."""
-    notification_schedule(
-        recipient=user, kind=kind, due_at=due_at, dedupe_key=dedupe_key, object=user
-    )
+def account_email_queue(sender, *, user: User, kind: str, **kwargs) -> None:
+    """An account email is due: one outbox row (a link is made at send time)."""
+    account_email_schedule(user=user, kind=kind)
+
+
+def treatment_invitation_queue(sender, *, treatment: Treatment, **kwargs) -> None:
+    """A returning client was enrolled again: invite them to accept the new treatment."""
+    treatment_invitation_schedule(treatment=treatment)
 
 
 def mood_reminders_follow_time_zone(sender, *, user: User, **kwargs) -> None:
@@ -81,6 +84,9 @@ def connect() -> None:
     )
     accounts_signals.user_time_zone_changed.connect(
         mood_reminders_follow_time_zone, dispatch_uid="notifications.mood_time_zone"
+    )
+    care_signals.treatment_invitation_requested.connect(
+        treatment_invitation_queue, dispatch_uid="notifications.treatment_invitation"
     )
     care_signals.appointment_booked.connect(
         session_reminder_plan, dispatch_uid="notifications.session_booked"

@@ -224,6 +224,9 @@ class ExerciseEntry(models.Model):
     status = models.CharField(max_length=16, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
     client_request_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    # Goes up by one on every save of the client's text: an autosave based on an
+    # older version (another tab or device saved since) is refused, never merged silently.
+    version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -28,6 +28,7 @@ from apps.care.access import (
 from apps.care.models import Treatment
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
+from apps.core.sessions import background_request
 from apps.programme import selectors, services
 from apps.programme.exercises.base import NEW_ROW, PART, ROWS, Part
 from apps.programme.models import EntryStatus, ExerciseEntry, Step, StepKind
@@ -439,16 +440,49 @@ def autosave(request: HttpRequest, step_id: int) -> HttpResponse:
     values = _raw_values(request, step.exercise, step, part)
     if part is not None:
         values[PART] = part.number
-    entry = services.exercise_save_draft(
-        treatment=treatment, step=step, client_request_id=request_id, values=values
-    )
+    version = request.POST.get("version", "")
+    try:
+        entry = services.exercise_save_draft(
+            treatment=treatment,
+            step=step,
+            client_request_id=request_id,
+            values=values,
+            based_on_version=int(version) if version.isdigit() else None,
+        )
+    except services.DraftConflict as conflict:
+        # 409: the page keeps the person's text and shows the saved one beside it.
+        other = conflict.entry
+        shown = services.working_data(other)
+        form_fields = step.exercise.get_form(step=step).fields
+        names = part.fields if part is not None else list(form_fields)
+        texts = []
+        for name in names:
+            value = shown.get(name)
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            if value not in (None, "") and name in form_fields:
+                texts.append({"label": form_fields[name].label or name, "value": value})
+        response = render(
+            request,
+            "programme/_autosave_conflict.html",
+            {
+                "texts": texts,
+                "saved_at": _local_time(request.user, other.updated_at),
+            },
+            status=409,
+        )
+        response["X-Draft-Id"] = str(other.client_request_id)
+        response["X-Draft-Version"] = str(other.version)
+        return response
     if not request.htmx:
         return redirect(f"{_step_url(step)}?entry={entry.pk}")
-    return render(
+    response = render(
         request,
         "programme/step.html#autosave_status",
         {"saved_at": _local_time(request.user, entry.updated_at), "entry": entry},
     )
+    response["X-Draft-Version"] = str(entry.version)
+    return response
 
 
 # --- Exercises in parts (one part per page, then "Check your answers") ------------------
@@ -735,6 +769,7 @@ def step_check(request: HttpRequest, module_slug: str, step_slug: str) -> HttpRe
     )
 
 
+@background_request
 @require_POST
 @role_required(Role.CLIENT)
 def step_ping(request: HttpRequest, step_id: int) -> HttpResponse:

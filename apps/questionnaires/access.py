@@ -22,7 +22,9 @@ def administration_get_for_client(*, user, administration_id: int, write: bool) 
     if not user.is_authenticated or not user.is_client:
         raise Http404("No such questionnaire.")
     try:
-        return Administration.objects.select_related("treatment__service", "treatment__pwp").get(
+        return Administration.objects.select_related(
+            "treatment__service", "treatment__pwp", "treatment__client"
+        ).get(
             pk=administration_id,
             treatment__in=treatments_visible_to(user, write=write).filter(client=user),
         )
@@ -42,7 +44,9 @@ def client_or_link(*, result_page: bool = False):
         @wraps(view)
         def wrapped(request: HttpRequest, administration_id: int, *args, **kwargs):
             candidate = (
-                Administration.objects.select_related("treatment__service", "treatment__pwp")
+                Administration.objects.select_related(
+                    "treatment__service", "treatment__pwp", "treatment__client"
+                )
                 .filter(pk=administration_id)
                 .first()
             )

@@ -5,7 +5,7 @@ from apps.questionnaires.models import Administration, QuestionnaireProtocol
 
 @admin.register(QuestionnaireProtocol)
 class QuestionnaireProtocolAdmin(admin.ModelAdmin):
-    list_display = ["service", "followup_6m_enabled", "followup_12m_enabled", "updated_at"]
+    list_display = ["service", "preset", "followup_anchor", "followup_6m_enabled", "updated_at"]
 
 
 @admin.register(Administration)
@@ -13,7 +13,7 @@ class AdministrationAdmin(admin.ModelAdmin):
     """Read-only: administrations change through the planner and the client's answers."""
 
     list_display = ["treatment", "instrument", "time_point", "status", "due_from", "due_until"]
-    list_filter = ["status", "instrument"]
+    list_filter = ["status", "instrument"]  # "Waiting for wording": held WAI-SF-C
     readonly_fields = [f.name for f in Administration._meta.fields if f.name != "link_nonce"]
     exclude = ["link_nonce"]
 

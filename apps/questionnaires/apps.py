@@ -10,10 +10,12 @@ class QuestionnairesConfig(AppConfig):
         # why: imports here run once the app registry is ready (models load after apps).
         from auditlog.registry import auditlog
 
+        from apps.care.signals import treatment_ended
         from apps.questionnaires import (
             checks,  # noqa: F401  (registers the system checks)
             notify,
             receivers,
+            services,
         )
         from apps.questionnaires.models import Administration, QuestionnaireProtocol
 
@@ -22,4 +24,7 @@ class QuestionnairesConfig(AppConfig):
         auditlog.register(Administration, exclude_fields=["link_nonce", "updated_at"])
         auditlog.register(QuestionnaireProtocol)
         notify.register()
+        treatment_ended.connect(
+            services.on_treatment_ended, dispatch_uid="questionnaires_on_treatment_ended"
+        )
         receivers.connect()

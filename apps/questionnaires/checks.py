@@ -26,7 +26,8 @@ def check_questionnaires(app_configs=None, **kwargs):
             messages.append(
                 Warning(
                     f"The licensed wording for {status.code} is missing: clients cannot open "
-                    "it until it is supplied.",
+                    'it until it is supplied. Its due questionnaires are held as "Waiting '
+                    'for wording" (admin site, Administrations, filter by status).',
                     hint="Set WAI_WORDING_FILE to the wording file your service is licensed "
                     "to use (format: docs/scoring.md).",
                     id="questionnaires.W001",

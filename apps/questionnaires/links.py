@@ -52,7 +52,9 @@ def administration_for_token(token: str) -> Administration | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("a"), int):
         return None
-    administration = Administration.objects.select_related("treatment").filter(pk=data["a"]).first()
+    administration = (
+        Administration.objects.select_related("treatment__client").filter(pk=data["a"]).first()
+    )
     if administration is None or not _usable(administration, data.get("n")):
         return None
     return administration
@@ -64,6 +66,8 @@ def _usable(administration: Administration, nonce) -> bool:
         and isinstance(nonce, str)
         and secrets.compare_digest(administration.link_nonce, nonce)
         and administration.status in (AdministrationStatus.SCHEDULED, *ANSWERABLE_STATUSES)
+        # A deactivated client's links stop working.
+        and administration.treatment.client.is_active
         and timezone.now() < administration.due_until
     )
 

@@ -9,6 +9,7 @@ the engine gave (stored so reports never re-score with a changed definition).
 
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -77,6 +78,9 @@ class AdministrationStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     MISSED = "missed", _("Missed")
     CANCELLED = "cancelled", _("Cancelled")
+    # Due, but the licensed wording (WAI-SF-C) is missing: never opened or sent,
+    # never turned "missed"; opens when the wording arrives while still due.
+    WAITING_FOR_WORDING = "no_wording", _("Waiting for wording")
 
 
 ACTIVE_STATUSES = (
@@ -85,6 +89,45 @@ ACTIVE_STATUSES = (
     AdministrationStatus.IN_PROGRESS,
 )
 ANSWERABLE_STATUSES = (AdministrationStatus.OPEN, AdministrationStatus.IN_PROGRESS)
+
+
+class FollowupAnchor(models.TextChoices):
+    BASELINE = "baseline", _("the start of treatment (baseline)")
+    END_OF_TREATMENT = "end_of_treatment", _("the end of treatment")
+
+
+#: Named protocols a service or trial site chooses (QuestionnaireProtocol.preset).
+#: Data, not code: each is the value of every schedule field. GAD-7 is not in the
+#: trial's list; it is added because NHS Talking Therapies measure it each session.
+PROTOCOL_PRESETS: dict[str, dict] = {
+    "e_compared": {
+        "label": _("E-COMPARED trial"),
+        "baseline": ["phq9", "gad7"],
+        "pre_session": ["phq9", "gad7"],
+        "end_of_treatment": [],
+        "followup_3m": ["phq9", "wai_sf_c"],
+        "followup_6m": ["phq9"],
+        "followup_12m": ["phq9"],
+        "followup_6m_enabled": True,
+        "followup_12m_enabled": True,
+        "followup_anchor": "baseline",
+        "wai_later_after_long_treatment": True,
+    },
+    "nhs_routine": {
+        "label": _("NHS Talking Therapies routine"),
+        "baseline": ["phq9", "gad7"],
+        "pre_session": ["phq9", "gad7"],
+        "end_of_treatment": ["phq9", "gad7"],
+        "followup_3m": [],
+        "followup_6m": [],
+        "followup_12m": [],
+        "followup_6m_enabled": False,
+        "followup_12m_enabled": False,
+        "followup_anchor": "end_of_treatment",
+        "wai_later_after_long_treatment": False,
+    },
+}
+PROTOCOL_PRESET_CHOICES = [(key, value["label"]) for key, value in PROTOCOL_PRESETS.items()]
 
 
 class QuestionnaireProtocol(models.Model):
@@ -106,6 +149,27 @@ class QuestionnaireProtocol(models.Model):
     followup_12m = models.JSONField(_("12 months after the end"), default=list, blank=True)
     followup_6m_enabled = models.BooleanField(_("give the 6-month follow-up"), default=False)
     followup_12m_enabled = models.BooleanField(_("give the 12-month follow-up"), default=False)
+    preset = models.CharField(
+        _("named protocol"),
+        max_length=32,
+        blank=True,
+        choices=[("", _("Custom (the lists below)"))] + PROTOCOL_PRESET_CHOICES,
+        help_text=_("Choosing a named protocol replaces the lists and options below on save."),
+    )
+    followup_anchor = models.CharField(
+        _("follow-ups count from"),
+        max_length=20,
+        choices=FollowupAnchor.choices,
+        default=FollowupAnchor.END_OF_TREATMENT,
+    )
+    wai_later_after_long_treatment = models.BooleanField(
+        _("WAI-SF-C at 6 months when treatment ran longer than 3 months"),
+        default=False,
+        help_text=_(
+            "E-COMPARED: the alliance questionnaire is given at 3 months, or at 6 months "
+            "if treatment was still running at 3 months."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     SCHEDULE_FIELDS = (
@@ -123,7 +187,18 @@ class QuestionnaireProtocol(models.Model):
     def __str__(self) -> str:
         return f"Questionnaire protocol for {self.service.code}"
 
+    def save(self, *args, **kwargs):
+        self.apply_preset()
+        super().save(*args, **kwargs)
+
+    def apply_preset(self) -> None:
+        """Copy the named protocol's values into the fields (no-op for a custom one)."""
+        for field, value in PROTOCOL_PRESETS.get(self.preset, {}).items():
+            if field != "label":
+                setattr(self, field, list(value) if isinstance(value, list) else value)
+
     def clean(self) -> None:
+        self.apply_preset()
         known = set(load_definitions(definitions_directory()))
         errors = {}
         for name in self.SCHEDULE_FIELDS:
@@ -273,3 +348,31 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.administration_id} item {self.item}"
+
+
+class AnswerChange(models.Model):
+    """One save of a risk item's answer (PHQ-9 item 9): who, when, old → new.
+
+    Kept so that changing item 9 from 3 to 0 before submitting never erases that
+    it was once 3; the staff alert page shows it. Written by
+    ``administration_answer`` for every risk item save, first answers included
+    (``old_value`` None).
+    """
+
+    administration = models.ForeignKey(
+        Administration, on_delete=models.CASCADE, related_name="answer_changes"
+    )
+    item = models.PositiveSmallIntegerField()
+    old_value = models.SmallIntegerField(null=True, blank=True)
+    new_value = models.SmallIntegerField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    via_link = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["administration", "item", "changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.administration_id} item {self.item}: {self.old_value} → {self.new_value}"

@@ -31,18 +31,21 @@ from apps.care.models import (
 )
 from apps.core.errors import DomainError
 from apps.questionnaires import outbox
-from apps.questionnaires.catalogue import scoring_definition, wording_status
+from apps.questionnaires.catalogue import missing_wordings, scoring_definition, wording_status
 from apps.questionnaires.models import (
     ACTIVE_STATUSES,
     ANSWERABLE_STATUSES,
+    PROTOCOL_PRESETS,
     Administration,
     AdministrationStatus,
     Answer,
+    AnswerChange,
+    FollowupAnchor,
     QuestionnaireProtocol,
     TimePoint,
 )
 from apps.questionnaires.scoring import ScoreResult, score
-from apps.safety.services import risk_alerts_raise
+from apps.safety.services import risk_alert_raise_for_answers, risk_alerts_raise
 
 log = structlog.get_logger(__name__)
 
@@ -63,22 +66,42 @@ class Protocol:
     followup_3m: tuple[str, ...]
     followup_6m: tuple[str, ...]
     followup_12m: tuple[str, ...]
+    followup_anchor: str = FollowupAnchor.END_OF_TREATMENT
+    wai_later_after_long_treatment: bool = False
+    name: str = ""
+
+
+WAI = "wai_sf_c"
 
 
 def protocol_for(service: Service) -> Protocol:
-    """The service's QuestionnaireProtocol if it has one, else settings.QUESTIONNAIRE_PROTOCOL."""
+    """The service's QuestionnaireProtocol if it has one, else the settings default.
+
+    The default is the named preset QUESTIONNAIRE_PROTOCOL_PRESET when set
+    ("e_compared", "nhs_routine"), else settings.QUESTIONNAIRE_PROTOCOL with
+    follow-ups counted from the end of treatment.
+    """
     row = QuestionnaireProtocol.objects.filter(service=service).first()
+    preset = settings.QUESTIONNAIRE_PROTOCOL_PRESET
+    if row is None and preset:
+        row = QuestionnaireProtocol(service=service, preset=preset)
+        row.apply_preset()
     if row is not None:
         lists = {name: tuple(getattr(row, name)) for name in QuestionnaireProtocol.SCHEDULE_FIELDS}
         six, twelve = row.followup_6m_enabled, row.followup_12m_enabled
+        anchor, wai_later = row.followup_anchor, row.wai_later_after_long_treatment
+        name = str(PROTOCOL_PRESETS[row.preset]["label"]) if row.preset else ""
     else:
         lists = {k: tuple(v) for k, v in settings.QUESTIONNAIRE_PROTOCOL.items()}
         six, twelve = settings.QUESTIONNAIRE_FOLLOWUP_6M, settings.QUESTIONNAIRE_FOLLOWUP_12M
+        anchor, wai_later, name = FollowupAnchor.END_OF_TREATMENT, False, ""
     if not six:
         lists["followup_6m"] = ()
     if not twelve:
         lists["followup_12m"] = ()
-    return Protocol(**lists)
+    return Protocol(
+        **lists, followup_anchor=anchor, wai_later_after_long_treatment=wai_later, name=name
+    )
 
 
 # --------------------------------------------------------------------------- plan
@@ -119,8 +142,11 @@ def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]
     pre-session from QUESTIONNAIRE_PRE_SESSION_OPENS_DAYS before each live
     appointment until it starts; end of treatment from the actual end (or the
     planned end while open), opening QUESTIONNAIRE_END_OPENS_DAYS_BEFORE days
-    earlier; follow-ups 3/6/12 calendar months after that end. A withdrawn
-    treatment gets nothing. Pure: reads, never writes.
+    earlier; follow-ups 3/6/12 calendar months after that end, or after the
+    start when the protocol's ``followup_anchor`` is baseline (E-COMPARED); the
+    WAI-SF-C moves from 3 to 6 months when the protocol says so and treatment
+    ran longer than 3 months. A withdrawn treatment gets nothing. Pure: reads,
+    never writes.
     """
     if treatment.status == TreatmentStatus.WITHDRAWN:
         return []
@@ -158,6 +184,18 @@ def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]
                 )
 
     end = _end_anchor(treatment)
+    followups = {tp: list(getattr(protocol, tp)) for tp in TimePoint.FOLLOWUPS}
+    # E-COMPARED: the WAI-SF-C at 3 months, or at 6 months when treatment was
+    # still running 3 months after it started (planned end while open).
+    if (
+        protocol.wai_later_after_long_treatment
+        and WAI in followups[TimePoint.FOLLOWUP_3M]
+        and end > add_months(start, 3)
+    ):
+        followups[TimePoint.FOLLOWUP_3M].remove(WAI)
+        if WAI not in followups[TimePoint.FOLLOWUP_6M]:
+            followups[TimePoint.FOLLOWUP_6M].append(WAI)
+    followup_base = start if protocol.followup_anchor == FollowupAnchor.BASELINE else end
     for code in protocol.end_of_treatment:
         plan.append(
             PlannedAdministration(
@@ -168,8 +206,8 @@ def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]
             )
         )
     for time_point, months in TimePoint.FOLLOWUPS.items():
-        opens = add_months(end, months)
-        for code in getattr(protocol, time_point):
+        opens = add_months(followup_base, months)
+        for code in followups[time_point]:
             plan.append(
                 PlannedAdministration(
                     code,
@@ -223,7 +261,11 @@ def treatment_administrations_sync(
                 continue  # a concurrent planner made it
             created.append(row)
             continue
-        if row.status not in (*ACTIVE_STATUSES, AdministrationStatus.CANCELLED):
+        if row.status not in (
+            *ACTIVE_STATUSES,
+            AdministrationStatus.CANCELLED,
+            AdministrationStatus.WAITING_FOR_WORDING,
+        ):
             continue
         changed = (
             row.due_from != p.due_from
@@ -232,39 +274,21 @@ def treatment_administrations_sync(
         )
         # A closed treatment never brings back what its closing cancelled.
         reopen = row.status == AdministrationStatus.CANCELLED and treatment.is_open
+        if row.status == AdministrationStatus.WAITING_FOR_WORDING:
+            changed = reopen = False  # held until the wording arrives (administrations_advance)
         if changed or reopen:
             row.due_from, row.due_until, row.appointment = p.due_from, p.due_until, p.appointment
             if reopen or (row.status == AdministrationStatus.OPEN and p.due_from > now):
                 row.status, row.cancelled_at = AdministrationStatus.SCHEDULED, None
             row.save()
     for key, row in existing.items():
-        if key not in planned_keys and row.status in ACTIVE_STATUSES:
+        if key not in planned_keys and row.status in (
+            *ACTIVE_STATUSES,
+            AdministrationStatus.WAITING_FOR_WORDING,
+        ):
             row.status, row.cancelled_at = AdministrationStatus.CANCELLED, now
             row.save(update_fields=["status", "cancelled_at", "updated_at"])
     return created
-
-
-@transaction.atomic
-def treatment_open_administrations_cancel(
-    *, treatment: Treatment, now: datetime.datetime | None = None
-) -> int:
-    """Cancel every questionnaire of `treatment` the client could answer now (open or
-    in progress), retire their signed links and withdraw their pending invitations
-    and reminders. Scheduled ones (follow-ups) are left to the plan. Returns how many.
-    """
-    now = now or timezone.now()
-    rows = list(
-        Administration.objects.select_for_update().filter(
-            treatment=treatment, status__in=ANSWERABLE_STATUSES
-        )
-    )
-    for row in rows:
-        # Clearing the nonce retires every signed link already sent.
-        row.status, row.cancelled_at, row.link_nonce = AdministrationStatus.CANCELLED, now, ""
-        row.save(update_fields=["status", "cancelled_at", "link_nonce", "updated_at"])
-        outbox.cancel(kind=KIND_REMINDER, object=row)
-        outbox.cancel(kind=KIND_INVITATION, object=row)
-    return len(rows)
 
 
 def _notify(administration: Administration, *, kind: str, dedupe_key: str, now) -> None:
@@ -286,12 +310,31 @@ def administrations_advance(*, now: datetime.datetime | None = None) -> dict[str
     workers do each piece of work once. Returns counts for logging.
     """
     now = now or timezone.now()
-    counts = {"opened": 0, "reminded": 0, "missed": 0}
+    counts = {"opened": 0, "reminded": 0, "missed": 0, "held": 0}
+    # Instruments whose licensed wording is missing (WAI-SF-C): their due
+    # administrations are held as "waiting for wording", never opened, invited
+    # or turned missed; they open when the wording arrives while still due.
+    held = [status.code for status in missing_wordings()]
+    counts["held"] = Administration.objects.filter(
+        status=AdministrationStatus.SCHEDULED, instrument__in=held, due_from__lte=now
+    ).update(status=AdministrationStatus.WAITING_FOR_WORDING, updated_at=now)
+    Administration.objects.filter(
+        status=AdministrationStatus.WAITING_FOR_WORDING, due_until__gt=now
+    ).exclude(instrument__in=held).update(status=AdministrationStatus.SCHEDULED, updated_at=now)
 
     # Missed first, so nothing whose window has closed gets an invitation.
-    counts["missed"] = Administration.objects.filter(
-        status__in=ACTIVE_STATUSES, due_until__lte=now
-    ).update(status=AdministrationStatus.MISSED, missed_at=now, updated_at=now)
+    # An unfinished questionnaire that closes still raises the alert of any stored
+    # risk answer (normally raised when saved; this catches anything that was not).
+    closing = list(
+        Administration.objects.filter(status__in=ACTIVE_STATUSES, due_until__lte=now)
+        .select_related("treatment")
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        counts["missed"] = Administration.objects.filter(
+            pk__in=closing, status__in=ACTIVE_STATUSES, due_until__lte=now
+        ).update(status=AdministrationStatus.MISSED, missed_at=now, updated_at=now)
+        _raise_stored_risk(closing)
 
     due_to_open = Administration.objects.filter(
         status=AdministrationStatus.SCHEDULED, due_from__lte=now, due_until__gt=now
@@ -370,12 +413,20 @@ def _lock(administration: Administration) -> Administration:
 
 
 @transaction.atomic
-def administration_answer(*, administration: Administration, item: int, value: int) -> Answer:
+def administration_answer(
+    *, administration: Administration, item: int, value: int, actor=None, via_link: bool = False
+) -> Answer:
     """Save (or change) one answer. Called on every Continue, so leaving and coming back resumes.
 
     Raises DomainError when the questionnaire is closed or the value is not one
     of the item's options. The first answer records the start time and, for
     licensed wording, the wording version shown.
+
+    Risk is judged on every save, not only on submit: a risk item (PHQ-9 item 9)
+    answered above its threshold raises its risk alert now, in this transaction
+    (at most one per administration and source, so completing later adds no
+    duplicate). Every save of a risk item is kept in ``AnswerChange`` (who,
+    when, old → new): changing 3 to 0 later keeps the record, and the alert.
     """
     now = timezone.now()
     locked = _lock(administration)
@@ -390,9 +441,26 @@ def administration_answer(*, administration: Administration, item: int, value: i
         raise DomainError(_("Select one of the answers."), field="answer")
     if definition.wording is not None and not wording_status(locked.instrument).ready:
         raise DomainError(_("This questionnaire is not available yet."))
+    old_value = answers_of(locked).get(item)
     answer, _created = Answer.objects.update_or_create(
         administration=locked, item=item, defaults={"value": value, "answered_at": now}
     )
+    risk_rule = next((r for r in definition.risk_items if r.n == item), None)
+    if risk_rule is not None:
+        if old_value != value:
+            AnswerChange.objects.create(
+                administration=locked,
+                item=item,
+                old_value=old_value,
+                new_value=value,
+                changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+                via_link=via_link,
+                changed_at=now,
+            )
+        if value > risk_rule.flag_above:
+            risk_alert_raise_for_answers(
+                administration=locked, sources=[f"{definition.code}_item{item}"]
+            )
     if locked.status != AdministrationStatus.IN_PROGRESS:
         locked.status = AdministrationStatus.IN_PROGRESS
         locked.started_at = locked.started_at or now
@@ -403,6 +471,33 @@ def administration_answer(*, administration: Administration, item: int, value: i
         locked.save()
         administration.status = locked.status
     return answer
+
+
+def stored_risk_sources(administration: Administration, answers: dict[int, int]) -> list[str]:
+    """Alert sources for stored risk answers above their threshold (no scoring needed)."""
+    definition = scoring_definition(administration.instrument)
+    return [
+        f"{definition.code}_item{rule.n}"
+        for rule in definition.risk_items
+        if rule.n in answers and answers[rule.n] > rule.flag_above
+    ]
+
+
+def _raise_stored_risk(administration_ids) -> int:
+    """Raise the alerts of stored risk answers of these administrations (idempotent)."""
+    raised = 0
+    answered = (
+        Administration.objects.filter(pk__in=list(administration_ids), answers__isnull=False)
+        .distinct()
+        .select_related("treatment__service", "treatment__pwp")
+    )
+    for administration in answered:
+        sources = stored_risk_sources(administration, answers_of(administration))
+        if sources:
+            raised += len(
+                risk_alert_raise_for_answers(administration=administration, sources=sources)
+            )
+    return raised
 
 
 def answers_of(administration: Administration) -> dict[int, int]:
@@ -531,3 +626,50 @@ def administration_create_ad_hoc(
     _notify(row, kind=KIND_INVITATION, dedupe_key=f"questionnaire_invitation:{row.pk}", now=now)
     log.info("questionnaire_ad_hoc_created", administration_id=row.pk, instrument=instrument)
     return row
+
+
+# --------------------------------------------------------------------------- ending
+
+
+@transaction.atomic
+def treatment_questionnaires_cancel(
+    *,
+    treatment: Treatment,
+    now: datetime.datetime | None = None,
+    only_answerable: bool = False,
+) -> int:
+    """Cancel every unfinished questionnaire of a treatment, planned or asked for by the PWP.
+
+    For withdrawal: scheduled, open, in-progress and held ones become cancelled,
+    their signed links stop working (the nonce is cleared) and their queued
+    invitations and reminders are withdrawn. Completed and missed ones are kept.
+    Stored risk answers keep their alerts (raised when saved). Returns the number
+    cancelled.
+
+    `only_answerable` (a discharge or a dropout): cancel only what the client
+    could answer now (open or in progress); scheduled ones, the follow-ups among
+    them, stay with the plan.
+    """
+    now = now or timezone.now()
+    statuses = (
+        ANSWERABLE_STATUSES
+        if only_answerable
+        else (*ACTIVE_STATUSES, AdministrationStatus.WAITING_FOR_WORDING)
+    )
+    rows = list(
+        Administration.objects.select_for_update().filter(treatment=treatment, status__in=statuses)
+    )
+    for row in rows:
+        row.status, row.cancelled_at, row.link_nonce = AdministrationStatus.CANCELLED, now, ""
+        row.save(update_fields=["status", "cancelled_at", "link_nonce", "updated_at"])
+        outbox.cancel(kind=KIND_REMINDER, object=row)
+        outbox.cancel(kind=KIND_INVITATION, object=row)
+    log.info("questionnaires_cancelled", treatment_id=treatment.pk, count=len(rows))
+    return len(rows)
+
+
+def on_treatment_ended(sender, *, treatment: Treatment, **kwargs) -> None:
+    """Receiver of ``apps.care.signals.treatment_ended``: a withdrawn client gets no
+    more questionnaires (their follow-ups leave the plan too)."""
+    if treatment.status == TreatmentStatus.WITHDRAWN:
+        treatment_questionnaires_cancel(treatment=treatment)

@@ -36,7 +36,7 @@ from apps.questionnaires.catalogue import (
 )
 from apps.questionnaires.definitions import Definition
 from apps.questionnaires.forms import AdHocForm, AllItemsForm, CompleteForm, ItemForm
-from apps.questionnaires.models import Administration, AdministrationStatus
+from apps.questionnaires.models import Administration, AdministrationStatus, TimePoint
 from apps.questionnaires.selectors import (
     administrations_for_staff,
     client_questionnaires,
@@ -47,7 +47,9 @@ from apps.questionnaires.services import (
     administration_answer,
     administration_complete,
     administration_create_ad_hoc,
+    administration_plan_for,
     answers_of,
+    protocol_for,
 )
 from apps.safety.resources import contact_within_for, crisis_resources_for
 
@@ -138,7 +140,13 @@ def item(
         value = form.cleaned_data["answer"]
         try:
             if value is not None:
-                administration_answer(administration=administration, item=n, value=value)
+                administration_answer(
+                    administration=administration,
+                    item=n,
+                    value=value,
+                    actor=request.user,
+                    via_link=via_link,
+                )
         except DomainError as error:
             apply_domain_error(form, error)
         else:
@@ -182,7 +190,11 @@ def all_items(request: HttpRequest, administration: Administration, via_link: bo
             if raw is not None and raw.lstrip("-").isdigit():
                 try:
                     administration_answer(
-                        administration=administration, item=item_def.n, value=int(raw)
+                        administration=administration,
+                        item=item_def.n,
+                        value=int(raw),
+                        actor=request.user,
+                        via_link=via_link,
                     )
                 except DomainError:
                     pass  # the form reports invalid values
@@ -286,6 +298,16 @@ def _scores_page(request: HttpRequest, treatment, ad_hoc_form: AdHocForm | None)
             "treatment": treatment,
             "administrations": rows,
             "series": scores_for_treatment(treatment=treatment),
+            "protocol": protocol_for(treatment.service),
+            "plan": [
+                {
+                    "name": scoring_definition(p.instrument).short_name,
+                    "time_point": TimePoint.label(p.time_point),
+                    "due_from": p.due_from,
+                    "due_until": p.due_until,
+                }
+                for p in administration_plan_for(treatment)
+            ],
             "now": now,
             "ad_hoc_form": ad_hoc_form if can_ask else None,
             "page_has_errors": bool(ad_hoc_form is not None and ad_hoc_form.errors),

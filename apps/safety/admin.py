@@ -6,6 +6,7 @@ from apps.safety.models import RiskAlert, ServiceSafetyPolicy
 @admin.register(ServiceSafetyPolicy)
 class ServiceSafetyPolicyAdmin(admin.ModelAdmin):
     list_display = ["service", "contact_within", "escalation_hours"]
+    filter_horizontal = ["duty_contacts"]
 
 
 @admin.register(RiskAlert)

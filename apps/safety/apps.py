@@ -10,7 +10,7 @@ class SafetyConfig(AppConfig):
         # why: imports here run once the app registry is ready (models load after apps).
         from auditlog.registry import auditlog
 
-        from apps.safety import notify
+        from apps.safety import checks, notify  # noqa: F401 - checks register themselves
         from apps.safety.models import RiskAlert, ServiceSafetyPolicy
 
         auditlog.register(RiskAlert)

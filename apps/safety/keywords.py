@@ -6,10 +6,11 @@ it needs sign-off from the clinical lead and the service's risk protocol
 (docs/safety.md, "Needs clinical sign-off"). Change a list here, with a test in
 tests/safety/test_keywords.py, never in the exercises.
 
-Matching works on normalised text: any case, curly or straight apostrophes,
-any run of spaces or line breaks between words, whole words only. Negations
-still match on purpose ("I'm not suicidal" fires): a missed risk costs more
-than an alert a practitioner closes with a note.
+Suicide and self-harm are judged by the risk screen (apps/safety/screen.py);
+the abuse and diary lists below match normalised text: any case, curly or
+straight apostrophes, any run of spaces or line breaks, whole words only.
+Negations still match on purpose ("I'm not suicidal" fires): a missed risk
+costs more than an alert a practitioner closes with a note.
 """
 
 from __future__ import annotations
@@ -17,37 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from apps.safety.screen import screen_texts
+
 # --- Thoughts of suicide or self-harm ------------------------------------------------
-# Raises a risk alert when a sent thought record, staying well plan or problem
-# solving sheet shows its safety message (RiskSource.EXERCISE_SAFETY_WORDS).
-# Each entry is a regular expression for one phrasing, matched as whole words.
-# Deliberately NOT included (common false positives): "kill me" ("this traffic is
-# killing me"), "dying"/"die" on their own ("I'm dying to see the film"),
-# "end it" on its own ("end it with him"), "cut myself" ("cut myself shaving"),
-# "can't go on" (often "can't go on like this": hopelessness, for clinicians to decide).
-SELF_HARM_PHRASES: tuple[str, ...] = (
-    r"suicid(e|es|al|ality)",  # suicide, suicidal
-    r"kill(ing|ed)? my ?self",  # kill myself
-    r"end(ing)? (my|it) (own )?life",  # end my life, ending my own life
-    r"end(ing)? it all",
-    r"tak(e|ing) my (own )?life",
-    r"(want|wanted|wanting|wish|wished) to (die|be dead)",
-    r"wish (that )?i (was|were) dead",
-    r"better off (dead|without me)",
-    r"(hurt|hurting|harm|harming|injure|injuring) my ?self",  # hurt myself
-    r"self[- ]?(harm|harmed|harming|injury|injure|injuring)",  # self-harm, self harm
-    r"cutting my ?self",
-    r"overdos(e|ed|es|ing)",
-    r"no (reason|point) (in |to )?(live|living|go on|going on)",  # no reason to live
-    r"unalive my ?self",
-    # "don't want to live", but not "... to live in London / with my parents".
-    r"(don't|do not|dont) want to (live|be alive|exist)"
-    r"(?! (in|with|at|near|on|by|there|here|somewhere|anywhere|abroad|alone|together|next)\b)",
-    # "don't want to be here (any more)", but not "... to be here at this party".
-    r"(don't|do not|dont) want to be here"
-    r"(?! (at|in|with|on|for|when|today|tonight|tomorrow|this|next)\b)",
-    r"(go to sleep|fall asleep) and (never|not) wake up",
-)
+# Judged by the risk screen (apps/safety/screen.py: normalisation, misspellings,
+# words run together, per-language phrase lists in apps/safety/phrases/), the one
+# judgement for every free text a client sends. No separate list here.
 
 # --- Abuse or violence -------------------------------------------------------------
 # Problem solving (content outline §6): signpost to specialist services and
@@ -81,7 +57,6 @@ def _compile(phrases: Iterable[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w'])(?:{alternatives})(?![\w'])", re.IGNORECASE)
 
 
-SELF_HARM_PATTERN = _compile(SELF_HARM_PHRASES)
 ABUSE_PATTERN = _compile(ABUSE_PHRASES)
 
 
@@ -91,8 +66,8 @@ def normalise(value) -> str:
 
 
 def mentions_self_harm(*values) -> bool:
-    """True when any value mentions suicide or self-harm (SELF_HARM_PHRASES)."""
-    return any(SELF_HARM_PATTERN.search(normalise(v)) for v in values)
+    """True when the risk screen finds suicide or self-harm in any value (every language)."""
+    return screen_texts(values).alert
 
 
 def mentions_abuse(*values) -> bool:

@@ -9,6 +9,8 @@ when left unacknowledged.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -16,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.care.models import Service, Treatment
+from apps.safety.screen import parse_extra_phrases
 
 
 class RiskSource(models.TextChoices):
@@ -23,6 +26,34 @@ class RiskSource(models.TextChoices):
     PHQ9_SEVERE_TOTAL = "phq9_severe_total", _("PHQ-9 total in the severe range")
     PHQ9_ITEM9_UNKNOWN = "phq9_item9_unknown", _("PHQ-9 item 9 not answered")
     EXERCISE_SAFETY_WORDS = "exercise_safety_words", _("Exercise mentions self-harm or suicide")
+    MESSAGE_SAFETY_WORDS = "message_safety_words", _("Message mentions self-harm or suicide")
+    MOOD_NOTE_SAFETY_WORDS = "mood_note_safety_words", _("Mood note mentions self-harm or suicide")
+    GOAL_SAFETY_WORDS = "goal_safety_words", _("Goal mentions self-harm or suicide")
+    QUESTIONNAIRE_TEXT_SAFETY_WORDS = (
+        "questionnaire_text_safety_words",
+        _("Questionnaire text mentions self-harm or suicide"),
+    )
+
+
+#: Sources raised by the risk screen on a client's free text (what the alert is
+#: about is ``RiskAlert.subject``: a message, a mood rating, a goal or goal rating).
+TEXT_SOURCES = frozenset(
+    {
+        RiskSource.MESSAGE_SAFETY_WORDS,
+        RiskSource.MOOD_NOTE_SAFETY_WORDS,
+        RiskSource.GOAL_SAFETY_WORDS,
+        RiskSource.QUESTIONNAIRE_TEXT_SAFETY_WORDS,
+    }
+)
+
+
+class EscalationStep(models.IntegerChoices):
+    """Who an alert is addressed to, in order, until someone acknowledges it."""
+
+    PWP = 0, _("The client's practitioner")
+    SUPERVISORS = 1, _("The service's supervisors")
+    DUTY = 2, _("The service's duty and safety contacts")
+    ADMINS = 3, _("Administrators")
 
 
 class RiskAlertStatus(models.TextChoices):
@@ -31,10 +62,12 @@ class RiskAlertStatus(models.TextChoices):
 
 
 class RiskAlert(models.Model):
-    """One reason a completed questionnaire or a sent exercise entry needs a clinician.
+    """One reason a questionnaire, a sent exercise entry or a client's text needs a clinician.
 
-    Exactly one of ``administration`` and ``exercise_entry`` is set (what the
-    alert is about); one alert per (that, source).
+    Exactly one of ``administration``, ``exercise_entry`` and the generic
+    ``subject`` (a message, mood rating, goal or goal rating: the risk screen on
+    free text) is set; one alert per (that, source), one OPEN alert per entry or
+    subject and source.
     """
 
     treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="risk_alerts")
@@ -53,6 +86,13 @@ class RiskAlert(models.Model):
         blank=True,
         related_name="risk_alerts",
     )
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    # What the risk screen matched ([{"category", "phrase"}]); never the client's words.
+    screen_matches = models.JSONField(default=list, blank=True)
     raised_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(
         max_length=16, choices=RiskAlertStatus.choices, default=RiskAlertStatus.OPEN
@@ -67,6 +107,12 @@ class RiskAlert(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledgement_note = models.TextField(blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # The escalation chain: the step whose people were told last, and when the
+    # next step is due (None once the chain has no further step).
+    escalation_step = models.PositiveSmallIntegerField(
+        choices=EscalationStep.choices, default=EscalationStep.PWP
+    )
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at"]
@@ -82,10 +128,29 @@ class RiskAlert(models.Model):
                 condition=Q(status="open"),
                 name="one_open_alert_per_source_and_exercise_entry",
             ),
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "source"],
+                condition=Q(status="open"),
+                name="one_open_alert_per_source_and_subject",
+            ),
             models.CheckConstraint(
-                name="alert_about_one_administration_or_one_entry",
-                condition=Q(administration__isnull=False, exercise_entry__isnull=True)
-                | Q(administration__isnull=True, exercise_entry__isnull=False),
+                name="alert_about_one_administration_entry_or_subject",
+                condition=Q(
+                    administration__isnull=False,
+                    exercise_entry__isnull=True,
+                    subject_type__isnull=True,
+                )
+                | Q(
+                    administration__isnull=True,
+                    exercise_entry__isnull=False,
+                    subject_type__isnull=True,
+                )
+                | Q(
+                    administration__isnull=True,
+                    exercise_entry__isnull=True,
+                    subject_type__isnull=False,
+                    subject_id__isnull=False,
+                ),
             ),
             models.CheckConstraint(
                 name="acknowledged_alert_has_note_and_person",
@@ -96,7 +161,10 @@ class RiskAlert(models.Model):
                 ),
             ),
         ]
-        indexes = [models.Index(fields=["status", "raised_at"])]
+        indexes = [
+            models.Index(fields=["status", "raised_at"]),
+            models.Index(fields=["status", "next_escalation_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.treatment_id} {self.source} ({self.status})"
@@ -115,6 +183,34 @@ class RiskAlert(models.Model):
             return str(entry.exercise.title)
         except KeyError:  # an exercise type no longer in the programme: still say something
             return entry.exercise_type
+
+    @property
+    def subject_label(self) -> str:
+        """What a text alert came from ("Message", "Mood rating"); "" otherwise."""
+        if self.subject_type_id is None:
+            return ""
+        model = ContentType.objects.get_for_id(self.subject_type_id).model_class()
+        return str(model._meta.verbose_name).capitalize() if model else ""
+
+
+class RiskAlertNotice(models.Model):
+    """One person told about an alert, at one step of the escalation chain."""
+
+    alert = models.ForeignKey(RiskAlert, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    step = models.PositiveSmallIntegerField(choices=EscalationStep.choices)
+    notified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["notified_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "recipient"], name="one_notice_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"alert {self.alert_id} → {self.recipient_id} ({self.get_step_display()})"
 
 
 class ServiceSafetyPolicy(models.Model):
@@ -140,7 +236,31 @@ class ServiceSafetyPolicy(models.Model):
         help_text=_('Shown on the crisis page, e.g. "1 working day". Needs clinical sign-off.'),
     )
     escalation_hours = models.PositiveSmallIntegerField(
-        _("escalate unacknowledged alerts after (hours)"), null=True, blank=True
+        _("escalate unacknowledged alerts after (hours)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The wait before each next step of the chain (practitioner → supervisors → "
+            "duty contacts → administrators). Empty: RISK_ESCALATION_HOURS."
+        ),
+    )
+    duty_contacts = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="duty_for_policies",
+        verbose_name=_("duty and safety contacts"),
+        help_text=_(
+            "Staff told about an alert when the practitioner and supervisors have not "
+            "acknowledged it in time, or cannot be reached."
+        ),
+    )
+    extra_phrases = models.TextField(
+        _("extra risk phrases"),
+        blank=True,
+        help_text=_(
+            "Phrases the risk screen also alerts on, one a line, in the phrase syntax of "
+            'apps/safety/screen.py (e.g. "sleep forever|for ever"). Needs clinical sign-off.'
+        ),
     )
 
     class Meta:
@@ -170,5 +290,9 @@ class ServiceSafetyPolicy(models.Model):
                         )
                     }
                 )
+        try:
+            parse_extra_phrases(self.extra_phrases)
+        except (ValueError, KeyError) as exc:
+            raise ValidationError({"extra_phrases": str(exc)}) from None
         if self.escalation_hours == 0:
             raise ValidationError({"escalation_hours": _("Enter at least 1 hour.")})

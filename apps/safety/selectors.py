@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from apps.accounts.models import User
 from apps.care.access import treatments_visible_to
-from apps.safety.models import RiskAlert, RiskAlertStatus
+from apps.safety.models import RiskAlert, RiskAlertNotice, RiskAlertStatus
 
 
 def _staff_only(user: User) -> bool:
@@ -21,12 +21,15 @@ def alerts_visible_to(user: User) -> QuerySet[RiskAlert]:
 
     Whoever may see an alert may also acknowledge it: a risk alert is the one
     thing a supervisor acts on in another practitioner's record, because it
-    escalates to them when it waits. Clients and research-only users get nothing.
+    escalates to them when it waits. A duty or safety contact the escalation
+    chain told about an alert may see and acknowledge that alert too. Clients
+    and research-only users get nothing.
     """
     if not _staff_only(user):
         return RiskAlert.objects.none()
+    told = RiskAlertNotice.objects.filter(recipient=user).values("alert_id")
     return RiskAlert.objects.filter(
-        treatment__in=treatments_visible_to(user, write=False)
+        Q(treatment__in=treatments_visible_to(user, write=False)) | Q(pk__in=told)
     ).select_related(
         "treatment__client",
         "treatment__pwp",

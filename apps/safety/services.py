@@ -13,7 +13,10 @@ import datetime
 import structlog
 from auditlog.context import set_actor
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +24,16 @@ from apps.accounts.models import User
 from apps.care.models import StaffRole
 from apps.core.errors import DomainError
 from apps.notifications.services import notification_schedule
-from apps.safety.models import RiskAlert, RiskAlertStatus, RiskSource, ServiceSafetyPolicy
+from apps.safety.models import (
+    TEXT_SOURCES,
+    EscalationStep,
+    RiskAlert,
+    RiskAlertNotice,
+    RiskAlertStatus,
+    RiskSource,
+    ServiceSafetyPolicy,
+)
+from apps.safety.screen import ScreenResult, screen_texts
 
 log = structlog.get_logger(__name__)
 
@@ -57,39 +69,109 @@ def supervisors_of(service) -> list[User]:
     )
 
 
-def _alert_save_and_notify(alert: RiskAlert) -> bool:
-    """Save a new alert and queue the risk_alert email to the PWP and supervisors.
+def duty_contacts_of(service) -> list[User]:
+    """The service's active duty and safety contacts (ServiceSafetyPolicy.duty_contacts)."""
+    return list(
+        User.objects.filter(is_active=True, duty_for_policies__service=service)
+        .distinct()
+        .order_by("pk")
+    )
 
-    The shared path for every alert, whatever raised it. Returns False (and
-    queues nothing) when the alert already exists for that object and source.
+
+def admins() -> list[User]:
+    return list(User.objects.filter(is_superuser=True, is_active=True).order_by("pk"))
+
+
+def step_recipients(alert: RiskAlert, step: int) -> list[User]:
+    """The ACTIVE people of one step of the escalation chain for this alert."""
+    service = alert.treatment.service
+    if step == EscalationStep.PWP:
+        pwp = alert.treatment.pwp
+        return [pwp] if pwp is not None and pwp.is_active else []
+    if step == EscalationStep.SUPERVISORS:
+        return supervisors_of(service)
+    if step == EscalationStep.DUTY:
+        return duty_contacts_of(service)
+    return admins()
+
+
+def _tell(alert: RiskAlert, users, *, step: int, kind: str, now) -> None:
+    """Record who was told at which step and queue their email (sent at once, any hour)."""
+    for user in users:
+        notice, created = RiskAlertNotice.objects.get_or_create(
+            alert=alert, recipient=user, defaults={"step": step, "notified_at": now}
+        )
+        notification_schedule(
+            recipient=user,
+            kind=kind,
+            due_at=now,
+            dedupe_key=f"{kind}:{alert.pk}:{user.pk}",
+            object=alert,
+            context={},
+        )
+
+
+def _advance(alert: RiskAlert, *, from_step: int, kind: str, now) -> int:
+    """Tell the first step from ``from_step`` that has an active person; return that step.
+
+    A step with nobody active is skipped at once, so an alert is never addressed
+    only to inactive people; administrators are the last step. Sets the alert's
+    ``escalation_step`` and when the next step is due (None after the last).
+    """
+    step = from_step
+    while True:
+        people = step_recipients(alert, step)
+        if people or step == EscalationStep.ADMINS:
+            break
+        step += 1
+    _tell(alert, people, step=step, kind=kind, now=now)
+    alert.escalation_step = step
+    alert.next_escalation_at = (
+        now + escalation_delay_for(alert.treatment.service)
+        if step < EscalationStep.ADMINS
+        else None
+    )
+    RiskAlert.objects.filter(pk=alert.pk).update(
+        escalation_step=alert.escalation_step, next_escalation_at=alert.next_escalation_at
+    )
+    if not people:
+        log.error("risk_alert_reaches_nobody", alert_id=alert.pk)
+    return step
+
+
+def _alert_save_and_notify(alert: RiskAlert) -> bool:
+    """Save a new alert and tell the first line: the PWP and the service's supervisors.
+
+    The shared path for every alert, whatever raised it. The PWP and every
+    active supervisor get a ``risk_alert`` email at once (clinical rule: the
+    PWP and supervisor are alerted). When the PWP is inactive the chain moves
+    on at once (supervisors, then duty contacts, then admins: ``_advance``);
+    otherwise the next step is due after the service's delay. Returns False
+    (and tells nobody) when the alert already exists for that object and source.
     Call inside the transaction that saves what triggered the alert.
     """
-    if (alert.administration_id is None) == (alert.exercise_entry_id is None):
-        raise ValueError("A risk alert is about one administration or one exercise entry.")
+    kinds = [alert.administration_id, alert.exercise_entry_id, alert.subject_id]
+    if sum(k is not None for k in kinds) != 1:
+        raise ValueError("A risk alert is about one administration, entry or subject.")
     alert.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
             alert.save()
     except IntegrityError:
-        return False  # already raised for this administration/entry and source
+        return False  # already raised for this administration/entry/subject and source
+    now = alert.raised_at
     treatment = alert.treatment
-    recipients = {treatment.pwp_id: treatment.pwp}
-    for supervisor in supervisors_of(treatment.service):
-        recipients.setdefault(supervisor.pk, supervisor)
-    for user in recipients.values():
-        notification_schedule(
-            recipient=user,
-            kind=KIND_ALERT,
-            due_at=alert.raised_at,
-            dedupe_key=f"risk_alert:{alert.pk}:{user.pk}",
-            object=alert,
-            context={},
-        )
+    step = _advance(alert, from_step=EscalationStep.PWP, kind=KIND_ALERT, now=now)
+    if step == EscalationStep.PWP:
+        # Supervisors are copied in at once; the chain's next step is still theirs
+        # (a "still not acknowledged" email), then the duty contacts, then admins.
+        _tell(alert, supervisors_of(treatment.service), step=step, kind=KIND_ALERT, now=now)
     log.warning(
         "risk_alert_raised",
         alert_id=alert.pk,
         treatment_id=treatment.pk,
         source=alert.source,
+        escalation_step=step,
     )
     return True
 
@@ -107,6 +189,28 @@ def risk_alerts_raise(*, administration, result) -> list[RiskAlert]:
     now = timezone.now()
     alerts = []
     for source in sources:
+        alert = RiskAlert(
+            treatment=administration.treatment,
+            administration=administration,
+            source=source,
+            raised_at=now,
+        )
+        if _alert_save_and_notify(alert):
+            alerts.append(alert)
+    return alerts
+
+
+def risk_alert_raise_for_answers(*, administration, sources) -> list[RiskAlert]:
+    """Raise alerts for stored answers of an UNFINISHED (or closing) questionnaire.
+
+    Called by ``apps.questionnaires.services.administration_answer`` when a risk
+    item is saved above its threshold, and when an unfinished administration
+    closes with such an answer stored. One alert per (administration, source),
+    shared with ``risk_alerts_raise`` on completion: never a duplicate.
+    """
+    now = timezone.now()
+    alerts = []
+    for source in dict.fromkeys(sources):
         alert = RiskAlert(
             treatment=administration.treatment,
             administration=administration,
@@ -146,6 +250,64 @@ def risk_alert_raise_for_entry(*, entry, reasons) -> list[RiskAlert]:
     return alerts
 
 
+def screen_for_service(texts, *, service, language=None) -> ScreenResult:
+    """The risk screen with the service's own added phrases (every shipped language
+    unless ``language`` is given; English always)."""
+    policy = ServiceSafetyPolicy.objects.filter(service=service).only("extra_phrases").first()
+    return screen_texts(
+        [t for t in texts if t],
+        language=language,
+        extra_phrases=policy.extra_phrases if policy else "",
+    )
+
+
+def risk_screen_client_text(*, treatment, subject, source: str, texts) -> list[RiskAlert]:
+    """Screen text a client sent; when it mentions suicide or self-harm, raise an alert.
+
+    The one path for messages, mood notes, goals and any other free text a
+    client sends (exercise entries use ``risk_alert_raise_for_entry``). Call it
+    in the transaction that saves ``subject`` (the saved message, mood rating,
+    goal...), so the alert and what raised it are saved together. ``treatment``
+    None (no open treatment: nobody to alert) screens nothing. At most one OPEN
+    alert per (subject, source): saving the same subject again while its alert
+    is open raises nothing new; after it was acknowledged, a new save that still
+    matches raises a new one. The alert keeps which categories and phrases
+    matched, never the client's words; the email says only that there is an
+    alert to review. Returns the alerts raised.
+    """
+    if source not in TEXT_SOURCES:
+        raise ValueError(f"{source!r} is not a free-text risk source.")
+    if treatment is None or subject.pk is None:
+        return []
+    result = screen_for_service(list(texts), service=treatment.service)
+    if not result.alert:
+        return []
+    alert = RiskAlert(
+        treatment=treatment,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        source=source,
+        raised_at=timezone.now(),
+        screen_matches=[{"category": m.category, "phrase": m.phrase} for m in result.matches],
+    )
+    return [alert] if _alert_save_and_notify(alert) else []
+
+
+def open_text_alert_for(subject) -> RiskAlert | None:
+    """The open free-text alert about ``subject`` (for the client's next page), if any."""
+    if subject is None or subject.pk is None:
+        return None
+    return (
+        RiskAlert.objects.filter(
+            subject_type=ContentType.objects.get_for_model(subject),
+            subject_id=subject.pk,
+            status=RiskAlertStatus.OPEN,
+        )
+        .order_by("-raised_at")
+        .first()
+    )
+
+
 @transaction.atomic
 def risk_alert_acknowledge(*, alert: RiskAlert, actor: User, note: str) -> RiskAlert:
     """Close an open alert with the acting staff member's note (audit-logged).
@@ -174,48 +336,68 @@ def risk_alert_acknowledge(*, alert: RiskAlert, actor: User, note: str) -> RiskA
 
 
 def escalation_delay_for(service) -> datetime.timedelta:
+    """The wait before each next step of the chain (the service's, else RISK_ESCALATION_HOURS)."""
     policy = ServiceSafetyPolicy.objects.filter(service=service).first()
     hours = policy.escalation_hours if policy and policy.escalation_hours else None
     return datetime.timedelta(hours=hours or settings.RISK_ESCALATION_HOURS)
 
 
 def risk_alerts_escalate(*, now: datetime.datetime | None = None) -> int:
-    """Escalate open alerts left unacknowledged past the service's delay to its supervisors.
+    """Move every open alert whose next step is due one step up the chain.
 
-    Each alert escalates once (claimed by a conditional update of
-    ``escalated_at``). A service without a supervisor escalates to the admins,
-    so the alert always reaches someone. Returns the number escalated.
+    The chain: the PWP → the service's supervisors → its duty and safety
+    contacts → administrators, each after the service's delay, until someone
+    acknowledges. A step with nobody active is skipped at once. Each move is
+    claimed by a conditional update (two beats never tell a step twice).
+    Returns the number of alerts moved.
     """
     now = now or timezone.now()
     count = 0
     candidates = RiskAlert.objects.filter(
-        status=RiskAlertStatus.OPEN, escalated_at__isnull=True
-    ).select_related("treatment__service")
-    delays: dict[int, datetime.timedelta] = {}
-    for alert in candidates:
-        service = alert.treatment.service
-        if service.pk not in delays:
-            delays[service.pk] = escalation_delay_for(service)
-        if alert.raised_at + delays[service.pk] > now:
+        status=RiskAlertStatus.OPEN, escalation_step__lt=EscalationStep.ADMINS
+    ).filter(
+        Q(next_escalation_at__lte=now)
+        # Alerts saved before the chain existed: due after the delay from raising.
+        | Q(next_escalation_at__isnull=True)
+    )
+    for alert in candidates.select_related("treatment__service", "treatment__pwp"):
+        due = alert.next_escalation_at or (
+            alert.raised_at + escalation_delay_for(alert.treatment.service)
+        )
+        if due > now:
             continue
         with transaction.atomic():
             claimed = RiskAlert.objects.filter(
-                pk=alert.pk, status=RiskAlertStatus.OPEN, escalated_at__isnull=True
-            ).update(escalated_at=now)
+                pk=alert.pk,
+                status=RiskAlertStatus.OPEN,
+                escalation_step=alert.escalation_step,
+                next_escalation_at=alert.next_escalation_at,
+            ).update(escalated_at=Coalesce("escalated_at", Value(now)), next_escalation_at=None)
             if not claimed:
                 continue
-            recipients = supervisors_of(service) or list(
-                User.objects.filter(is_superuser=True, is_active=True)
+            step = _advance(
+                alert, from_step=alert.escalation_step + 1, kind=KIND_ESCALATION, now=now
             )
-            for user in recipients:
-                notification_schedule(
-                    recipient=user,
-                    kind=KIND_ESCALATION,
-                    due_at=now,
-                    dedupe_key=f"risk_escalation:{alert.pk}:{user.pk}",
-                    object=alert,
-                    context={},
-                )
             count += 1
-            log.warning("risk_alert_escalated", alert_id=alert.pk)
+            log.warning("risk_alert_escalated", alert_id=alert.pk, escalation_step=step)
     return count
+
+
+def escalation_chain(alert: RiskAlert) -> dict:
+    """For the alert page: who was told at which step and when, and who is next.
+
+    ``{"told": [RiskAlertNotice...], "next_step": label or None, "next_people":
+    [User...], "next_at": datetime or None}``.
+    """
+    told = list(alert.notices.select_related("recipient"))
+    next_step = next_people = next_at = None
+    if alert.is_open and alert.escalation_step < EscalationStep.ADMINS:
+        for step in range(alert.escalation_step + 1, EscalationStep.ADMINS + 1):
+            people = step_recipients(alert, step)
+            if people:
+                next_step, next_people = EscalationStep(step).label, people
+                break
+        next_at = alert.next_escalation_at or (
+            alert.raised_at + escalation_delay_for(alert.treatment.service)
+        )
+    return {"told": told, "next_step": next_step, "next_people": next_people, "next_at": next_at}

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.care.models import OPEN_STATUSES, Treatment
 from apps.core.errors import DomainError
+from apps.safety.models import RiskSource
+from apps.safety.services import risk_screen_client_text
 from apps.tracking.clock import local_today
 from apps.tracking.models import (
     GOAL_RATING_MAX,
@@ -36,6 +38,16 @@ def _clean(obj, *, exclude: list[str] | None = None) -> None:
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(messages[0], field=None if field == "__all__" else field) from None
+
+
+def _screen(*, actor: User, client: User, subject, source: str, texts) -> None:
+    """A client's own text goes through the risk screen (apps.safety); a match raises
+    a risk alert to their PWP in the caller's transaction. Text a practitioner
+    writes with the client is not screened (they are the one who would be told)."""
+    if actor.pk == client.pk:
+        risk_screen_client_text(
+            treatment=_open_treatment(client), subject=subject, source=source, texts=texts
+        )
 
 
 def _check_client(client: User) -> None:
@@ -87,6 +99,14 @@ def mood_rate(
                     rating.tags = tags
                 _clean(rating, exclude=["client", "treatment"])
                 rating.save()
+                if note is not None and rating.note:
+                    _screen(
+                        actor=client,
+                        client=client,
+                        subject=rating,
+                        source=RiskSource.MOOD_NOTE_SAFETY_WORDS,
+                        texts=[rating.note],
+                    )
                 return rating
         except IntegrityError:
             # Another request created today's rating between our read and write.
@@ -131,6 +151,13 @@ def goal_create(
     with transaction.atomic():
         _clean(goal, exclude=["client", "treatment", "created_by"])
         goal.save()
+        _screen(
+            actor=actor,
+            client=client,
+            subject=goal,
+            source=RiskSource.GOAL_SAFETY_WORDS,
+            texts=[goal.title, goal.why_it_matters, goal.how_ill_know],
+        )
     return goal
 
 
@@ -156,6 +183,13 @@ def goal_update(
     goal.target_date = target_date
     _clean(goal, exclude=["client", "treatment", "created_by"])
     goal.save()
+    _screen(
+        actor=actor,
+        client=goal.client,
+        subject=goal,
+        source=RiskSource.GOAL_SAFETY_WORDS,
+        texts=[goal.title, goal.why_it_matters, goal.how_ill_know],
+    )
     return goal
 
 
@@ -188,4 +222,12 @@ def goal_rate(
     )
     _clean(rating, exclude=["goal", "rated_by"])
     rating.save()
+    if rating.note:
+        _screen(
+            actor=actor,
+            client=goal.client,
+            subject=rating,
+            source=RiskSource.GOAL_SAFETY_WORDS,
+            texts=[rating.note],
+        )
     return rating

@@ -1,10 +1,12 @@
 """REST API for trial managers (/api/v1/): pseudonymised, read-only, plus export jobs.
 
-Authentication: a token (`Authorization: Token <key>`) or the browser session.
-An admin creates a trial manager's token with `manage.py drf_create_token
-<email>` or in the admin (Auth Token > Tokens). Only trial managers and admins
-get data: anyone else gets 403 from `IsResearcher`, and every `get_queryset`
-goes through `apps.trials.access` as well.
+Authentication: a token (`Authorization: Token tdm_…`) or the browser session.
+A trial manager makes their own tokens on the "API tokens" page (hashed at
+rest, named, expiring, revocable, scoped; never for admins or clients: see
+apps.accounts.api_tokens). A read-only token (the default) may only read; a
+token may never ask for free text. Only trial managers and admins get data:
+anyone else gets 403 from `IsResearcher`, and every `get_queryset` goes
+through `apps.trials.access` as well.
 
 Every read is written to the data access log (who, when, which endpoint, the
 filters used and how many rows were returned). Serializer fields are generated
@@ -30,13 +32,13 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from apps.accounts.models import ApiToken, ApiTokenScope
 from apps.care.models import Service
 from apps.core.errors import DomainError
 from apps.questionnaires.models import Administration, AdministrationStatus
@@ -62,6 +64,18 @@ class IsResearcher(BasePermission):
         return is_researcher(request.user)
 
 
+class TokenScopeAllows(BasePermission):
+    """A read-only token (the default scope) may only read."""
+
+    message = "This token is read-only. Create a token that may request exports."
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if not isinstance(token, ApiToken) or request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return token.scope == ApiTokenScope.RESEARCH_EXPORT
+
+
 # --------------------------------------------------------------------------- filters
 
 SCOPE_PARAMETERS = [
@@ -78,14 +92,26 @@ SCOPE_PARAMETERS = [
 ]
 
 
+# Filters outside these dates are refused with a 400 (not an overflow and a 500).
+DATE_MIN = datetime.date(1900, 1, 1)
+DATE_MAX = datetime.date(2999, 12, 31)
+
+
 def _date(request, name: str) -> datetime.date | None:
-    value = request.query_params.get(name)
-    if not value:
+    values = request.query_params.getlist(name)
+    if not values:
         return None
+    if len(values) > 1:
+        raise ValidationError({name: "Give one date."})
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(values[0])
     except ValueError:
         raise ValidationError({name: "Use a date like 2025-03-01."}) from None
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValidationError(
+            {name: f"Use a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."}
+        )
+    return day
 
 
 def scope_from_request(request) -> Scope:
@@ -126,7 +152,7 @@ def _record(request, resource: str, rows: int | None) -> None:
         resource=resource,
         scope={k: request.query_params.getlist(k) for k in sorted(request.query_params)},
         row_count=rows,
-        via_token=isinstance(request.auth, Token),
+        via_token=isinstance(request.auth, ApiToken),
     )
 
 
@@ -241,6 +267,17 @@ class ExportJobCreateSerializer(serializers.Serializer):
     )
     enrolled_from = serializers.DateField(required=False, allow_null=True)
     enrolled_to = serializers.DateField(required=False, allow_null=True)
+
+    def _in_range(self, value):
+        if value is not None and not DATE_MIN <= value <= DATE_MAX:
+            raise serializers.ValidationError(
+                f"Use a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
+            )
+        return value
+
+    validate_enrolled_from = _in_range
+    validate_enrolled_to = _in_range
+
     include_free_text = serializers.BooleanField(
         default=False, help_text="Admins only, with `purpose`: adds free text to events."
     )
@@ -250,11 +287,28 @@ class ExportJobCreateSerializer(serializers.Serializer):
 # --------------------------------------------------------------------------- viewsets
 
 
+def _whole_number(request, name: str) -> None:
+    """A paging parameter, when given, must be a whole number (400, not ignored)."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return
+    if len(values) > 1 or not values[0].isdigit() or len(values[0]) > 9:
+        raise ValidationError({name: "Use one whole number, for example 100."})
+
+
 class Pagination(LimitOffsetPagination):
     """Participants, FHIR and export jobs: `limit` and `offset`, with a `count`."""
 
     default_limit = 100
     max_limit = 1000
+
+    def get_limit(self, request):
+        _whole_number(request, self.limit_query_param)
+        return super().get_limit(request)
+
+    def get_offset(self, request):
+        _whole_number(request, self.offset_query_param)
+        return super().get_offset(request)
 
 
 def keyset_filter(fields: Sequence[str], key: Sequence, *, reverse: bool) -> Q:
@@ -289,6 +343,10 @@ class KeysetCursorPagination(CursorPagination):
     ordering: tuple[str, ...] = ()
     # How to read each key part back from the cursor's JSON.
     key_types: tuple = ()
+
+    def get_page_size(self, request):
+        _whole_number(request, self.page_size_query_param)
+        return super().get_page_size(request)
 
     def key_of(self, row) -> tuple:
         raise NotImplementedError
@@ -385,7 +443,7 @@ class ScoreCursorPagination(KeysetCursorPagination):
 
 
 class ResearchViewSet(viewsets.GenericViewSet):
-    permission_classes = [IsResearcher]
+    permission_classes = [IsResearcher, TokenScopeAllows]
     pagination_class = Pagination
 
 
@@ -574,7 +632,11 @@ class FhirQuestionnaireResponseViewSet(ResearchViewSet):
 
     @extend_schema(
         parameters=SCORE_PARAMETERS,
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="FHIR R4 Bundle")},
+        responses={
+            (200, "application/fhir+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="FHIR R4 Bundle"
+            )
+        },
     )
     def list(self, request):
         qs = self.get_queryset()
@@ -648,6 +710,13 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Researc
         form = ExportJobCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
+        if data["include_free_text"] and isinstance(request.auth, ApiToken):
+            raise ValidationError(
+                {
+                    "include_free_text": "Free text is never available with a token. Request it "
+                    "on the Exports page; a second person must approve it."
+                }
+            )
         codes = data.get("services") or []
         found = dict(Service.objects.filter(code__in=codes).values_list("code", "pk"))
         if unknown := sorted(set(codes) - set(found)):
@@ -665,7 +734,7 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Researc
                 file_format=data["file_format"],
                 scope=scope,
                 purpose=data.get("purpose", ""),
-                via_token=isinstance(request.auth, Token),
+                via_token=isinstance(request.auth, ApiToken),
             )
         except DomainError as exc:
             raise ValidationError({exc.field or "non_field_errors": str(exc)}) from None
@@ -698,9 +767,42 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Researc
                 headers={"Retry-After": "5"},
             )
         path = export_job_file(
-            user=request.user, job=job, via_token=isinstance(request.auth, Token)
+            user=request.user, job=job, via_token=isinstance(request.auth, ApiToken)
         )
         return FileResponse(open(path, "rb"), as_attachment=True, filename=job.download_name())  # noqa: SIM115
+
+
+# --------------------------------------------------------------------------- schema
+
+_ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+# A 400 names each field at fault: {"field": ["message", …]} (nested for lists).
+_FIELD_ERRORS = {"type": "object", "additionalProperties": True}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: document the errors every
+    operation can answer, so the schema matches every response (checked by
+    schemathesis in tests/trials/test_schemathesis.py)."""
+
+    def response(description, schema):
+        return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("400", response("Bad input, by field", _FIELD_ERRORS))
+            responses.setdefault("401", response("No, or an expired or revoked, token", _ERROR))
+            responses.setdefault("403", response("Not allowed for this user or token", _ERROR))
+            cursor = any(p.get("name") == "cursor" for p in operation.get("parameters", []))
+            if "{" in path or cursor:
+                responses.setdefault(
+                    "404", response("No such object, or an invalid cursor", _ERROR)
+                )
+    return result
 
 
 def register(router) -> None:

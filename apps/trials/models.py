@@ -28,6 +28,7 @@ class FileFormat(models.TextChoices):
 
 
 class ExportStatus(models.TextChoices):
+    AWAITING_APPROVAL = "awaiting_approval", _("Waiting for a second administrator to approve")
     PENDING = "pending", _("Waiting to start")
     RUNNING = "running", _("Being prepared")
     READY = "ready", _("Ready to download")
@@ -59,8 +60,17 @@ class ExportJob(models.Model):
         help_text=_("Required when free text is included: the approval it relies on."),
     )
     status = models.CharField(
-        max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
+        max_length=24, choices=ExportStatus.choices, default=ExportStatus.PENDING
     )
+    # Free text runs only once a second administrator (not the requester) approves.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="approved_export_jobs",
+        null=True,
+        blank=True,
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
     row_count = models.PositiveIntegerField(null=True, blank=True)
     file_name = models.CharField(max_length=200, blank=True)
     file_size = models.PositiveBigIntegerField(null=True, blank=True)
@@ -76,6 +86,12 @@ class ExportJob(models.Model):
             models.CheckConstraint(
                 name="free_text_export_has_purpose",
                 condition=Q(include_free_text=False) | ~Q(purpose=""),
+            ),
+            models.CheckConstraint(
+                name="free_text_export_approved_by_second_person",
+                condition=Q(include_free_text=False)
+                | Q(status="awaiting_approval")
+                | (Q(approved_by__isnull=False) & ~Q(approved_by=models.F("requested_by"))),
             ),
             models.CheckConstraint(
                 name="export_date_range_ordered",
@@ -101,6 +117,10 @@ class ExportJob(models.Model):
     @property
     def is_waiting(self) -> bool:
         return self.status in (ExportStatus.PENDING, ExportStatus.RUNNING)
+
+    @property
+    def awaits_approval(self) -> bool:
+        return self.status == ExportStatus.AWAITING_APPROVAL
 
     def download_name(self) -> str:
         stamp = self.created_at.strftime("%Y%m%d-%H%M")

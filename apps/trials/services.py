@@ -123,6 +123,8 @@ def export_job_create(
         date_to=scope.date_to,
         include_free_text=scope.include_free_text,
         purpose=purpose,
+        # Free text waits for a second administrator (export_job_approve).
+        status=ExportStatus.AWAITING_APPROVAL if scope.include_free_text else ExportStatus.PENDING,
     )
     job.full_clean()
     job.save()
@@ -135,11 +137,42 @@ def export_job_create(
         via_token=via_token,
         export_job=job,
     )
+    if job.status == ExportStatus.PENDING:
+        _export_job_enqueue(job)
+    return job
+
+
+def _export_job_enqueue(job: ExportJob) -> None:
     # why: the tasks module imports this one (its task calls export_job_run).
     from apps.trials.tasks import run_export_job
 
     job_id = str(job.pk)
     transaction.on_commit(lambda: run_export_job.delay(job_id))
+
+
+@transaction.atomic
+def export_job_approve(*, user: User, job: ExportJob) -> ExportJob:
+    """A second administrator approves a free-text export; it then runs.
+
+    Raises PermissionDenied for anyone but an administrator, and DomainError
+    when the approver requested the export themselves or the job is not
+    waiting for approval.
+    """
+    if not user.is_superuser:
+        raise PermissionDenied
+    job = ExportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ExportStatus.AWAITING_APPROVAL:
+        raise DomainError(_("This export is not waiting for approval."))
+    if job.requested_by_id == user.pk:
+        raise DomainError(
+            _("A second administrator must approve an export you requested yourself.")
+        )
+    job.approved_by = user
+    job.approved_at = timezone.now()
+    job.status = ExportStatus.PENDING
+    job.full_clean()
+    job.save(update_fields=["approved_by", "approved_at", "status"])
+    _export_job_enqueue(job)
     return job
 
 

@@ -24,7 +24,12 @@ from apps.trials.access import export_job_get_for_user, export_jobs_visible_to
 from apps.trials.adherence import Scope, active_modules
 from apps.trials.forms import ExportForm
 from apps.trials.models import AccessAction, Dataset, FileFormat
-from apps.trials.services import data_access_record, export_job_create, export_job_file
+from apps.trials.services import (
+    data_access_record,
+    export_job_approve,
+    export_job_create,
+    export_job_file,
+)
 
 research_only = role_required(Role.TRIAL_MANAGER, Role.ADMIN)
 
@@ -178,7 +183,32 @@ def export_confirm(request: HttpRequest) -> HttpResponse:
                 "page_has_errors": True,
             },  # fmt: skip
         )
-    messages.success(request, _("Export started. It is pseudonymised and the request is logged."))
+    if job.awaits_approval:
+        messages.success(
+            request,
+            _(
+                "Export requested. Free text is included, so a second administrator must "
+                "approve it before it is made. The request is logged."
+            ),
+        )
+    else:
+        messages.success(
+            request, _("Export started. It is pseudonymised and the request is logged.")
+        )
+    return redirect("trials:export_job", job_id=job.pk)
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def export_approve(request: HttpRequest, job_id) -> HttpResponse:
+    """A second administrator approves a free-text export."""
+    job = export_job_get_for_user(user=request.user, job_id=job_id)
+    try:
+        export_job_approve(user=request.user, job=job)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Approved. The export is being made."))
     return redirect("trials:export_job", job_id=job.pk)
 
 
@@ -189,7 +219,10 @@ def export_job(request: HttpRequest, job_id) -> HttpResponse:
     template = "trials/export_job.html"
     if request.htmx:
         template += "#status"
-    return render(request, template, {"job": job})
+    may_approve = (
+        job.awaits_approval and request.user.is_superuser and job.requested_by_id != request.user.pk
+    )
+    return render(request, template, {"job": job, "may_approve": may_approve})
 
 
 @require_GET

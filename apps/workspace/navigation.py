@@ -37,9 +37,11 @@ NAV = {
         (_("Trial overview"), "trials:overview"),
         (_("Exports"), "trials:exports"),
         (_("API"), "api-docs"),
+        (_("API tokens"), "accounts:api_tokens"),
     ],
     Role.ADMIN: [
         (_("Admin home"), "workspace:admin_home"),
+        (_("Alerts"), "safety:alerts"),
         (_("Enrol a client"), "care:enrol"),
         (_("Admin site"), "admin:index"),
     ],

@@ -42,7 +42,7 @@ from apps.programme.services import feedback_leave, module_reorder, module_unloc
 from apps.questionnaires.catalogue import scoring_definition
 from apps.safety.forms import AcknowledgeForm
 from apps.safety.selectors import risk_alert_get_for_user
-from apps.safety.services import risk_alert_acknowledge
+from apps.safety.services import escalation_chain, risk_alert_acknowledge
 from apps.workspace import selectors
 from apps.workspace.forms import (
     CaseloadFilterForm,
@@ -430,8 +430,11 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     context = {"alert": alert, "form": form, "page_has_errors": bool(form.errors)}
     if alert.administration_id is not None:
         context.update(_administration_context(alert.administration))
-    else:
+    elif alert.exercise_entry_id is not None:
         context.update(_entry_context(alert))
+    else:
+        context.update(_subject_context(alert))
+    context["chain"] = escalation_chain(alert)
     return render(request, "workspace/alert_detail.html", context)
 
 
@@ -458,6 +461,9 @@ def _administration_context(administration) -> dict:
         "definition": definition,
         "band": band,
         "rows": rows,
+        # Every save of a risk item (who, when, old → new): a 3 changed to 0
+        # before submitting still shows here.
+        "answer_history": list(administration.answer_changes.select_related("changed_by")),
     }
 
 
@@ -474,6 +480,25 @@ def _entry_context(alert) -> dict:
         "entry_title": alert.exercise_title,
         "entry_sent_at": entry.submitted_at or entry.updated_at,
         "time_zone": zone,  # the service's: "submitted 3 March 14:02" in its local time
+    }
+
+
+def _subject_context(alert) -> dict:
+    """A free-text alert: what kind of text, when it was sent, and what the screen matched.
+
+    Not the words themselves: the message thread (or the client's review page)
+    shows what the client wrote, under its own access rules.
+    """
+    subject = alert.subject
+    zone = zone_or_default(alert.treatment.service.time_zone).key
+    sent_at = getattr(subject, "created_at", None) or getattr(subject, "rated_at", None)
+    categories = list(dict.fromkeys(m.get("category", "") for m in alert.screen_matches))
+    return {
+        "subject_label": alert.subject_label,
+        "subject_model": alert.subject_type.model if alert.subject_type_id else "",
+        "subject_sent_at": sent_at or alert.raised_at,
+        "screen_categories": [c.replace("_", " ") for c in categories if c],
+        "time_zone": zone,
     }
 
 

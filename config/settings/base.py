@@ -37,7 +37,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "auditlog",
@@ -63,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.PrivatePagesMiddleware",
+    # 400 for a NUL byte anywhere in the request, before it reaches PostgreSQL or logs.
+    "apps.core.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,8 +72,11 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "apps.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth and messages: ends idle and too-old sessions (apps.core.sessions).
+    "apps.core.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.core.middleware.HtmxSignedOutMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     # Last, as the django-axes docs ask: it turns a lockout into the lockout page.
@@ -123,15 +127,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # The cache is an optimisation: with Redis down, reads miss and writes are
+    # dropped (apps.core.cache), and a hung Redis costs at most the timeouts.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "apps.core.cache.SafeRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Auth and sessions ------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "first_name", "last_name", "preferred_name")},
+    },
+    # Refuses a password that contains the person's name or email name at all.
+    {"NAME": "apps.accounts.validators.NameInPasswordValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
@@ -139,9 +157,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Idle timeout: the session slides with activity; pages warn two minutes ahead.
+# Idle timeout: the session slides with what the person does (navigation,
+# clicks, key presses), never with requests a page makes by itself (the
+# exercise heartbeat); pages warn two minutes ahead. Absolute limit from
+# sign-in, whatever the activity. Enforced by apps.core.sessions.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ABSOLUTE_STAFF = datetime.timedelta(
+    hours=env.int("SESSION_ABSOLUTE_HOURS_STAFF", default=12)
+)
+SESSION_ABSOLUTE_CLIENT = datetime.timedelta(
+    days=env.int("SESSION_ABSOLUTE_DAYS_CLIENT", default=7)
+)
+# How often an open exercise page reports time-on-step (it never extends the session).
+PROGRAMME_HEARTBEAT_SECONDS = env.int("PROGRAMME_HEARTBEAT_SECONDS", default=30)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_HOURS", default=24) * 3600
@@ -156,6 +185,9 @@ AUTHENTICATION_BACKENDS = [
 # Enforced in one place: apps.accounts.middleware.StaffTwoFactorMiddleware.
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=True)
 OTP_TOTP_ISSUER = SITE_NAME
+# A password alone never shows the authenticator key: a staff member with no
+# authenticator is emailed a one-time set-up link valid this many hours.
+TWO_STEP_SETUP_LINK_HOURS = env.int("TWO_STEP_SETUP_LINK_HOURS", default=24)
 # Device keys and recovery codes stay out of admin pages; admins can still
 # delete a person's devices (a reset), and they set up again at next sign-in.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
@@ -174,12 +206,21 @@ AXES_VERBOSE = False
 SIGN_IN_RECORD_RETENTION_DAYS = env.int("SIGN_IN_RECORD_RETENTION_DAYS", default=90)
 AXES_USERNAME_CALLABLE = "apps.accounts.lockout.username_from_request"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
-# Behind N trusted proxies, read the client address from X-Forwarded-For;
-# with 0 (direct) only REMOTE_ADDR is trusted, so the header cannot be forged.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
-)
+# The client address (for axes and apps.accounts.throttle): behind N trusted
+# proxies that each append to X-Forwarded-For, the N-th entry from the right;
+# with 0 (direct) only REMOTE_ADDR, so the header cannot be forged. With
+# AXES_PROXY_TRUSTED_IPS set, the header is read only from those addresses.
+# See docs/security.md ("Behind a load balancer").
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_TRUSTED_IPS = env.list("AXES_PROXY_TRUSTED_IPS", default=[])
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.throttle.client_ip"
+# Growing delays across emails (per client address) and across addresses (per
+# email): see apps.accounts.throttle.
+SIGN_IN_THROTTLE_ENABLED = env.bool("SIGN_IN_THROTTLE_ENABLED", default=True)
+SIGN_IN_WINDOW_MINUTES = env.int("SIGN_IN_WINDOW_MINUTES", default=15)
+SIGN_IN_IP_FREE_FAILURES = env.int("SIGN_IN_IP_FREE_FAILURES", default=10)
+SIGN_IN_EMAIL_FREE_FAILURES = env.int("SIGN_IN_EMAIL_FREE_FAILURES", default=3)
+SIGN_IN_MAX_DELAY_SECONDS = env.int("SIGN_IN_MAX_DELAY_SECONDS", default=300)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -251,7 +292,8 @@ CELERY_BEAT_SCHEDULE["accounts-prune-sign-in-records"] = {
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed, named, expiring, scoped keys of trial managers (apps.accounts.api_tokens).
+        "apps.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -259,6 +301,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
+# API tokens: lifetime offered by default and the longest allowed, in days.
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} API",
     "DESCRIPTION": "Pseudonymised trial data: participants, events and questionnaire scores.",
@@ -268,8 +313,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # The schema and docs hold no data, but need not be public either.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema and docs hold no data, but are only for staff with API access.
+    "SERVE_PERMISSIONS": ["apps.trials.api.IsResearcher"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.trials.api.add_error_responses",
+    ],
 }
 
 # --- Clinical and service policy --------------------------------------------
@@ -306,7 +355,16 @@ LOGGING = {
             ],
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    # One-time tokens in paths (reset, invitation, questionnaire links) are
+    # replaced before anything is written: apps.core.redact.
+    "filters": {"redact_secrets": {"()": "apps.core.redact.RedactSecretsFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "structured",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -327,6 +385,9 @@ QUESTIONNAIRE_PROTOCOL = {
     "followup_12m": env.list("QUESTIONNAIRES_FOLLOWUP_12M", default=["phq9"]),
 }
 QUESTIONNAIRE_FOLLOWUP_6M = env.bool("QUESTIONNAIRE_FOLLOWUP_6M", default=False)
+# A named protocol ("e_compared" or "nhs_routine", apps.questionnaires.models.PROTOCOL_PRESETS)
+# used by services without their own QuestionnaireProtocol; empty = the lists above.
+QUESTIONNAIRE_PROTOCOL_PRESET = env.str("QUESTIONNAIRE_PROTOCOL_PRESET", default="")
 QUESTIONNAIRE_FOLLOWUP_12M = env.bool("QUESTIONNAIRE_FOLLOWUP_12M", default=False)
 # Due windows, in days (hours for the pre-session window's opening).
 QUESTIONNAIRE_BASELINE_WINDOW_DAYS = env.int("QUESTIONNAIRE_BASELINE_WINDOW_DAYS", default=14)
@@ -392,13 +453,35 @@ NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
 NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600)
 # A row left "sending" longer than this (a killed worker) is sent again. Must
-# exceed CELERY_TASK_TIME_LIMIT so a live send is never taken over.
-NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=600)
+# exceed the send task's time limit (NOTIFICATIONS_SEND_TIME_LIMIT) so a live
+# send is never taken over.
+NOTIFICATIONS_SEND_TIME_LIMIT = env.int("NOTIFICATIONS_SEND_TIME_LIMIT", default=60)
+NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=120)
 # A pending row whose send task was queued this long ago is queued again
 # (a lost broker message); the claim makes the duplicate task harmless.
 NOTIFICATIONS_REENQUEUE_AFTER_SECONDS = env.int(
-    "NOTIFICATIONS_REENQUEUE_AFTER_SECONDS", default=300
+    "NOTIFICATIONS_REENQUEUE_AFTER_SECONDS", default=120
 )
+# A worker whose "sent" UPDATE fails (database unreachable) retries it this
+# long before giving up (the row is then sent again after its lease). Keep it
+# under the send time limits.
+NOTIFICATIONS_MARK_SENT_RETRY_SECONDS = env.int("NOTIFICATIONS_MARK_SENT_RETRY_SECONDS", default=15)
+# Urgent kinds (risk alerts and escalations) go on their own queue with their
+# own worker, so a fan-out of reminders never delays them, and recover faster:
+# a shorter time limit, lease and requeue, swept every NOTIFICATIONS_URGENT_SWEEP_SECONDS.
+NOTIFICATIONS_URGENT_QUEUE = env.str("NOTIFICATIONS_URGENT_QUEUE", default="risk")
+NOTIFICATIONS_URGENT_SEND_TIME_LIMIT = env.int("NOTIFICATIONS_URGENT_SEND_TIME_LIMIT", default=20)
+NOTIFICATIONS_URGENT_LEASE_SECONDS = env.int("NOTIFICATIONS_URGENT_LEASE_SECONDS", default=30)
+NOTIFICATIONS_URGENT_REENQUEUE_AFTER_SECONDS = env.int(
+    "NOTIFICATIONS_URGENT_REENQUEUE_AFTER_SECONDS", default=20
+)
+NOTIFICATIONS_URGENT_SWEEP_SECONDS = env.int("NOTIFICATIONS_URGENT_SWEEP_SECONDS", default=15)
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "notifications.send_urgent": {"queue": NOTIFICATIONS_URGENT_QUEUE},
+    "notifications.dispatch_urgent": {"queue": NOTIFICATIONS_URGENT_QUEUE},
+    "apps.safety.tasks.escalate_risk_alerts": {"queue": NOTIFICATIONS_URGENT_QUEUE},
+}
 # Beat (one instance, UTC) only enqueues what is due now; `expires` drops ticks
 # that waited in the queue while no worker ran, so they never pile up.
 CELERY_BEAT_SCHEDULE.update(
@@ -407,6 +490,11 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "notifications.dispatch_due",
             "schedule": 60.0,
             "options": {"expires": 55},
+        },
+        "notifications-dispatch-urgent": {
+            "task": "notifications.dispatch_urgent",
+            "schedule": float(NOTIFICATIONS_URGENT_SWEEP_SECONDS),
+            "options": {"expires": max(NOTIFICATIONS_URGENT_SWEEP_SECONDS - 1, 1)},
         },
         "notifications-plan-reminders": {
             "task": "notifications.plan_reminders",

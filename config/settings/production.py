@@ -3,10 +3,18 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import SECRET_KEY, env
+from config.settings.base import EMAIL_BACKEND, SECRET_KEY, env
 
 if len(SECRET_KEY) < 50 or "not-secret" in SECRET_KEY or "insecure" in SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 50 characters.")
+
+# Emails carry one-time links: printed to the console they would end up in
+# the logs, and nobody would receive them.
+if EMAIL_BACKEND.rsplit(".", 2)[-2] in ("console", "locmem", "dummy", "filebased"):
+    raise ImproperlyConfigured(
+        "EMAIL_URL (or ANYMAIL_BACKEND) must name a real mail service in production, "
+        "for example smtp+tls://user:password@smtp.example.org:587."
+    )
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

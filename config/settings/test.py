@@ -27,3 +27,5 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # tests/accounts turns both on where it tests them.
 STAFF_2FA_REQUIRED = False
 AXES_ENABLED = False
+# Off for the same reason; tests/accounts/test_spraying.py turns it on with its own cache.
+SIGN_IN_THROTTLE_ENABLED = False

@@ -4,9 +4,12 @@ import base64
 import time
 
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.accounts.tokens import two_step_setup_token_generator
 from tests.factories import PASSWORD
 
 
@@ -32,3 +35,17 @@ def sign_in(client, user, *, next_url: str | None = None):
     if next_url:
         data["next"] = next_url
     return client.post(reverse("accounts:login"), data)
+
+
+def setup_link(user) -> str:
+    """The one-time set-up link the person is emailed (as the outbox makes it)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = two_step_setup_token_generator.make_token(user)
+    return reverse("accounts:otp_setup_link", args=[uid, token])
+
+
+def open_setup_link(client, user):
+    """Open the emailed set-up link in this browser, as the person would."""
+    response = client.get(setup_link(user))
+    assert response.status_code == 302, response.status_code
+    return response

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from tests.accounts.otp_helpers import device_code, key_from_page, totp_code
+from tests.accounts.otp_helpers import device_code, key_from_page, setup_link, totp_code
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,6 +40,10 @@ def test_pwp_sets_up_two_step_and_signs_in_with_a_code(desktop, live_server, set
 
     sign_in_with_password(page, live_server, pwp)
     page.wait_for_url(live_server.url + reverse("accounts:otp_setup") + "**")
+    # The password alone shows no key: the person opens the emailed link.
+    page.get_by_role("heading", name="Check your email to set up two-step verification").wait_for()
+    assert serious_violations(page) == []
+    page.goto(live_server.url + setup_link(pwp))
     page.get_by_role("heading", name="Set up two-step verification").wait_for()
     expect(
         page.get_by_role("img", name="QR code to scan with your authenticator app")

@@ -14,11 +14,19 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from apps.notifications.models import Notification
 from tests.accounts.factories import RecoveryDeviceFactory, TOTPDeviceFactory
-from tests.accounts.otp_helpers import device_code, key_from_page, sign_in, totp_code
+from tests.accounts.otp_helpers import (
+    device_code,
+    key_from_page,
+    open_setup_link,
+    setup_link,
+    sign_in,
+    totp_code,
+)
+from tests.accounts.token_helpers import make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +51,7 @@ def _secret_from(response) -> bytes:
 def _set_up(client, user) -> list[str]:
     """Sign in and complete setup; return the recovery codes shown."""
     sign_in(client, user)
+    open_setup_link(client, user)
     key = _secret_from(client.get(SETUP))
     response = client.post(SETUP, {"otp_token": totp_code(key)})
     assert response.status_code == 302
@@ -60,6 +69,16 @@ def test_staff_without_a_device_are_sent_to_setup_after_the_password(client, req
     response = client.get(response.url, follow=True)
     assert response.redirect_chain[-1][0].startswith(SETUP)
     page = response.content.decode()
+    # The password alone does not show the key: a one-time link is emailed.
+    assert "Check your email to set up two-step verification" in page
+    assert "otp-secret-key" not in page and "QR code to scan" not in page
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert Notification.objects.filter(recipient=user, kind="two_step_setup").count() == 1
+    client.get(SETUP)  # a reload sends no second email
+    assert Notification.objects.filter(recipient=user, kind="two_step_setup").count() == 1
+
+    open_setup_link(client, user)
+    page = client.get(SETUP).content.decode()
     assert "Set up two-step verification" in page
     assert "<svg" in page and 'role="img"' in page  # QR code inline, no image service
     assert "<img" not in page
@@ -86,6 +105,7 @@ def test_unverified_staff_htmx_request_gets_a_full_page_redirect(client, pwp):
 
 def test_setup_page_keeps_the_same_key_on_reload(client, pwp):
     sign_in(client, pwp)
+    open_setup_link(client, pwp)
     first = _secret_from(client.get(SETUP))
     assert _secret_from(client.get(SETUP)) == first
     assert TOTPDevice.objects.filter(user=pwp).count() == 1
@@ -93,6 +113,7 @@ def test_setup_page_keeps_the_same_key_on_reload(client, pwp):
 
 def test_setup_with_a_correct_code_verifies_and_shows_ten_codes_once(client, pwp):
     sign_in(client, pwp)
+    open_setup_link(client, pwp)
     key = _secret_from(client.get(f"{SETUP}?next={CASELOAD}"))
     response = client.post(SETUP, {"otp_token": totp_code(key), "next": CASELOAD})
     assert response.url == f"{CODES}?next=%2Fcare%2Fcaseload%2F"
@@ -126,6 +147,7 @@ def test_setup_with_a_correct_code_verifies_and_shows_ten_codes_once(client, pwp
 
 def test_setup_with_a_wrong_code_says_so_and_keeps_the_key(client, pwp):
     sign_in(client, pwp)
+    open_setup_link(client, pwp)
     key = _secret_from(client.get(SETUP))
     wrong = f"{(int(totp_code(key)) + 1) % 1_000_000:06d}"
     response = client.post(SETUP, {"otp_token": wrong})
@@ -141,6 +163,7 @@ def test_setup_with_a_wrong_code_says_so_and_keeps_the_key(client, pwp):
 
 def test_setup_code_format_errors_are_plain(client, pwp):
     sign_in(client, pwp)
+    open_setup_link(client, pwp)
     client.get(SETUP)
     empty = client.post(SETUP, {"otp_token": ""}).content.decode()
     assert "Enter the 6-digit code from your authenticator app" in empty
@@ -150,6 +173,7 @@ def test_setup_code_format_errors_are_plain(client, pwp):
 
 def test_code_inputs_allow_paste_and_autofill(client, pwp):
     sign_in(client, pwp)
+    open_setup_link(client, pwp)
     page = client.get(SETUP).content.decode()
     field = re.search(r'<input[^>]*name="otp_token"[^>]*>', page).group(0)
     assert 'inputmode="numeric"' in field
@@ -282,10 +306,9 @@ def test_with_the_setting_off_staff_sign_in_in_one_step(client, pwp, settings):
 
 
 def test_api_tokens_work_without_a_second_step(trial_manager):
-    # Tokens are issued by admins for trial-data scripts; see the middleware.
-    token = Token.objects.create(user=trial_manager)
+    # Trial managers make tokens for scripts after a code; see the middleware.
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {make_token(trial_manager)}")
     assert api.get("/api/v1/").status_code == 200
 
 
@@ -323,6 +346,60 @@ def test_admin_resets_a_staff_members_two_step_by_deleting_the_device(client, pw
     client.post(reverse("accounts:logout"))
     sign_in(client, pwp)
     assert client.get(CASELOAD).url.startswith(SETUP)
+    assert "otp-secret-key" not in client.get(SETUP).content.decode()
+
+
+def test_admin_reset_action_removes_devices_and_emails_a_new_link(client, pwp, admin_user):
+    admin_device = TOTPDeviceFactory(user=admin_user)
+    TOTPDeviceFactory(user=pwp)
+    RecoveryDeviceFactory(user=pwp, codes=["abcd2345"])
+    old_link = setup_link(pwp)
+    sign_in(client, admin_user)
+    client.post(VERIFY, {"otp_token": device_code(admin_device)})
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "reset_two_step", "_selected_action": [pwp.pk]},
+        follow=True,
+    )
+    assert "Two-step verification reset for 1 staff member" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=pwp).exists()
+    assert not StaticDevice.objects.filter(user=pwp).exists()
+    (row,) = Notification.objects.filter(recipient=pwp, kind="two_step_reset")
+    assert row.channel == "email"
+    client.post(reverse("accounts:logout"))
+
+    # A link made before the reset no longer works; the new one does.
+    pwp.refresh_from_db()
+    assert client.get(old_link).status_code == 400
+    sign_in(client, pwp)
+    open_setup_link(client, pwp)
+    assert "otp-secret-key" in client.get(SETUP).content.decode()
+
+
+def test_a_setup_link_works_once_and_enrolment_is_emailed(client, pwp):
+    link = setup_link(pwp)
+    sign_in(client, pwp)
+    assert client.get(link).status_code == 302
+    key = _secret_from(client.get(SETUP))
+    assert client.post(SETUP, {"otp_token": totp_code(key)}).status_code == 302
+    assert Notification.objects.filter(recipient=pwp, kind="two_step_enrolled").exists()
+    client.post(reverse("accounts:logout"))
+    assert client.get(link).status_code == 400  # used
+
+
+def test_a_setup_link_cannot_be_used_from_another_signed_in_account(client, pwp, supervisor):
+    sign_in(client, supervisor)
+    assert client.get(setup_link(pwp)).status_code == 400
+    assert "otp-secret-key" not in client.get(SETUP).content.decode()
+
+
+def test_staff_can_ask_for_a_new_setup_link(client, pwp):
+    sign_in(client, pwp)
+    client.get(SETUP)
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=2)):
+        response = client.post(SETUP, {"send_link": "1"}, follow=True)
+    assert "We have sent you a new link." in response.content.decode()
+    assert Notification.objects.filter(recipient=pwp, kind="two_step_setup").count() == 2
 
 
 # --- Managing two-step sign-in after setup ------------------------------------

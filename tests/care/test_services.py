@@ -1,10 +1,12 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.care.models import Treatment, TreatmentStatus
-from apps.care.services import treatment_end, treatment_enrol
+from apps.care.services import CANNOT_ENROL, treatment_end, treatment_enrol
 from apps.core.errors import DomainError
+from apps.notifications.models import Notification
 from tests.factories import StaffFactory
 
 
@@ -40,11 +42,69 @@ def test_pwp_cannot_enrol_into_another_service(pwp, other_service, other_pwp):
 
 
 @pytest.mark.django_db
-def test_returning_client_keeps_account_and_starts_new_episode(pwp, service, treatment):
+def test_returning_client_keeps_account_and_is_invited_to_accept(
+    client, pwp, service, treatment, django_capture_on_commit_callbacks
+):
     treatment_end(actor=pwp, treatment=treatment, status=TreatmentStatus.COMPLETED)
-    again = treatment_enrol(actor=pwp, service=service, pwp=pwp, email=treatment.client.email)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = treatment_enrol(actor=pwp, service=service, pwp=pwp, email=treatment.client.email)
     assert again.client == treatment.client
+    # Never active at once: through the client's own invitation and consent.
+    assert again.status == TreatmentStatus.INVITED
+    assert Notification.objects.filter(
+        recipient=treatment.client, kind="treatment_invitation"
+    ).exists()
+    assert reverse("care:treatment_accept") in mail.outbox[-1].body
+
+    client.force_login(treatment.client)
+    page = client.get(reverse("care:treatment_accept")).content.decode()
+    assert "Start your new treatment" in page and service.name in page
+    client.post(reverse("care:treatment_accept"))
+    again.refresh_from_db()
     assert again.status == TreatmentStatus.ACTIVE
+
+
+@pytest.mark.django_db
+def test_pwp_cannot_enrol_another_services_finished_client(pwp, service, other_treatment):
+    other_treatment.status = TreatmentStatus.COMPLETED
+    other_treatment.save()
+    with pytest.raises(DomainError) as error:
+        treatment_enrol(actor=pwp, service=service, pwp=pwp, email=other_treatment.client.email)
+    assert str(error.value) == str(CANNOT_ENROL)
+    assert other_treatment.client.treatments.count() == 1
+
+
+@pytest.mark.django_db
+def test_one_neutral_message_for_staff_and_other_services_clients(
+    pwp, service, supervisor, other_treatment
+):
+    messages = set()
+    for email in (supervisor.email, other_treatment.client.email, "SUPERVISOR@NORTH.EXAMPLE"):
+        with pytest.raises(DomainError) as error:
+            treatment_enrol(actor=pwp, service=service, pwp=pwp, email=email)
+        messages.add(str(error.value))
+    assert messages == {str(CANNOT_ENROL)}
+    assert "staff" not in str(CANNOT_ENROL) and "service" not in str(CANNOT_ENROL).split(",")[0]
+
+
+@pytest.mark.django_db
+def test_the_enrol_page_says_the_truth_and_reveals_nothing(client, pwp, service, other_treatment):
+    client.force_login(pwp)
+    data = {
+        "service": service.pk,
+        "pwp": pwp.pk,
+        "email": other_treatment.client.email,
+        "first_name": "Sam",
+        "last_name": "",
+        "start_date": timezone.localdate().isoformat(),
+    }
+    page = client.post(reverse("care:enrol"), data).content.decode()
+    assert "We cannot enrol this email address" in page
+    assert other_treatment.client.first_name not in page
+    assert other_treatment.service.name not in page
+    data["email"] = "new.person@example.org"
+    done = client.post(reverse("care:enrol"), data, follow=True).content.decode()
+    assert "their treatment starts when they accept it" in done
 
 
 @pytest.mark.django_db

@@ -185,3 +185,27 @@ def test_staff_scores_page_shows_missed_and_is_refused_to_other_pwp(
     client.logout()
     client.login(email=trial_manager.email, password=PASSWORD)
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_staff_scores_page_says_down_4_not_down_minus_4(client, pwp, treatment):
+    import datetime
+
+    from apps.questionnaires.models import TimePoint
+    from apps.questionnaires.services import administration_complete
+
+    baseline = AdministrationFactory(treatment=treatment)
+    answer_all(baseline, {**PHQ9_NO_RISK, 1: 3, 2: 3})  # total 9
+    administration_complete(administration=baseline)
+    later = AdministrationFactory(
+        treatment=treatment,
+        time_point=TimePoint.pre_session(1),
+        due_from=baseline.due_from + datetime.timedelta(hours=1),
+    )
+    answer_all(later, PHQ9_NO_RISK)  # total 5
+    administration_complete(administration=later)
+    client.login(email=pwp.email, password=PASSWORD)
+    html = client.get(reverse("questionnaires:treatment_scores", args=[treatment.pk])).content
+    html = html.decode()
+    assert "Down 4 since baseline" in html
+    assert "Down -4" not in html

@@ -40,8 +40,9 @@ def test_item_9_above_0_shows_crisis_page_and_alerts_pwp_and_supervisor_by_email
     client, client_user, pwp, supervisor, phq9, django_capture_on_commit_callbacks
 ):
     client.login(email=client_user.email, password=PASSWORD)
-    answer_all(phq9, PHQ9_LOW_ITEM9)  # total 4: low, but item 9 = 1
     with django_capture_on_commit_callbacks(execute=True):
+        # The alert and its emails now go when item 9 is saved, before submitting.
+        answer_all(phq9, PHQ9_LOW_ITEM9)  # total 4: low, but item 9 = 1
         response = client.post(reverse("questionnaires:check", args=[phq9.pk]), follow=True)
     html = response.content.decode()
     assert "If you might harm yourself or you are in danger now, call 999" in html
@@ -85,19 +86,23 @@ def test_no_alert_without_risk(phq9):
     assert not RiskAlert.objects.exists()
 
 
-def test_alert_is_saved_in_the_same_transaction_as_the_completed_questionnaire(phq9, monkeypatch):
-    answer_all(phq9, PHQ9_LOW_ITEM9)
+def test_alert_is_saved_in_the_same_transaction_as_the_risk_answer(phq9, monkeypatch):
+    # Risk is judged when item 9 is saved (issue 10), so the guarantee holds there.
+    answer_all(phq9, {n: v for n, v in PHQ9_LOW_ITEM9.items() if n != 9})
 
     def boom(**kwargs):
         raise RuntimeError("outbox down")
 
     monkeypatch.setattr("apps.safety.services.notification_schedule", boom)
     with pytest.raises(RuntimeError):
+        answer_all(phq9, {9: 1})
+    # Nothing half-done: the risk answer is not saved without its alert.
+    assert 9 not in dict(phq9.answers.values_list("item", "value"))
+    assert not RiskAlert.objects.exists()
+    with pytest.raises(DomainError):  # and so the questionnaire cannot be completed
         administration_complete(administration=phq9)
     phq9.refresh_from_db()
-    # Nothing half-done: the questionnaire is not completed without its alert.
     assert phq9.status == AdministrationStatus.IN_PROGRESS
-    assert not RiskAlert.objects.exists()
 
 
 def test_acknowledgement_requires_a_note_and_closes_the_alert(client, pwp, phq9):

@@ -125,3 +125,39 @@ def test_thought_record_about_ending_life_alerts_the_pwp_who_finds_the_entry(
     desktop.get_by_text("I want to end my life.").first.wait_for()
     alert = RiskAlert.objects.get()
     assert alert.exercise_entry is not None and alert.status == RiskAlertStatus.OPEN
+
+
+def test_risky_message_and_mood_note_show_the_crisis_card_and_alert_the_pwp(
+    phone, desktop, live_server, treatment, client_user, pwp
+):
+    from playwright.sync_api import expect
+
+    sign_in(phone, live_server, client_user, "programme:home")
+    phone.goto(live_server.url + reverse("messaging:inbox"))
+    phone.get_by_label("Your message").fill("I am going to kill myself tonight")
+    phone.get_by_role("button", name="Send message").click()
+    notice = phone.get_by_test_id("client-alert-notice")
+    expect(notice).to_contain_text("call 999 or go to A&E")
+    expect(notice).to_contain_text("We have let your practitioner know.")
+
+    sign_in(desktop, live_server, pwp, "workspace:caseload")
+    desktop.goto(live_server.url + reverse("safety:alerts"))
+    expect(desktop.get_by_text("Message mentions self-harm or suicide")).to_have_count(1)
+    desktop.get_by_role("link", name=treatment.client.get_full_name()).first.click()
+    expect(desktop.get_by_test_id("escalation-chain")).to_contain_text(pwp.get_full_name())
+    desktop.get_by_label("What did you do?").fill("Phoned the client. Safety plan agreed.")
+    desktop.get_by_role("button", name="Acknowledge alert").click()
+    expect(desktop.get_by_text("There are no open risk alerts.")).to_be_visible()
+
+    phone.goto(live_server.url + reverse("tracking:mood"))
+    expect(phone.get_by_test_id("client-alert-notice")).to_have_count(0)
+    phone.locator("input[name=value][value='1']").check(force=True)
+    phone.get_by_text("Add a note").click()
+    phone.get_by_label("Note (optional)").fill("I want to end it all, better off dead")
+    phone.get_by_role("button", name="Save").click()
+    notice = phone.get_by_test_id("client-alert-notice")
+    expect(notice).to_contain_text("We have let your practitioner know.")
+
+    desktop.goto(live_server.url + reverse("safety:alerts"))
+    expect(desktop.get_by_text("Mood note mentions self-harm or suicide")).to_have_count(1)
+    assert RiskAlert.objects.filter(status=RiskAlertStatus.OPEN).count() == 1

@@ -7,12 +7,12 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.accounts.models import LoginEvent
 from apps.trials.models import AccessAction, DataAccessLog, ExportJob, ExportStatus
-from apps.trials.services import export_jobs_expire
+from apps.trials.services import export_job_approve, export_jobs_expire
+from tests.accounts.token_helpers import make_token
 from tests.factories import ClientFactory, StaffFactory, UserFactory
 from tests.trials.factories import EXPECTED_EVENT_COUNTS, EXPECTED_PARTICIPANTS, SECRETS
 
@@ -26,9 +26,9 @@ ENDPOINTS = [
 ]
 
 
-def _token_client(user):
+def _token_client(user, scope="research_read"):
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user, scope=scope)}")
     return api
 
 
@@ -39,7 +39,7 @@ def manager(db):
 
 @pytest.fixture
 def api(manager):
-    return _token_client(manager)
+    return _token_client(manager, scope="research_export")
 
 
 @pytest.mark.parametrize("url", ENDPOINTS)
@@ -50,8 +50,9 @@ def test_pwp_client_and_supervisor_tokens_get_403(trial, url):
         StaffFactory(supervisor_of=service),
         ClientFactory(),
     ):
+        # Such tokens cannot be made; a stored one is refused outright.
         response = _token_client(user).get(url)
-        assert response.status_code == 403, (user.roles, url)
+        assert response.status_code in (401, 403), (user.roles, url)
         assert "AAA-0001" not in response.content.decode()
 
 
@@ -303,15 +304,17 @@ def test_trial_manager_cannot_see_another_managers_job_or_ask_for_free_text(tria
         {"dataset": "events", "include_free_text": True, "purpose": "Ethics approval 123/456"},
         format="json",
     )
-    assert response.status_code == 403
+    assert response.status_code == 400 and "include_free_text" in response.json()
     assert not ExportJob.objects.filter(requested_by=manager).exists()
 
 
-def test_admin_free_text_export_needs_a_purpose(
+def test_admin_free_text_export_in_the_browser_needs_a_purpose(
     trial, django_capture_on_commit_callbacks, settings, tmp_path
 ):
     settings.EXPORT_ROOT = tmp_path
-    api = _token_client(trial.admin)
+    # Admins hold no tokens: this is the admin's (verified) browser session.
+    api = APIClient()
+    api.force_authenticate(trial.admin)
     response = api.post(
         "/api/v1/exports/", {"dataset": "events", "include_free_text": True}, format="json"
     )
@@ -327,9 +330,15 @@ def test_admin_free_text_export_needs_a_purpose(
             format="json",
         )
     assert response.status_code == 202
+    assert response.json()["status"] == "awaiting_approval"
     log = DataAccessLog.objects.get(action=AccessAction.EXPORT_REQUESTED)
     assert log.purpose == "REC 24/LO/0001 qualitative" and log.scope["include_free_text"] is True
-    body = b"".join(api.get(response.json()["status_url"] + "download/").streaming_content)
+    download = response.json()["status_url"] + "download/"
+    assert api.get(download).status_code == 202  # nothing until a second admin approves
+    job = ExportJob.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        export_job_approve(user=UserFactory(is_superuser=True, is_staff=True), job=job)
+    body = b"".join(api.get(download).streaming_content)
     assert b"SECRET-MOOD-NOTE" in body
     assert json.dumps(log.scope)
 
@@ -337,3 +346,45 @@ def test_admin_free_text_export_needs_a_purpose(
 def test_schema_and_docs_need_sign_in(client):
     assert client.get("/api/v1/schema/").status_code in (401, 403)
     assert client.get("/api/v1/docs/").status_code in (401, 403)
+
+
+def test_a_token_never_gets_free_text_even_with_the_export_scope(trial, manager):
+    api = _token_client(manager, scope="research_export")
+    response = api.post(
+        "/api/v1/exports/",
+        {"dataset": "events", "include_free_text": True, "purpose": "REC 24/LO/0001 qualitative"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "never available with a token" in response.json()["include_free_text"]
+    assert not ExportJob.objects.exists()
+
+
+def test_a_read_only_token_cannot_request_exports(trial, manager):
+    response = _token_client(manager).post(
+        "/api/v1/exports/", {"dataset": "participants"}, format="json"
+    )
+    assert response.status_code == 403
+    assert not ExportJob.objects.exists()
+    assert _token_client(manager).get("/api/v1/participants/").status_code == 200
+
+
+def test_admin_tokens_are_refused(trial):
+    response = _token_client(trial.admin).get("/api/v1/participants/")
+    assert response.status_code == 401
+    assert "AAA-0001" not in response.content.decode()
+
+
+def test_schema_and_docs_only_for_staff_with_api_access(client, trial):
+    client.force_login(StaffFactory(pwp_in=trial.services["AAA"]))
+    assert client.get("/api/v1/schema/").status_code == 403
+    assert client.get("/api/v1/docs/").status_code == 403
+    client.force_login(UserFactory(is_trial_manager=True))
+    assert client.get("/api/v1/schema/?format=json").status_code == 200
+    assert client.get("/api/v1/docs/").status_code == 200
+
+
+def test_an_unknown_api_url_answers_json_404(api):
+    response = api.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}

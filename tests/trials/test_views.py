@@ -160,4 +160,36 @@ def test_admin_free_text_export_records_purpose(
     job = ExportJob.objects.get()
     assert job.include_free_text and job.purpose.startswith("REC 24/LO/0001")
     assert DataAccessLog.objects.get(action=AccessAction.EXPORT_REQUESTED).purpose == job.purpose
+    # Free text waits for a second administrator; the requester cannot approve it.
+    assert job.status == "awaiting_approval" and not job.file_name
+    page = client.get(f"/trials/exports/{job.pk}/").content.decode()
+    assert "A second administrator must approve it" in page
+    assert "Approve this export" not in page
+    refused = client.post(f"/trials/exports/{job.pk}/approve/", follow=True)
+    assert "A second administrator must approve" in refused.content.decode()
+    job.refresh_from_db()
+    assert job.status == "awaiting_approval"
+
+    second = UserFactory(is_superuser=True, is_staff=True, email="admin2@example.org")
+    client.force_login(second)
+    assert "Approve this export" in client.get(f"/trials/exports/{job.pk}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/trials/exports/{job.pk}/approve/")
+    job.refresh_from_db()
+    assert job.approved_by == second
     assert job.status == "ready" and job.file_name.endswith(".xlsx")
+
+
+def test_a_trial_manager_cannot_approve_a_free_text_export(trial, client):
+    job = ExportJob.objects.create(
+        requested_by=trial.admin,
+        dataset="events",
+        file_format="csv",
+        include_free_text=True,
+        purpose="REC 24/LO/0001: qualitative study",
+        status="awaiting_approval",
+    )
+    client.force_login(UserFactory(is_trial_manager=True))
+    assert client.post(f"/trials/exports/{job.pk}/approve/").status_code == 403
+    job.refresh_from_db()
+    assert job.status == "awaiting_approval" and job.approved_by is None

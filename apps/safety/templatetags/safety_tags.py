@@ -43,3 +43,58 @@ def entry_alert_notice(context, entry) -> dict | None:
         "resources": crisis_resources_for(getattr(request, "user", None), service=service),
         "contact_within": contact_within_for(service),
     }
+
+
+@register.inclusion_tag("safety/_client_alert_notice.html", takes_context=True)
+def client_alert_notice(context) -> dict:
+    """`{% client_alert_notice %}` on the client's pages after they send free text.
+
+    While any risk alert about the signed-in client is open (raised by a message,
+    a mood or goal note, an exercise or a questionnaire answer), the page shows the
+    urgent care card and says their practitioner has been told. One query when no
+    alert is open. Staff and anonymous visitors see nothing.
+    """
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_client:
+        return {"notice": None}
+    alert = (
+        RiskAlert.objects.filter(treatment__client=user, status=RiskAlertStatus.OPEN)
+        .select_related("treatment__service")
+        .order_by("-raised_at")
+        .first()
+    )
+    if alert is None:
+        return {"notice": None}
+    service = alert.treatment.service
+    return {
+        "notice": {
+            "resources": crisis_resources_for(user, service=service),
+            "contact_within": contact_within_for(service),
+        }
+    }
+
+
+@register.inclusion_tag("safety/_client_alert_notice.html", takes_context=True)
+def administration_alert_notice(context, administration) -> dict:
+    """`{% administration_alert_notice administration %}` on the questionnaire pages.
+
+    While a risk alert about this questionnaire is open (raised when a risk item
+    was saved above its threshold, before submitting), the next page shows the
+    urgent care card and says the practitioner has been told. Works for a
+    signed-link visitor who is not signed in (the service's resources).
+    """
+    if administration is None or not getattr(administration, "pk", None):
+        return {"notice": None}
+    if not RiskAlert.objects.filter(
+        administration_id=administration.pk, status=RiskAlertStatus.OPEN
+    ).exists():
+        return {"notice": None}
+    request = context.get("request")
+    service = administration.treatment.service
+    return {
+        "notice": {
+            "resources": crisis_resources_for(getattr(request, "user", None), service=service),
+            "contact_within": contact_within_for(service),
+        }
+    }

@@ -1,0 +1,130 @@
+"""Password spraying: one address trying many emails is slowed down; one email
+tried from many addresses is slowed down; behind a proxy, clients are told
+apart by X-Forwarded-For and a shared proxy address is not a global lockout."""
+
+import datetime
+import re
+import uuid
+
+import pytest
+import time_machine
+from django.core.cache.backends.locmem import LocMemCache
+from django.test import RequestFactory
+from django.urls import reverse
+
+from apps.accounts import throttle
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("accounts:login")
+NOW = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def throttle_on(settings, monkeypatch):
+    settings.SIGN_IN_THROTTLE_ENABLED = True
+    settings.SIGN_IN_IP_FREE_FAILURES = 10
+    settings.SIGN_IN_EMAIL_FREE_FAILURES = 3
+    settings.SIGN_IN_MAX_DELAY_SECONDS = 300
+    settings.AXES_IPWARE_PROXY_COUNT = 0
+    settings.AXES_IPWARE_PROXY_TRUSTED_IPS = []
+    # A cache of its own per test (locmem caches are shared by name).
+    monkeypatch.setattr(throttle, "cache", LocMemCache(f"sign-in-{uuid.uuid4()}", {}))
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def _attempt(client, email, password="wrong password", **extra):
+    return client.post(LOGIN, {"username": email, "password": password}, **extra)
+
+
+def test_one_address_cannot_try_thirty_emails_in_a_row(client, clock):
+    codes = [_attempt(client, f"person{i}@example.org").status_code for i in range(30)]
+    assert codes[:10] == [200] * 10
+    assert set(codes[10:]) == {429}  # the eleventh has to wait
+    page = _attempt(client, "person99@example.org").content.decode()
+    assert "Wait 1 second, then try again." in page
+
+
+def test_the_delay_grows_and_then_the_right_password_works(client, pwp, clock):
+    for _ in range(3):
+        assert _attempt(client, pwp.email).status_code == 200
+    waits = []
+    for _ in range(4):
+        response = _attempt(client, pwp.email)
+        assert response.status_code == 429
+        waits.append(int(response["Retry-After"]))
+        clock.shift(datetime.timedelta(seconds=waits[-1]))
+        assert _attempt(client, pwp.email).status_code == 200  # a wrong guess, counted
+    assert waits == [1, 2, 4, 8]  # growing, never a lockout
+    clock.shift(datetime.timedelta(seconds=16))
+    response = _attempt(client, pwp.email, PASSWORD)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(pwp.pk)
+
+
+def test_one_email_from_many_addresses_is_slowed_down(client, pwp, clock):
+    for i in range(3):
+        _attempt(client, pwp.email, REMOTE_ADDR=f"198.51.100.{i}")
+    assert _attempt(client, pwp.email, REMOTE_ADDR="198.51.100.200").status_code == 429
+
+
+def test_unknown_and_known_emails_get_the_same_wait_page(client, pwp, clock):
+    def page(response):
+        return re.sub(r"[0-9A-Za-z]{32,}", "TOKEN", response.content.decode())
+
+    for _ in range(3):
+        _attempt(client, pwp.email, REMOTE_ADDR="198.51.100.1")
+        _attempt(client, "nobody@example.org", REMOTE_ADDR="198.51.100.2")
+    known = _attempt(client, pwp.email, REMOTE_ADDR="198.51.100.1")
+    unknown = _attempt(client, "nobody@example.org", REMOTE_ADDR="198.51.100.2")
+    assert known.status_code == unknown.status_code == 429
+    assert page(known) == page(unknown)
+
+
+def test_behind_a_proxy_distinct_clients_are_distinct(client, clock, settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    # One sprayer behind the load balancer is slowed down...
+    for i in range(10):
+        _attempt(client, f"p{i}@example.org", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy)
+    sprayer = _attempt(client, "p11@example.org", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy)
+    assert sprayer.status_code == 429
+    # ...and forging a left-hand entry does not make it someone new...
+    forged = _attempt(
+        client, "p12@example.org", HTTP_X_FORWARDED_FOR="192.0.2.77, 203.0.113.5", **proxy
+    )
+    assert forged.status_code == 429
+    # ...while everyone else behind the same proxy address signs in as usual.
+    other = _attempt(client, "someone@example.org", HTTP_X_FORWARDED_FOR="198.51.100.9", **proxy)
+    assert other.status_code == 200
+
+
+def test_without_a_trusted_proxy_the_header_is_ignored(settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 0
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert throttle.client_ip(request) == "10.0.0.1"
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_PROXY_TRUSTED_IPS = ["10.0.0.2"]
+    assert throttle.client_ip(request) == "10.0.0.1"  # not from a trusted proxy
+    settings.AXES_IPWARE_PROXY_TRUSTED_IPS = ["10.0.0.1"]
+    assert throttle.client_ip(request) == "1.2.3.4"
+    settings.AXES_IPWARE_PROXY_COUNT = 2
+    two = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 1.2.3.4, 10.0.0.3"
+    )
+    assert throttle.client_ip(two) == "1.2.3.4"
+
+
+def test_a_right_guess_does_not_reset_the_address_budget(client, client_user, clock):
+    for i in range(9):
+        _attempt(client, f"q{i}@example.org")
+    assert _attempt(client, client_user.email, PASSWORD).status_code == 302
+    client.post(reverse("accounts:logout"))
+    _attempt(client, "q10@example.org")
+    assert _attempt(client, "q11@example.org").status_code == 429
