@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import ApiToken
-from apps.care.models import Appointment, BespokeTask, SessionNote
+from apps.care.models import Appointment, BespokeTask, Consent, SessionNote
 from apps.messaging.models import Message
 from apps.programme.content import content_load
 from apps.programme.models import (
@@ -185,6 +185,7 @@ def _state(w) -> tuple:
         ExportJob.objects.count(),
         list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         list(ExerciseEntry.objects.order_by("pk").values_list("pk", "status", "data")),
+        list(Consent.objects.order_by("pk").values_list("pk", "kind", "given")),
     )
 
 
@@ -242,6 +243,27 @@ CASES = [
         _t("workspace:lifecycle"),
         frozenset(STAFF_READERS),
         data=lambda w: {"kind": "discharge", "reason": "hijack"},
+        ok=(302,),
+    ),
+    Case(
+        "workspace:consent_withdrawal",
+        "POST",
+        _t("workspace:consent_withdrawal"),
+        frozenset(STAFF_READERS),
+        data=lambda w: {"withdrawal": "stop_follow_up"},
+        ok=(302,),
+    ),
+    Case(
+        "workspace:consent_set",
+        "POST",
+        _t("workspace:consent_set"),
+        frozenset(STAFF_READERS),
+        data=lambda w: {
+            "kind": "trial",
+            "given": "no",
+            "version": "9",
+            "decided_on": timezone.localdate().isoformat(),
+        },
         ok=(302,),
     ),
     Case("care:sessions_plan", "GET", _t("care:sessions_plan"), frozenset(PWP_WRITERS)),

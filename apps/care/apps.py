@@ -13,9 +13,11 @@ class CareConfig(AppConfig):
         from apps.care.models import (
             Appointment,
             BespokeTask,
+            Consent,
             SessionNote,
             StaffMembership,
             Treatment,
+            TreatmentTransition,
         )
 
         auditlog.register(Treatment)
@@ -23,6 +25,8 @@ class CareConfig(AppConfig):
         auditlog.register(Appointment)
         auditlog.register(BespokeTask)
         auditlog.register(SessionNote)
+        auditlog.register(Consent)
+        auditlog.register(TreatmentTransition)
 
         from apps.accounts.signals import invitation_accepted
         from apps.care.receivers import start_invited_treatments

@@ -21,10 +21,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.care.consent import has_consent
 from apps.care.models import (
     CANCELLED_STATUSES,
     OPEN_STATUSES,
     Appointment,
+    ConsentKind,
     Service,
     Treatment,
     TreatmentStatus,
@@ -145,7 +147,8 @@ def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]
     earlier; follow-ups 3/6/12 calendar months after that end, or after the
     start when the protocol's ``followup_anchor`` is baseline (E-COMPARED); the
     WAI-SF-C moves from 3 to 6 months when the protocol says so and treatment
-    ran longer than 3 months. A withdrawn treatment gets nothing. Pure: reads,
+    ran longer than 3 months. A withdrawn treatment gets nothing; a client who
+    stopped follow-up contact gets no follow-ups. Pure: reads,
     never writes.
     """
     if treatment.status == TreatmentStatus.WITHDRAWN:
@@ -205,6 +208,8 @@ def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]
                 end + settings.QUESTIONNAIRE_END_WINDOW_DAYS * day,
             )
         )
+    if not has_consent(treatment.client, ConsentKind.FOLLOW_UP):
+        return plan  # "stop follow-up contact": no follow-up questionnaires from now on
     for time_point, months in TimePoint.FOLLOWUPS.items():
         opens = add_months(followup_base, months)
         for code in followups[time_point]:

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
-from apps.care.models import StaffRole, TransitionKind
+from apps.care.models import ConsentKind, StaffRole, TransitionKind
 from apps.programme.models import Step, StepKind
 from apps.workspace.selectors import SORTS, STATUS_FILTERS
 
@@ -143,3 +143,33 @@ class TransitionForm(forms.Form):
                 .distinct()
             )
             self.fields["to_pwp"].label_from_instance = lambda u: u.get_full_name() or u.email
+
+
+class ConsentWithdrawalForm(forms.Form):
+    withdrawal = forms.ChoiceField(
+        label=_("What is the client withdrawing from?"),
+        choices=(
+            ("stop_treatment", _("Stop treatment")),
+            ("stop_follow_up", _("Stop follow-up contact")),
+            ("withdraw_research", _("Withdraw their data from research")),
+        ),
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ConsentRecordForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Consent to"), choices=ConsentKind.choices)
+    given = forms.TypedChoiceField(
+        label=_("Answer"),
+        choices=(("yes", _("Given")), ("no", _("Not given or withdrawn"))),
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    version = forms.CharField(label=_("Information sheet version"), max_length=40)
+    decided_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))

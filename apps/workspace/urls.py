@@ -32,5 +32,11 @@ urlpatterns = [
         name="task_withdraw",
     ),
     path("care/clients/<int:treatment_id>/lifecycle/", views.lifecycle, name="lifecycle"),
+    path(
+        "care/clients/<int:treatment_id>/consent/withdraw/",
+        views.consent_withdrawal,
+        name="consent_withdrawal",
+    ),
+    path("care/clients/<int:treatment_id>/consent/", views.consent_set, name="consent_set"),
     path("safety/alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
 ]

@@ -28,9 +28,10 @@ from apps.care.access import (
     treatment_get_for_user,
     treatment_may_act,
 )
+from apps.care.consent import consent_record, consent_state
 from apps.care.forms import SessionNoteForm
 from apps.care.lifecycle import allowed_kinds, treatment_transition
-from apps.care.models import Service, Treatment
+from apps.care.models import ConsentKind, Service, Treatment
 from apps.care.selectors import service_treatments
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
@@ -46,6 +47,8 @@ from apps.safety.services import escalation_chain, risk_alert_acknowledge
 from apps.workspace import selectors
 from apps.workspace.forms import (
     CaseloadFilterForm,
+    ConsentRecordForm,
+    ConsentWithdrawalForm,
     FeedbackForm,
     ModuleActionForm,
     TaskForm,
@@ -54,6 +57,7 @@ from apps.workspace.forms import (
 )
 from apps.workspace.lifecycle import discharge_summary
 from apps.workspace.selectors import caseload_rows
+from apps.workspace.services import consent_withdrawal_record
 
 PWP_ROLES = (Role.PWP, Role.ADMIN)
 ALERT_ROLES = (Role.PWP, Role.SUPERVISOR, Role.ADMIN)
@@ -505,10 +509,24 @@ def _subject_context(alert) -> dict:
 # --- Treatment lifecycle ------------------------------------------------------------------
 
 
-def _lifecycle_page(request: HttpRequest, treatment: Treatment, form: TransitionForm, status=200):
+def _lifecycle_page(
+    request: HttpRequest,
+    treatment: Treatment,
+    form: TransitionForm | None = None,
+    status=200,
+    withdrawal_form=None,
+    consent_form=None,
+):
     context = {
         "treatment": treatment,
-        "form": form,
+        "form": form or TransitionForm(treatment=treatment),
+        "withdrawal_form": withdrawal_form or ConsentWithdrawalForm(),
+        "consent_form": consent_form
+        or ConsentRecordForm(initial={"decided_on": timezone.localdate()}),
+        "consent_rows": [
+            (ConsentKind(kind).label, consent)
+            for kind, consent in consent_state(treatment.client).items()
+        ],
         "allowed": allowed_kinds(treatment),
         "summary": discharge_summary(treatment),
         "transitions": treatment.transitions.select_related("actor", "from_pwp", "to_pwp"),
@@ -524,7 +542,7 @@ def lifecycle(request: HttpRequest, treatment_id: int) -> HttpResponse:
     treatment = treatment_get_for_lifecycle(user=request.user, treatment_id=treatment_id)
     audit_access(obj=treatment)
     if request.method == "GET":
-        return _lifecycle_page(request, treatment, TransitionForm(treatment=treatment))
+        return _lifecycle_page(request, treatment)
     form = TransitionForm(request.POST, treatment=treatment)
     if form.is_valid():
         try:
@@ -542,3 +560,42 @@ def lifecycle(request: HttpRequest, treatment_id: int) -> HttpResponse:
             return redirect("workspace:lifecycle", treatment.pk)
     treatment.refresh_from_db()
     return _lifecycle_page(request, treatment, form, status=400)
+
+
+@require_POST
+@role_required(Role.PWP, Role.SUPERVISOR, Role.ADMIN)
+def consent_withdrawal(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Record a withdrawal of consent and everything it stops (workspace.services)."""
+    treatment = treatment_get_for_lifecycle(user=request.user, treatment_id=treatment_id)
+    form = ConsentWithdrawalForm(request.POST)
+    if form.is_valid():
+        try:
+            consent_withdrawal_record(
+                actor=request.user,
+                treatment=treatment,
+                withdrawal=form.cleaned_data["withdrawal"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Withdrawal recorded."))
+            return redirect("workspace:lifecycle", treatment.pk)
+    return _lifecycle_page(request, treatment, status=400, withdrawal_form=form)
+
+
+@require_POST
+@role_required(Role.PWP, Role.SUPERVISOR, Role.ADMIN)
+def consent_set(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Record one consent with its date and information sheet version."""
+    treatment = treatment_get_for_lifecycle(user=request.user, treatment_id=treatment_id)
+    form = ConsentRecordForm(request.POST)
+    if form.is_valid():
+        try:
+            consent_record(actor=request.user, client=treatment.client, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("workspace:lifecycle", treatment.pk)
+    return _lifecycle_page(request, treatment, status=400, consent_form=form)
