@@ -137,7 +137,10 @@ def treatment_transition(
                 _("This practitioner does not work in the client's service."), field="to_pwp"
             )
         treatment.pwp = to_pwp
-        fields.append("pwp")
+        # The welcome was the previous practitioner's own words: the client sees the
+        # new practitioner's name until they write their own.
+        treatment.welcome_message = ""
+        fields += ["pwp", "welcome_message"]
     else:
         treatment.status = rule.to_status
         fields.append("status")

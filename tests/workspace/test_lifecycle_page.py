@@ -71,3 +71,22 @@ def test_the_page_keeps_a_constant_number_of_queries(
     client.force_login(pwp)
     with django_assert_max_num_queries(30):
         assert client.get(reverse("workspace:lifecycle", args=[treatment.pk])).status_code == 200
+
+
+def test_after_a_transfer_the_client_sees_the_new_practitioner(
+    client, pwp, colleague_pwp, treatment
+):
+    from apps.care.services import treatment_welcome_set
+
+    colleague_pwp.first_name, colleague_pwp.last_name = "Tamsin", "Okonkwo-Reyes"
+    colleague_pwp.save()
+    treatment_welcome_set(actor=pwp, treatment=treatment, text="Hello, I'm your first PWP.")
+    client.force_login(pwp)
+    response = client.post(
+        reverse("workspace:lifecycle", args=[treatment.pk]),
+        {"kind": "transfer", "to_pwp": colleague_pwp.pk, "reason": "Caseload handover"},
+    )
+    assert response.status_code == 302
+    client.force_login(treatment.client)
+    page = client.get(reverse("programme:home")).content.decode()
+    assert "Tamsin Okonkwo-Reyes" in page and "your first PWP" not in page
