@@ -23,6 +23,7 @@ NAV = {
     ],
     Role.PWP: [
         (_("Caseload"), "workspace:caseload"),
+        (_("Diary"), "workspace:diary"),
         (_("Alerts"), "safety:alerts"),
         (_("Messages"), "messaging:inbox"),
         (_("Enrol a client"), "care:enrol"),

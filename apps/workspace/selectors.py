@@ -508,3 +508,29 @@ def review_context(
         or notes[:1],
         "today": timezone.localdate(now),
     }
+
+
+def pwp_diary(*, pwp, first_day: datetime.date, days: int, zone) -> list[tuple]:
+    """The PWP's booked sessions from `first_day` for `days` days, by local day:
+    [(day, [appointment, ...]), ...]; every day listed, empty ones too. One query."""
+    start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=zone)
+    end = start + datetime.timedelta(days=days)
+    rows = (
+        Appointment.objects.filter(
+            treatment__pwp=pwp,
+            status=AppointmentStatus.SCHEDULED,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("treatment__client")
+        .order_by("starts_at")
+    )
+    by_day: dict[datetime.date, list] = {
+        first_day + datetime.timedelta(days=n): [] for n in range(days)
+    }
+    for appointment in rows:
+        local = appointment.starts_at.astimezone(zone)
+        appointment.local_start = local
+        appointment.local_end = appointment.ends_at.astimezone(zone)
+        by_day.setdefault(local.date(), []).append(appointment)
+    return list(by_day.items())

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin-home/", views.admin_home, name="admin_home"),
     path("care/caseload/", views.caseload, name="caseload"),
+    path("care/diary/", views.diary, name="diary"),
     path("care/service/", views.service_overview, name="service_overview"),
     path("care/clients/<int:treatment_id>/", views.client_detail, name="client_detail"),
     path("care/clients/<int:treatment_id>/review/", views.review, name="review"),

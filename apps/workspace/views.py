@@ -7,6 +7,7 @@ a treatment (tasks, entries) are then looked up within it, so a guessed ID
 from another caseload is a 404.
 """
 
+import datetime
 from itertools import groupby
 
 from django.contrib import messages
@@ -36,7 +37,7 @@ from apps.care.selectors import service_treatments
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
-from apps.core.time import zone_or_default
+from apps.core.time import user_zone, zone_or_default
 from apps.programme.models import Module
 from apps.programme.selectors import module_plan_for
 from apps.programme.services import feedback_leave, module_reorder, module_unlock
@@ -599,3 +600,36 @@ def consent_set(request: HttpRequest, treatment_id: int) -> HttpResponse:
             messages.success(request, _("Consent recorded."))
             return redirect("workspace:lifecycle", treatment.pk)
     return _lifecycle_page(request, treatment, status=400, consent_form=form)
+
+
+# --- The PWP's diary --------------------------------------------------------------------
+
+
+@require_GET
+@role_required(Role.PWP)
+def diary(request: HttpRequest) -> HttpResponse:
+    """The signed-in PWP's booked sessions for one day or one week (Monday first).
+
+    Only their own caseload (`treatment__pwp=request.user`): no object ID in the URL.
+    """
+    zone = user_zone(request.user)
+    today = timezone.now().astimezone(zone).date()
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = today
+    week = request.GET.get("view") != "day"
+    first = day - datetime.timedelta(days=day.weekday()) if week else day
+    length = 7 if week else 1
+    step = datetime.timedelta(days=length)
+    context = {
+        "days": selectors.pwp_diary(pwp=request.user, first_day=first, days=length, zone=zone),
+        "week": week,
+        "first": first,
+        "last": first + step - datetime.timedelta(days=1),
+        "previous": first - step,
+        "next": first + step,
+        "today": today,
+        "day": day,
+    }
+    return render(request, "workspace/diary.html", context)
