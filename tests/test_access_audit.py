@@ -171,6 +171,7 @@ def _state(w) -> tuple:
     return (
         t.welcome_message,
         t.status,
+        t.pwp_id,
         SessionNote.objects.count(),
         EntryFeedback.objects.count(),
         Message.objects.count(),
@@ -243,6 +244,21 @@ CASES = [
         _t("workspace:lifecycle"),
         frozenset(STAFF_READERS),
         data=lambda w: {"kind": "discharge", "reason": "hijack"},
+        ok=(302,),
+    ),
+    # Handover: a supervisor of the PWP's service, or an admin.
+    Case(
+        "workspace:handover",
+        "GET",
+        lambda w: reverse("workspace:handover", args=[w["personas"]["pwp"].pk]),
+        frozenset({"supervisor", "admin_user"}),
+    ),
+    Case(
+        "workspace:handover",
+        "POST",
+        lambda w: reverse("workspace:handover", args=[w["personas"]["pwp"].pk]),
+        frozenset({"supervisor", "admin_user"}),
+        data=lambda w: {f"to_{w['treatment'].pk}": w["personas"]["colleague_pwp"].pk},
         ok=(302,),
     ),
     Case(

@@ -16,3 +16,10 @@ class SafetyConfig(AppConfig):
         auditlog.register(RiskAlert)
         auditlog.register(ServiceSafetyPolicy)
         notify.register()
+
+        from apps.care.signals import treatment_status_changed
+        from apps.safety.services import open_alerts_follow_transfer
+
+        treatment_status_changed.connect(
+            open_alerts_follow_transfer, dispatch_uid="safety.open_alerts_follow_transfer"
+        )

@@ -31,6 +31,7 @@ NAV = {
     ],
     Role.SUPERVISOR: [
         (_("Service overview"), "workspace:service_overview"),
+        (_("Caseload handover"), "workspace:handover_list"),
         (_("Alerts"), "safety:alerts"),
         (_("Email settings"), "notifications:staff_preferences"),
     ],

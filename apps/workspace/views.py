@@ -11,6 +11,7 @@ import datetime
 from itertools import groupby
 
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,13 +26,16 @@ from apps.care import selectors as care_selectors
 from apps.care import services as care_services
 from apps.care.access import (
     STAFF_ROLES,
+    handover_service_ids,
+    pwp_get_for_handover,
     treatment_get_for_lifecycle,
     treatment_get_for_user,
     treatment_may_act,
+    treatments_for_handover,
 )
 from apps.care.consent import consent_record, consent_state
 from apps.care.forms import SessionNoteForm
-from apps.care.lifecycle import allowed_kinds, treatment_transition
+from apps.care.lifecycle import allowed_kinds, treatment_transfer, treatment_transition
 from apps.care.models import ConsentKind, Service, Treatment
 from apps.care.selectors import service_treatments
 from apps.core.audit import audit_access
@@ -633,3 +637,72 @@ def diary(request: HttpRequest) -> HttpResponse:
         "day": day,
     }
     return render(request, "workspace/diary.html", context)
+
+
+# --- Caseload handover ----------------------------------------------------------------
+
+
+@require_GET
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def handover_list(request: HttpRequest) -> HttpResponse:
+    """Practitioners of the services this person leads, leavers first, with their open
+    clients and open alerts."""
+    rows = selectors.handover_rows(services=handover_service_ids(request.user))
+    return render(request, "workspace/handover_list.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def handover(request: HttpRequest, pwp_id: int) -> HttpResponse:
+    """Reassign a practitioner's open clients (and so their open alerts) one by one."""
+    leaver = pwp_get_for_handover(user=request.user, pwp_id=pwp_id)
+    treatments = list(
+        treatments_for_handover(user=request.user, pwp=leaver)
+        .select_related("client", "service")
+        .annotate(
+            open_alerts=Count("risk_alerts", filter=Q(risk_alerts__status="open"), distinct=True)
+        )
+    )
+    candidates: dict[int, list] = {}
+
+    def candidates_for(treatment):
+        if treatment.service_id not in candidates:
+            candidates[treatment.service_id] = list(
+                selectors.handover_candidates(treatment.service).exclude(pk=leaver.pk)
+            )
+        return candidates[treatment.service_id]
+
+    errors: list[str] = []
+    if request.method == "POST":
+        moved = 0
+        for treatment in treatments:
+            choice = request.POST.get(f"to_{treatment.pk}", "")
+            if not choice:
+                continue
+            to_pwp = next((u for u in candidates_for(treatment) if str(u.pk) == choice), None)
+            if to_pwp is None:
+                errors.append(
+                    _("%(p)s: choose a practitioner of the client's service.")
+                    % {"p": treatment.participant_id}
+                )
+                continue
+            try:
+                treatment_transfer(
+                    actor=request.user,
+                    treatment=treatment,
+                    to_pwp=to_pwp,
+                    reason=_("Caseload handover"),
+                )
+                moved += 1
+            except DomainError as error:
+                errors.append(f"{treatment.participant_id}: {error.message}")
+        if not errors:
+            messages.success(request, _("%(n)s clients reassigned.") % {"n": moved})
+            return redirect("workspace:handover", leaver.pk)
+    rows = [(t, candidates_for(t)) for t in treatments]
+    return render(
+        request,
+        "workspace/handover.html",
+        {"leaver": leaver, "rows": rows, "errors": errors},
+        status=400 if errors else 200,
+    )
