@@ -1,8 +1,10 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.db import transaction
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import ApiTokenScope, User
@@ -166,3 +168,25 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         **auth_forms.PasswordChangeForm.error_messages,
         "password_incorrect": _("Your current password is not right. Check it and try again."),
     }
+
+
+def _offered_languages() -> list[tuple[str, str]]:
+    # Each language named in itself, so a reader finds theirs whatever is shown.
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select the language you want to use")},
+    )
+    # Where to go back to (the page the header switcher was on); checked in the view.
+    return_to = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = _offered_languages()
+        self.fields["language"].error_messages["invalid_choice"] = _(
+            "Select one of the languages shown"
+        )

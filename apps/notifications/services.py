@@ -47,7 +47,7 @@ from django.core.mail import EmailMessage
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.accounts.models import User
 from apps.care.consent import has_consent
@@ -324,24 +324,28 @@ def notification_render(notification: Notification) -> Rendered:
 
     Templates get the recipient's display name, site name and URLs, and
     whatever the kind's link builder returns (a fresh one-time link, a session
-    time). They never get `notification.context`. Raises NotificationNotNeeded
+    time), rendered in the recipient's language. They never get
+    `notification.context`. Raises NotificationNotNeeded
     when the builder says the message no longer makes sense.
     """
-    builder = link_builder_for(notification.kind)
-    extra = builder(notification) if builder else {}
-    context = {
-        "name": notification.recipient.display_name,
-        "site_name": settings.SITE_NAME,
-        "site_url": settings.SITE_URL.rstrip("/"),
-        "link": settings.SITE_URL.rstrip("/") + "/",
-        "preferences_url": absolute_url("notifications:preferences"),
-        **extra,
-    }
-    base = f"notifications/{notification.kind}"
-    body = render_to_string(f"{base}.{notification.channel}.txt", context).strip() + "\n"
-    subject = ""
-    if notification.channel == Channel.EMAIL:
-        subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
+    # In the recipient's language (their saved choice, else LANGUAGE_CODE), not
+    # the language of whichever request or worker happens to send it.
+    with translation.override(notification.recipient.language_code):
+        builder = link_builder_for(notification.kind)
+        extra = builder(notification) if builder else {}
+        context = {
+            "name": notification.recipient.display_name,
+            "site_name": settings.SITE_NAME,
+            "site_url": settings.SITE_URL.rstrip("/"),
+            "link": settings.SITE_URL.rstrip("/") + "/",
+            "preferences_url": absolute_url("notifications:preferences"),
+            **extra,
+        }
+        base = f"notifications/{notification.kind}"
+        body = render_to_string(f"{base}.{notification.channel}.txt", context).strip() + "\n"
+        subject = ""
+        if notification.channel == Channel.EMAIL:
+            subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
     return Rendered(subject=subject, body=body)
 
 
@@ -383,11 +387,14 @@ def _mark_sent_once(mine, **fields) -> int:
     return mine.update(**fields)
 
 
-def _mark_sent(mine, log) -> None:
+def _mark_sent(mine, log, *, urgent: bool = False) -> None:
     """Mark a row the provider accepted as sent, retrying through a short
     database outage (up to NOTIFICATIONS_MARK_SENT_RETRY_SECONDS) instead of
     leaving it for the lease sweep to send again."""
-    deadline = time.monotonic() + settings.NOTIFICATIONS_MARK_SENT_RETRY_SECONDS
+    seconds = settings.NOTIFICATIONS_MARK_SENT_RETRY_SECONDS
+    if urgent:  # stay well inside the urgent task's short time limit
+        seconds = min(seconds, settings.NOTIFICATIONS_URGENT_SEND_TIME_LIMIT // 4)
+    deadline = time.monotonic() + seconds
     pause = 0.2
     while True:
         try:
@@ -509,7 +516,7 @@ def notification_deliver(*, notification_id: int) -> str:
     try:
         if _already_accepted(notification):
             log.info("notification_already_accepted")
-            _mark_sent(mine, log)
+            _mark_sent(mine, log, urgent=spec.urgent)
             return "sent"
         # Recorded before the provider is called: see Notification.handed_at.
         mine.update(handed_at=timezone.now())
@@ -541,7 +548,7 @@ def notification_deliver(*, notification_id: int) -> str:
 
     # The duplicate window of the module docstring: from the provider call
     # above until this UPDATE commits (retried through a short outage).
-    _mark_sent(mine, log)
+    _mark_sent(mine, log, urgent=spec.urgent)
     log.info("notification_sent")
     return "sent"
 

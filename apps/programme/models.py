@@ -96,6 +96,31 @@ class Step(models.Model):
     def __str__(self) -> str:
         return f"{self.module.slug}/{self.slug}"
 
+    def is_translated(self, language: str) -> bool:
+        """Whether the step's own text exists in `language` (English always does).
+
+        Reads the modeltranslation columns directly (`title_nl`, `body_nl`, ...),
+        not the fallback-aware attributes, so an English fallback is not mistaken
+        for a translation.
+        """
+        if language == settings.MODELTRANSLATION_DEFAULT_LANGUAGE:
+            return True
+        if not getattr(self, f"title_{language}", None) or not getattr(
+            self, f"body_{language}", None
+        ):
+            return False
+        if self.kind == StepKind.QUIZ and not getattr(self, f"questions_{language}", None):
+            return False
+        return not (self.prompts_en and not getattr(self, f"prompts_{language}", None))
+
+    @property
+    def shown_language(self) -> str:
+        """The language the step's text is shown in now: the reader's, else English."""
+        language = get_language() or settings.LANGUAGE_CODE
+        if language in settings.MODELTRANSLATION_LANGUAGES and self.is_translated(language):
+            return language
+        return settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+
     def body_html(self) -> str:
         """The body rendered to safe HTML, cached per step, language and text."""
         text = self.body or ""

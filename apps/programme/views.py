@@ -932,3 +932,14 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
             "editable": is_client_view and services.entry_editable(entry),
         },
     )
+
+
+@require_GET
+@role_required(Role.ADMIN)
+def translation_status(request: HttpRequest) -> HttpResponse:
+    """Admins: for each offered language, the steps and modules still shown in English."""
+    return render(
+        request,
+        "programme/translation_status.html",
+        {"languages": selectors.translation_status()},
+    )

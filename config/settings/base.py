@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.accounts.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "apps.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -224,8 +225,17 @@ SIGN_IN_MAX_DELAY_SECONDS = env.int("SIGN_IN_MAX_DELAY_SECONDS", default=300)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("cy", _("Welsh"))]
+# Offered languages: each has a complete message catalogue (locale/) and
+# content (content/); tests/test_i18n_catalogues.py fails when one is missing
+# or incomplete. See docs/i18n.md to add one.
+LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
+# Content fields can hold more languages than are offered: Welsh stays in the
+# models (its columns keep their data) until it has catalogues and content.
+MODELTRANSLATION_LANGUAGES = ("en", "cy", "nl")
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+# Empty content in the reader's language falls back to English; step pages
+# then say so ("not yet translated") and admins see the gap on the
+# translation-status page.
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
@@ -236,12 +246,52 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 MEDIA_ROOT = VAR_DIR / "media"
-EXPORT_ROOT = env.path("EXPORT_ROOT", default=VAR_DIR / "exports")
+# Generated files (exports). The worker writes them and the web process serves
+# them, so on several machines they must live in shared storage: a directory
+# (EXPORT_ROOT, e.g. a shared volume) by default, or S3-compatible object
+# storage when S3_BUCKET is set (AWS S3, MinIO, Ceph, ...; django-storages).
+EXPORT_ROOT = env.path("EXPORT_ROOT", default=MEDIA_ROOT / "exports")
+S3_BUCKET = env.str("S3_BUCKET", default="")
+S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="")  # blank: AWS itself
+S3_ACCESS_KEY_ID = env.str("S3_ACCESS_KEY_ID", default="")  # blank: boto3's own lookup
+S3_SECRET_ACCESS_KEY = env.str("S3_SECRET_ACCESS_KEY", default="")
+S3_REGION = env.str("S3_REGION", default="")
+
+
+def s3_storage(location: str) -> dict:
+    """A STORAGES entry for the S3 bucket, under the prefix `location`."""
+    options = {
+        "bucket_name": S3_BUCKET,
+        "location": location,
+        "default_acl": None,  # private, as the bucket is
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    for key, value in (
+        ("endpoint_url", S3_ENDPOINT_URL),
+        ("access_key", S3_ACCESS_KEY_ID),
+        ("secret_key", S3_SECRET_ACCESS_KEY),
+        ("region_name", S3_REGION),
+    ):
+        if value:
+            options[key] = value
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGES = {
+    "default": (
+        s3_storage("media")
+        if S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "exports": (
+        s3_storage("exports")
+        if S3_BUCKET
+        else {"BACKEND": "apps.core.storage.ExportFileSystemStorage"}
+    ),
+}
 
 # --- Email ------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -326,6 +376,14 @@ TREATMENT_WEEKS = env.int("TREATMENT_WEEKS", default=11)
 FACE_TO_FACE_SESSIONS = env.int("FACE_TO_FACE_SESSIONS", default=6)
 PHQ9_REFERRAL_THRESHOLD = env.int("PHQ9_REFERRAL_THRESHOLD", default=4)
 WAI_WORDING_FILE = env.str("WAI_WORDING_FILE", default="")
+# Questionnaire wording in other languages (docs/i18n.md): a directory of
+# `<code>.<language>.json` files the service supplies (validated translations,
+# naming source and licence). Without one, a questionnaire is shown in English.
+QUESTIONNAIRE_TRANSLATIONS_DIR = env.str("QUESTIONNAIRE_TRANSLATIONS_DIR", default="")
+# Demo and tests only: use the bundled, visibly marked placeholder translations.
+QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS = env.bool(
+    "QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS", default=False
+)
 CONTENT_DIR = env.path("CONTENT_DIR", default=BASE_DIR / "content")
 
 # --- Logging ----------------------------------------------------------------

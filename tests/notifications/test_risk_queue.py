@@ -127,3 +127,67 @@ def test_a_risk_alert_overtakes_a_reminder_fan_out(postgres, throwaway_redis, tm
     assert reminders_sent < FANOUT  # the fan-out was still being sent
     row.refresh_from_db()
     assert row.status == Status.SENT
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_risk_alert_whose_worker_was_killed_mid_send_is_sent_within_a_minute(
+    postgres, throwaway_redis, tmp_path
+):
+    """Production leases and sweep interval: the risk worker is SIGKILLed while it
+    holds the alert (before the provider accepted it); beat's urgent sweep runs
+    every NOTIFICATIONS_URGENT_SWEEP_SECONDS. Before: 10-12 minutes."""
+    record, gate = tmp_path / "sent.jsonl", tmp_path / "gate"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.notifications.worker_settings",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": throwaway_redis.url,
+        "NOTIFICATIONS_RECORDING_FILE": str(record),
+        "NOTIFICATIONS_RECORDING_GATE": str(gate),
+    }
+    treatment = TreatmentFactory()
+    alert = RiskAlert.objects.create(
+        treatment=treatment,
+        source=RiskSource.PHQ9_ITEM9,
+        administration=AdministrationFactory(treatment=treatment),
+    )
+    queue = settings.NOTIFICATIONS_URGENT_QUEUE
+    workers = []
+    with celery_broker(throwaway_redis.url):
+        try:
+            gate.touch()
+            workers.append(_start_worker("risk1", queue, env, tmp_path / "risk1.log"))
+            (row,) = notification_schedule(
+                recipient=treatment.pwp,
+                kind=Kind.RISK_ALERT,
+                due_at=timezone.now(),
+                dedupe_key=f"risk_alert:{alert.pk}:{treatment.pwp_id}",
+                object=alert,
+            )
+            blocked = Path(f"{record}.blocked")
+            _wait(lambda: blocked.exists(), "the worker to hold the alert", 30)
+            _kill(workers[0])
+            killed_at = time.monotonic()
+            row.refresh_from_db()
+            assert row.status == Status.SENDING and row.handed_at is not None
+            gate.unlink()
+            workers.append(_start_worker("risk2", queue, env, tmp_path / "risk2.log"))
+
+            def sent() -> bool:
+                return row.pk in _sent_ids(record)
+
+            next_sweep = time.monotonic()
+            while not sent() and time.monotonic() - killed_at < 75:
+                if time.monotonic() >= next_sweep:  # beat's urgent sweep
+                    notifications_dispatch_due(urgent_only=True)
+                    next_sweep += settings.NOTIFICATIONS_URGENT_SWEEP_SECONDS
+                time.sleep(0.1)
+            recovered = time.monotonic() - killed_at
+        finally:
+            for worker in workers:
+                _kill(worker)
+    print(f"risk alert sent {recovered:.1f} s after its worker was killed mid-send")
+    assert sent()
+    assert recovered < 60
+    assert _sent_ids(record).count(row.pk) == 1
