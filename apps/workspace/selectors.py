@@ -31,12 +31,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.accounts.models import User
 from apps.care.models import (
     CANCELLED_STATUSES,
     OPEN_STATUSES,
     Appointment,
     AppointmentStatus,
     BespokeTask,
+    StaffMembership,
+    StaffRole,
     Treatment,
     TreatmentStatus,
 )
@@ -514,3 +517,63 @@ def review_context(
         or notes[:1],
         "today": timezone.localdate(now),
     }
+
+
+def pwp_diary(*, pwp, first_day: datetime.date, days: int, zone) -> list[tuple]:
+    """The PWP's booked sessions from `first_day` for `days` days, by local day:
+    [(day, [appointment, ...]), ...]; every day listed, empty ones too. One query."""
+    start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=zone)
+    end = start + datetime.timedelta(days=days)
+    rows = (
+        Appointment.objects.filter(
+            treatment__pwp=pwp,
+            status=AppointmentStatus.SCHEDULED,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("treatment__client")
+        .order_by("starts_at")
+    )
+    by_day: dict[datetime.date, list] = {
+        first_day + datetime.timedelta(days=n): [] for n in range(days)
+    }
+    for appointment in rows:
+        local = appointment.starts_at.astimezone(zone)
+        appointment.local_start = local
+        appointment.local_end = appointment.ends_at.astimezone(zone)
+        by_day.setdefault(local.date(), []).append(appointment)
+    return list(by_day.items())
+
+
+def handover_candidates(service) -> QuerySet:
+    """Active practitioners of `service` who can take over a client."""
+    return (
+        User.objects.filter(
+            is_active=True, memberships__service=service, memberships__role=StaffRole.PWP
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+def handover_rows(*, services) -> list:
+    """Practitioners of `services` (None: all) with open clients and open alerts,
+    deactivated ones first. One query."""
+    memberships = StaffMembership.objects.filter(role=StaffRole.PWP)
+    if services is not None:
+        memberships = memberships.filter(service_id__in=services)
+    open_q = Q(caseload__status__in=OPEN_STATUSES)
+    if services is not None:
+        open_q &= Q(caseload__service_id__in=services)
+    return list(
+        User.objects.filter(pk__in=memberships.values("user_id"))
+        .annotate(
+            open_clients=Count("caseload", filter=open_q, distinct=True),
+            open_alerts=Count(
+                "caseload__risk_alerts",
+                filter=open_q & Q(caseload__risk_alerts__status="open"),
+                distinct=True,
+            ),
+        )
+        .order_by("is_active", "first_name", "last_name", "email")
+    )
