@@ -338,6 +338,14 @@ CASES = [
         ok=(302,),
     ),
     Case(
+        "workspace:warnings_seen",
+        "POST",
+        _t("workspace:warnings_seen"),
+        frozenset(PWP_WRITERS),
+        data=lambda w: {"note": "Call on Monday"},
+        ok=(302,),
+    ),
+    Case(
         "workspace:task_withdraw",
         "POST",
         _t("workspace:task_withdraw", "task"),

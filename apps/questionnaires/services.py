@@ -26,6 +26,7 @@ from apps.care.models import (
     CANCELLED_STATUSES,
     OPEN_STATUSES,
     Appointment,
+    AppointmentStatus,
     ConsentKind,
     Service,
     Treatment,
@@ -68,6 +69,8 @@ class Protocol:
     followup_3m: tuple[str, ...]
     followup_6m: tuple[str, ...]
     followup_12m: tuple[str, ...]
+    early_alliance: tuple[str, ...] = ()
+    early_alliance_after_session: int = 2
     followup_anchor: str = FollowupAnchor.END_OF_TREATMENT
     wai_later_after_long_treatment: bool = False
     name: str = ""
@@ -93,8 +96,10 @@ def protocol_for(service: Service) -> Protocol:
         six, twelve = row.followup_6m_enabled, row.followup_12m_enabled
         anchor, wai_later = row.followup_anchor, row.wai_later_after_long_treatment
         name = str(PROTOCOL_PRESETS[row.preset]["label"]) if row.preset else ""
+        early_after = row.early_alliance_after_session
     else:
         lists = {k: tuple(v) for k, v in settings.QUESTIONNAIRE_PROTOCOL.items()}
+        early_after = settings.QUESTIONNAIRE_EARLY_ALLIANCE_AFTER_SESSION
         six, twelve = settings.QUESTIONNAIRE_FOLLOWUP_6M, settings.QUESTIONNAIRE_FOLLOWUP_12M
         anchor, wai_later, name = FollowupAnchor.END_OF_TREATMENT, False, ""
     if not six:
@@ -102,7 +107,11 @@ def protocol_for(service: Service) -> Protocol:
     if not twelve:
         lists["followup_12m"] = ()
     return Protocol(
-        **lists, followup_anchor=anchor, wai_later_after_long_treatment=wai_later, name=name
+        **lists,
+        early_alliance_after_session=early_after,
+        followup_anchor=anchor,
+        wai_later_after_long_treatment=wai_later,
+        name=name,
     )
 
 
@@ -183,6 +192,28 @@ def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]
                         opens,
                         appointment.starts_at,
                         appointment,
+                    )
+                )
+
+    # Early alliance: opens when session N (default 2) is marked attended, for
+    # QUESTIONNAIRE_EARLY_ALLIANCE_WINDOW_DAYS; nothing until then.
+    if protocol.early_alliance:
+        session = (
+            treatment.appointments.filter(
+                number=protocol.early_alliance_after_session, status=AppointmentStatus.ATTENDED
+            )
+            .order_by("starts_at")
+            .first()
+        )
+        if session is not None:
+            opens = session.starts_at + datetime.timedelta(minutes=session.duration_minutes)
+            for code in protocol.early_alliance:
+                plan.append(
+                    PlannedAdministration(
+                        code,
+                        TimePoint.EARLY_ALLIANCE,
+                        opens,
+                        opens + settings.QUESTIONNAIRE_EARLY_ALLIANCE_WINDOW_DAYS * day,
                     )
                 )
 

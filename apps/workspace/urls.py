@@ -14,6 +14,11 @@ urlpatterns = [
     path("care/handover/", views.handover_list, name="handover_list"),
     path("care/handover/<int:pwp_id>/", views.handover, name="handover"),
     path("care/service/", views.service_overview, name="service_overview"),
+    path(
+        "care/clients/<int:treatment_id>/warnings/seen/",
+        views.warnings_seen,
+        name="warnings_seen",
+    ),
     path("care/clients/<int:treatment_id>/", views.client_detail, name="client_detail"),
     path("care/clients/<int:treatment_id>/review/", views.review, name="review"),
     path("care/clients/<int:treatment_id>/review/print/", views.review_print, name="review_print"),

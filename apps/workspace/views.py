@@ -43,6 +43,7 @@ from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
 from apps.core.time import user_zone, zone_or_default
+from apps.earlywarning.services import warnings_mark_seen
 from apps.programme.models import Module
 from apps.programme.selectors import module_plan_for
 from apps.programme.services import feedback_leave, module_reorder, module_unlock
@@ -136,6 +137,25 @@ def caseload(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         template += "#caseload-table"
     return render(request, template, context)
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def warnings_seen(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Mark a client's warnings "seen, plan made" with the PWP's note."""
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    try:
+        warnings_mark_seen(
+            treatment=treatment, user=request.user, note=request.POST.get("note", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s marked seen, plan made.") % {"name": treatment.client.get_full_name()},
+        )
+    return redirect("workspace:caseload")
 
 
 @require_GET

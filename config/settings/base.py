@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.safety",
     "apps.notifications",
     "apps.messaging",
+    "apps.earlywarning",
     "apps.trials",
     "apps.workspace",
 ]
@@ -381,8 +382,23 @@ SPECTACULAR_SETTINGS = {
 # --- Clinical and service policy --------------------------------------------
 TREATMENT_WEEKS = env.int("TREATMENT_WEEKS", default=11)
 FACE_TO_FACE_SESSIONS = env.int("FACE_TO_FACE_SESSIONS", default=6)
+
+# Early warning on the caseload (docs/early-warning.md): defaults for every
+# service; a service's WarningThresholds row overrides any of them.
+EARLY_WARNING_INACTIVE_DAYS = env.int("EARLY_WARNING_INACTIVE_DAYS", default=7)
+EARLY_WARNING_RECENT_DAYS = env.int("EARLY_WARNING_RECENT_DAYS", default=14)
+EARLY_WARNING_MOOD_MARGIN = env.str("EARLY_WARNING_MOOD_MARGIN", default="1.0")
+EARLY_WARNING_MOOD_MIN_RATINGS = env.int("EARLY_WARNING_MOOD_MIN_RATINGS", default=3)
+EARLY_WARNING_PHQ9_RISE = env.int("EARLY_WARNING_PHQ9_RISE", default=6)
+EARLY_WARNING_WAI_LOW_MAX = env.int("EARLY_WARNING_WAI_LOW_MAX", default=28)
+EARLY_WARNING_WAI_FALL = env.int("EARLY_WARNING_WAI_FALL", default=5)
+EARLY_WARNING_BOND_GAP = env.int("EARLY_WARNING_BOND_GAP", default=4)
+EARLY_WARNING_CLIENT_REPLY_DAYS = env.int("EARLY_WARNING_CLIENT_REPLY_DAYS", default=5)
+EARLY_WARNING_PWP_REPLY_DAYS = env.int("EARLY_WARNING_PWP_REPLY_DAYS", default=2)
 PHQ9_REFERRAL_THRESHOLD = env.int("PHQ9_REFERRAL_THRESHOLD", default=4)
 WAI_WORDING_FILE = env.str("WAI_WORDING_FILE", default="")
+# The therapist's version (WAI-SF-T): same licensing, its own wording file.
+WAI_T_WORDING_FILE = env.str("WAI_T_WORDING_FILE", default="")
 # Questionnaire wording in other languages (docs/i18n.md): a directory of
 # `<code>.<language>.json` files the service supplies (validated translations,
 # naming source and licence). Without one, a questionnaire is shown in English.
@@ -444,6 +460,8 @@ QUESTIONNAIRE_DEFINITIONS_DIR = env.str("QUESTIONNAIRE_DEFINITIONS_DIR", default
 QUESTIONNAIRE_PROTOCOL = {
     "baseline": env.list("QUESTIONNAIRES_BASELINE", default=["phq9", "gad7"]),
     "pre_session": env.list("QUESTIONNAIRES_PRE_SESSION", default=["phq9", "gad7"]),
+    # The working alliance early in treatment, while it can still be repaired (issue 14).
+    "early_alliance": env.list("QUESTIONNAIRES_EARLY_ALLIANCE", default=["wai_sf_c"]),
     "end_of_treatment": env.list("QUESTIONNAIRES_END", default=["phq9", "wai_sf_c"]),
     "followup_3m": env.list("QUESTIONNAIRES_FOLLOWUP_3M", default=["phq9", "wai_sf_c"]),
     "followup_6m": env.list("QUESTIONNAIRES_FOLLOWUP_6M", default=["phq9"]),
@@ -452,6 +470,12 @@ QUESTIONNAIRE_PROTOCOL = {
 QUESTIONNAIRE_FOLLOWUP_6M = env.bool("QUESTIONNAIRE_FOLLOWUP_6M", default=False)
 # A named protocol ("e_compared" or "nhs_routine", apps.questionnaires.models.PROTOCOL_PRESETS)
 # used by services without their own QuestionnaireProtocol; empty = the lists above.
+QUESTIONNAIRE_EARLY_ALLIANCE_AFTER_SESSION = env.int(
+    "QUESTIONNAIRE_EARLY_ALLIANCE_AFTER_SESSION", default=2
+)
+QUESTIONNAIRE_EARLY_ALLIANCE_WINDOW_DAYS = env.int(
+    "QUESTIONNAIRE_EARLY_ALLIANCE_WINDOW_DAYS", default=7
+)
 QUESTIONNAIRE_PROTOCOL_PRESET = env.str("QUESTIONNAIRE_PROTOCOL_PRESET", default="")
 QUESTIONNAIRE_FOLLOWUP_12M = env.bool("QUESTIONNAIRE_FOLLOWUP_12M", default=False)
 # Due windows, in days (hours for the pre-session window's opening).
