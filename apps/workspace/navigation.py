@@ -31,6 +31,7 @@ NAV = {
     Role.SUPERVISOR: [
         (_("Service overview"), "workspace:service_overview"),
         (_("Alerts"), "safety:alerts"),
+        (_("Staff"), "care:staff_services"),
         (_("Email settings"), "notifications:staff_preferences"),
     ],
     Role.TRIAL_MANAGER: [
@@ -43,6 +44,7 @@ NAV = {
         (_("Admin home"), "workspace:admin_home"),
         (_("Alerts"), "safety:alerts"),
         (_("Enrol a client"), "care:enrol"),
+        (_("Staff"), "care:staff_services"),
         (_("Admin site"), "admin:index"),
     ],
 }
