@@ -625,6 +625,8 @@ def test_every_object_scoped_url_is_in_the_matrix():
         "programme:module",
         "programme:step_part",
         "programme:step_check",
+        # Content slugs, staff only, no client data: tests/programme/test_preview.py.
+        "programme:preview_step",
         # Steps are programme content; the treatment is the signed-in client's own.
         "programme:autosave",
         "programme:step_ping",
@@ -655,6 +657,7 @@ LIST_PAGES = {
     "workspace:service_overview": {"supervisor", "admin_user"},
     "care:enrol": set(),
     "care:staff_services": set(),
+    "programme:preview_index": set(),
     "care:my_sessions": OWN_CLIENT,
     "care:my_tasks": OWN_CLIENT,
     "messaging:inbox": {"pwp", "supervisor", "admin_user"},
