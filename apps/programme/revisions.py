@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.programme.models import RevisionSource, Step, StepRevision
 
-LANGUAGES = [code for code, _name in settings.LANGUAGES]
+LANGUAGES = list(settings.MODELTRANSLATION_LANGUAGES)
 TRANSLATED = ("title", "body", "prompts", "questions")
 PLAIN = ("kind", "minutes", "exercise_type")
 CONTENT_FIELDS = tuple(f"{name}_{lang}" for name in TRANSLATED for lang in LANGUAGES) + PLAIN

@@ -29,4 +29,5 @@ urlpatterns = [
     ),
     path("entries/<int:entry_id>/", views.entry_detail, name="entry"),
     path("entries/<int:entry_id>/sent/", views.entry_confirm, name="entry_confirm"),
+    path("translations/", views.translation_status, name="translation_status"),
 ]

@@ -19,6 +19,7 @@ STORAGES = {
 WAI_WORDING_FILE = str(
     BASE_DIR / "apps" / "questionnaires" / "instruments" / "wai_sf_c.placeholder-wording.json"
 )
+QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS = True
 # In CI every service-backed test must run: a skip for a missing service fails.
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 LOGGING = {"version": 1, "disable_existing_loggers": False}

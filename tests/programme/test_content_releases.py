@@ -60,7 +60,7 @@ def _admin_edit(client, step: Step, new_body: str) -> None:
         "revisions-MIN_NUM_FORMS": "0",
         "revisions-MAX_NUM_FORMS": "1000",
     }
-    for lang in ("en", "cy"):
+    for lang in settings.MODELTRANSLATION_LANGUAGES:
         data[f"title_{lang}"] = getattr(step, f"title_{lang}") or ""
         data[f"body_{lang}"] = getattr(step, f"body_{lang}") or ""
         data[f"prompts_{lang}"] = json.dumps(getattr(step, f"prompts_{lang}") or [])

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programme', '0001_initial'),
+        ('programme', '0003_dutch_content_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
