@@ -236,6 +236,12 @@ CASES = [
         data=lambda w: {"action": "deactivate"},
         ok=(302,),
     ),
+    Case(
+        "workspace:service_settings",
+        "GET",
+        _o("workspace:service_settings", "service"),
+        frozenset(LEADS),
+    ),
     # --- care: reads (PWP, supervisor of the service, admin) -----------------------
     Case("workspace:review", "GET", _t("workspace:review"), frozenset(STAFF_READERS)),
     Case("workspace:client_detail", "GET", _t("workspace:client_detail"), frozenset(STAFF_READERS)),
@@ -657,6 +663,7 @@ LIST_PAGES = {
     "workspace:service_overview": {"supervisor", "admin_user"},
     "care:enrol": set(),
     "care:staff_services": set(),
+    "workspace:service_settings_index": set(),
     "programme:preview_index": set(),
     "care:my_sessions": OWN_CLIENT,
     "care:my_tasks": OWN_CLIENT,

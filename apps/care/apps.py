@@ -13,11 +13,13 @@ class CareConfig(AppConfig):
         from apps.care.models import (
             Appointment,
             BespokeTask,
+            Service,
             SessionNote,
             StaffMembership,
             Treatment,
         )
 
+        auditlog.register(Service, exclude_fields=["next_participant_number"])
         auditlog.register(Treatment)
         auditlog.register(StaffMembership)
         auditlog.register(Appointment)

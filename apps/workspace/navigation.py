@@ -33,6 +33,7 @@ NAV = {
         (_("Service overview"), "workspace:service_overview"),
         (_("Alerts"), "safety:alerts"),
         (_("Staff"), "care:staff_services"),
+        (_("Service settings"), "workspace:service_settings_index"),
         (_("Email settings"), "notifications:staff_preferences"),
     ],
     Role.TRIAL_MANAGER: [
@@ -46,6 +47,7 @@ NAV = {
         (_("Alerts"), "safety:alerts"),
         (_("Enrol a client"), "care:enrol"),
         (_("Staff"), "care:staff_services"),
+        (_("Service settings"), "workspace:service_settings_index"),
         (_("Admin site"), "admin:index"),
     ],
 }

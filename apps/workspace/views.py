@@ -26,6 +26,7 @@ from apps.care.access import STAFF_ROLES, treatment_get_for_user, treatment_may_
 from apps.care.forms import SessionNoteForm
 from apps.care.models import Service, Treatment
 from apps.care.selectors import service_treatments
+from apps.care.staff import service_get_for_manager, services_managed_by
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
@@ -34,6 +35,7 @@ from apps.programme.models import Module
 from apps.programme.selectors import module_plan_for
 from apps.programme.services import feedback_leave, module_reorder, module_unlock
 from apps.questionnaires.catalogue import scoring_definition
+from apps.questionnaires.models import PROTOCOL_PRESET_CHOICES
 from apps.safety.forms import AcknowledgeForm
 from apps.safety.selectors import risk_alert_get_for_user
 from apps.safety.services import escalation_chain, risk_alert_acknowledge
@@ -42,10 +44,12 @@ from apps.workspace.forms import (
     CaseloadFilterForm,
     FeedbackForm,
     ModuleActionForm,
+    ServiceSettingsForm,
     TaskForm,
     WelcomeForm,
 )
 from apps.workspace.selectors import caseload_rows
+from apps.workspace.service_settings import service_settings_save, settings_for
 
 PWP_ROLES = (Role.PWP, Role.ADMIN)
 ALERT_ROLES = (Role.PWP, Role.SUPERVISOR, Role.ADMIN)
@@ -492,3 +496,51 @@ def _subject_context(alert) -> dict:
         "screen_categories": [c.replace("_", " ") for c in categories if c],
         "time_zone": zone,
     }
+
+
+# --- Service settings -------------------------------------------------------------------
+
+
+@require_GET
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def service_settings_index(request: HttpRequest) -> HttpResponse:
+    services = list(services_managed_by(request.user))
+    if len(services) == 1:
+        return redirect("workspace:service_settings", service_id=services[0].pk)
+    return render(request, "workspace/service_settings_index.html", {"services": services})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def service_settings(request: HttpRequest, service_id: int) -> HttpResponse:
+    """Time zone, crisis resources, escalation wait and questionnaire protocol."""
+    service = service_get_for_manager(user=request.user, service_id=service_id)
+    current = settings_for(service)
+    form = ServiceSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial=current,
+        protocol_choices=PROTOCOL_PRESET_CHOICES,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = service_settings_save(
+                actor=request.user, service=service, data=form.cleaned_data
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            if changed:
+                messages.success(request, _("Settings saved. The change is in the audit log."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("workspace:service_settings", service_id=service.pk)
+    return render(
+        request,
+        "workspace/service_settings.html",
+        {
+            "service": service,
+            "form": form,
+            "current": current,
+            "page_has_errors": bool(form.errors),
+        },
+    )
