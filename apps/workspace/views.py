@@ -169,6 +169,7 @@ def _review_page(
         }
     )
     context.update(extra)
+    context["glance"] = selectors.review_glance(context)
     return render(request, template, context)
 
 
