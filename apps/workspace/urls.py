@@ -10,7 +10,15 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin-home/", views.admin_home, name="admin_home"),
     path("care/caseload/", views.caseload, name="caseload"),
+    path("care/diary/", views.diary, name="diary"),
+    path("care/handover/", views.handover_list, name="handover_list"),
+    path("care/handover/<int:pwp_id>/", views.handover, name="handover"),
     path("care/service/", views.service_overview, name="service_overview"),
+    path(
+        "care/clients/<int:treatment_id>/warnings/seen/",
+        views.warnings_seen,
+        name="warnings_seen",
+    ),
     path("care/settings/", views.service_settings_index, name="service_settings_index"),
     path("care/settings/<int:service_id>/", views.service_settings, name="service_settings"),
     path("care/clients/<int:treatment_id>/", views.client_detail, name="client_detail"),
@@ -33,5 +41,12 @@ urlpatterns = [
         views.task_withdraw,
         name="task_withdraw",
     ),
+    path("care/clients/<int:treatment_id>/lifecycle/", views.lifecycle, name="lifecycle"),
+    path(
+        "care/clients/<int:treatment_id>/consent/withdraw/",
+        views.consent_withdrawal,
+        name="consent_withdrawal",
+    ),
+    path("care/clients/<int:treatment_id>/consent/", views.consent_set, name="consent_set"),
     path("safety/alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
 ]

@@ -80,7 +80,7 @@ def test_dutch_client_walks_a_step_a_mood_rating_and_a_phq9_with_item_9(
     # Their practitioner reads Dutch too: the caseload is in Dutch.
     pwp.language = "nl"
     pwp.save(update_fields=["language"])
-    sign_in(desktop, live_server, pwp, "care:caseload")
+    sign_in(desktop, live_server, pwp, "workspace:caseload")
     expect(desktop.locator("html")).to_have_attribute("lang", "nl")
     expect(desktop.get_by_role("heading", level=1)).to_have_text("Je caseload")
     expect(desktop.get_by_role("link", name="1 open risicomelding")).to_be_visible()

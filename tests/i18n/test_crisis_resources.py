@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def help_page(client, user) -> str:
     client.force_login(user)
-    return client.get(reverse("core:help")).content.decode()
+    return client.get(reverse("safety:help")).content.decode()
 
 
 def test_dutch_client_sees_113_and_112_on_the_help_page(client, client_user):

@@ -34,7 +34,7 @@ def test_dutch_pwp_works_in_dutch_and_their_english_client_is_emailed_in_english
     pwp.language = "nl"
     pwp.save(update_fields=["language"])
     client.force_login(pwp)
-    caseload = client.get(reverse("care:caseload")).content.decode()
+    caseload = client.get(reverse("workspace:caseload")).content.decode()
     assert '<html lang="nl"' in caseload and "Je caseload" in caseload
     with django_capture_on_commit_callbacks(execute=True):
         client.post(

@@ -9,16 +9,16 @@ pytestmark = pytest.mark.django_db
 def test_signed_in_choice_is_saved_and_used_on_every_page(client, client_user):
     client.force_login(client_user)
     response = client.post(
-        reverse("accounts:language"), {"language": "nl", "return_to": reverse("core:help")}
+        reverse("accounts:language"), {"language": "nl", "return_to": reverse("safety:help")}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:help")
+    assert response["Location"] == reverse("safety:help")
     client_user.refresh_from_db()
     assert client_user.language == "nl"
     # A new device (no cookie) still shows Dutch: the choice lives on the person.
     client.cookies.clear()
     client.force_login(client_user)
-    page = client.get(reverse("core:help"), HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(reverse("safety:help"), HTTP_ACCEPT_LANGUAGE="en")
     assert '<html lang="nl"' in page.content.decode()
     assert "Direct hulp" in page.content.decode()
 

@@ -44,7 +44,7 @@ def test_text_typed_after_signing_out_in_another_tab_is_saved_after_signing_in_a
     sign_in(phone, live_server, client_user)
     situation = start_thought_record(phone, live_server)
     other_tab = phone.context.new_page()
-    other_tab.goto(live_server.url + reverse("core:help"))
+    other_tab.goto(live_server.url + reverse("safety:help"))
     other_tab.get_by_role("button", name="Sign out").first.click()
     other_tab.wait_for_url("**/sign-in/**")
     other_tab.close()
