@@ -23,7 +23,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.models import ApiToken
+from apps.accounts.models import ApiToken, User
 from apps.care.models import Appointment, BespokeTask, Consent, SessionNote
 from apps.messaging.models import Message
 from apps.programme.content import content_load
@@ -71,6 +71,7 @@ STAFF_READERS = frozenset({"pwp", "supervisor", "admin_user"})
 PWP_WRITERS = frozenset({"pwp", "admin_user"})
 OWN_CLIENT = frozenset({"client_user"})
 RESEARCHERS = frozenset({"trial_manager", "admin_user"})
+LEADS = frozenset({"supervisor", "admin_user"})
 
 # The client persona's own name and email (they are the client whose data is guarded).
 OWN_IDENTITY = ("Ceridwen", "Quillfeather", "client@example.org")
@@ -121,6 +122,8 @@ def world(
     completed = phq9_completed(treatment, PHQ9_ITEM9)  # raises a risk alert
     return {
         "treatment": treatment,
+        "service": treatment.service,
+        "colleague_pwp": colleague_pwp,
         "participant_id": treatment.participant_id,
         "step": step,
         "entry": entry,
@@ -186,6 +189,7 @@ def _state(w) -> tuple:
         ExportJob.objects.count(),
         list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         list(ExerciseEntry.objects.order_by("pk").values_list("pk", "status", "data")),
+        list(User.objects.order_by("pk").values_list("pk", "is_active", "is_pwp", "is_supervisor")),
         list(Consent.objects.order_by("pk").values_list("pk", "kind", "given")),
     )
 
@@ -217,6 +221,29 @@ def _o(name: str, key: str, *more) -> Callable[[dict], str]:
 
 
 CASES = [
+    # --- care: staff of a service (its supervisors and admins) ----------------------
+    Case("care:staff_list", "GET", _o("care:staff_list", "service"), frozenset(LEADS)),
+    Case("care:staff_invite", "GET", _o("care:staff_invite", "service"), frozenset(LEADS)),
+    Case(
+        "care:staff_member",
+        "GET",
+        lambda w: reverse("care:staff_member", args=[w["service"].pk, w["colleague_pwp"].pk]),
+        frozenset(LEADS),
+    ),
+    Case(
+        "care:staff_member",
+        "POST",
+        lambda w: reverse("care:staff_member", args=[w["service"].pk, w["colleague_pwp"].pk]),
+        frozenset(LEADS),
+        data=lambda w: {"action": "deactivate"},
+        ok=(302,),
+    ),
+    Case(
+        "workspace:service_settings",
+        "GET",
+        _o("workspace:service_settings", "service"),
+        frozenset(LEADS),
+    ),
     # --- care: reads (PWP, supervisor of the service, admin) -----------------------
     Case("workspace:review", "GET", _t("workspace:review"), frozenset(STAFF_READERS)),
     Case("workspace:client_detail", "GET", _t("workspace:client_detail"), frozenset(STAFF_READERS)),
@@ -660,6 +687,8 @@ def test_every_object_scoped_url_is_in_the_matrix():
         "programme:module",
         "programme:step_part",
         "programme:step_check",
+        # Content slugs, staff only, no client data: tests/programme/test_preview.py.
+        "programme:preview_step",
         # Steps are programme content; the treatment is the signed-in client's own.
         "programme:autosave",
         "programme:step_ping",
@@ -689,6 +718,9 @@ LIST_PAGES = {
     "workspace:caseload": {"pwp"},
     "workspace:service_overview": {"supervisor", "admin_user"},
     "care:enrol": set(),
+    "care:staff_services": set(),
+    "workspace:service_settings_index": set(),
+    "programme:preview_index": set(),
     "care:my_sessions": OWN_CLIENT,
     "care:my_tasks": OWN_CLIENT,
     "messaging:inbox": {"pwp", "supervisor", "admin_user"},

@@ -81,7 +81,12 @@ def step_open(*, treatment: Treatment, step: Step) -> StepProgress:
     progress, created = StepProgress.objects.select_for_update().get_or_create(
         treatment=treatment,
         step=step,
-        defaults={"opened_at": now, "last_opened_at": now, "last_seen_at": now},
+        defaults={
+            "opened_at": now,
+            "last_opened_at": now,
+            "last_seen_at": now,
+            "step_revision": step.revision or None,
+        },
     )
     if not created:
         progress.last_opened_at = now
@@ -117,7 +122,12 @@ def step_complete(*, treatment: Treatment, step: Step) -> StepProgress:
     progress, created = StepProgress.objects.select_for_update().get_or_create(
         treatment=treatment,
         step=step,
-        defaults={"opened_at": now, "last_opened_at": now, "last_seen_at": now},
+        defaults={
+            "opened_at": now,
+            "last_opened_at": now,
+            "last_seen_at": now,
+            "step_revision": step.revision or None,
+        },
     )
     progress.add_activity(now)
     if progress.completed_at is None:
@@ -164,6 +174,7 @@ def _create_entry(*, treatment, step, client_request_id, data) -> ExerciseEntry:
         exercise_type=step.entry_type,
         client_request_id=client_request_id,
         data=data,
+        step_revision=step.revision or None,
     )
     try:
         with transaction.atomic():
@@ -314,6 +325,8 @@ def exercise_submit(
     entry.data = {k: v for k, v in data.items() if not k.startswith("_")}
     entry.status = EntryStatus.SUBMITTED
     entry.submitted_at = entry.submitted_at or now
+    # The version of the step they answered: what they wrote stays tied to it.
+    entry.step_revision = step.revision or None
     entry.version += 1
     entry.full_clean(exclude=["data"])
     entry.save()

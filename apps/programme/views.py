@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -943,3 +945,72 @@ def translation_status(request: HttpRequest) -> HttpResponse:
         "programme/translation_status.html",
         {"languages": selectors.translation_status()},
     )
+
+
+# --- Preview for authors and practitioners ----------------------------------------------
+
+
+def _may_preview(user) -> bool:
+    """Staff who write or use the content: practitioners, supervisors, admins and
+    content authors (admin-site users). Never clients or trial managers alone."""
+    return has_role(user, *STAFF_ROLES) or (user.is_active and user.is_staff)
+
+
+@require_GET
+def preview_index(request: HttpRequest) -> HttpResponse:
+    """Every module and step, each linking to its preview."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not _may_preview(request.user):
+        raise PermissionDenied
+    return render(request, "programme/preview_index.html", {"modules": selectors.preview_modules()})
+
+
+@require_GET
+def preview_step(request: HttpRequest, module_slug: str, step_slug: str) -> HttpResponse:
+    """A step as the client sees it, without a client account. Read-only: nothing
+    here writes (no progress, no entry, no answer); a quiz answer is checked from
+    the address alone."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not _may_preview(request.user):
+        raise PermissionDenied
+    step, steps = selectors.preview_step(module_slug=module_slug, step_slug=step_slug)
+    index = [s.pk for s in steps].index(step.pk)
+    context = {
+        "step": step,
+        "module": step.module,
+        "step_number": index + 1,
+        "step_total": len(steps),
+        "previous": steps[index - 1] if index > 0 else None,
+        "following": steps[index + 1] if index + 1 < len(steps) else None,
+    }
+    exercise = step.exercise
+    if step.kind == StepKind.QUIZ:
+        questions = list(step.questions or [])
+        q = request.GET.get("q", "")
+        number = int(q) if q.isdigit() and int(q) < len(questions) else 0
+        answer = request.GET.get("answer", "")
+        answered = int(answer) if answer.isdigit() else None
+        if questions:
+            question = questions[number]
+            context.update(
+                question=question,
+                question_index=number,
+                question_total=len(questions),
+                question_form=exercise.question_form(
+                    question, initial={"answer": answered} if answered is not None else None
+                ),
+                answer_result=(
+                    exercise.answer_feedback(question, answered)
+                    if answered is not None and answered < len(question.get("options", []))
+                    else None
+                ),
+                next_question=number + 1 if number + 1 < len(questions) else None,
+            )
+    elif exercise is not None and not exercise.handled_elsewhere:
+        context["form"] = exercise.get_form(step=step)
+        context["row_form"] = exercise.get_row_form()
+    elif exercise is not None:
+        context["handled_elsewhere"] = True
+    return render(request, "programme/preview_step.html", context)

@@ -173,3 +173,60 @@ class ConsentRecordForm(forms.Form):
     )
     version = forms.CharField(label=_("Information sheet version"), max_length=40)
     decided_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ServiceSettingsForm(forms.Form):
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        help_text=_("Session times and reminders use it. For example Europe/London."),
+        error_messages={"required": _("Enter the service's time zone")},
+    )
+    contact_within = forms.CharField(
+        label=_("We contact a client at risk within"),
+        max_length=60,
+        required=False,
+        help_text=_(
+            'Shown on the crisis page, for example "1 working day". Needs clinical sign-off.'
+        ),
+    )
+    escalation_hours = forms.IntegerField(
+        label=_("Escalate an alert nobody has acknowledged after (hours)"),
+        min_value=1,
+        max_value=168,
+        required=False,
+        help_text=_("Empty: the platform default."),
+        error_messages={
+            "invalid": _("Enter a whole number of hours, for example 4"),
+            "min_value": _("Enter at least 1 hour"),
+            "max_value": _("Enter 168 hours (a week) or fewer"),
+        },
+    )
+    crisis_resources = forms.JSONField(
+        label=_("Crisis resources"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        help_text=_(
+            'A list such as [{"name": "Samaritans", "phone": "116 123", "detail": "Any time"}]. '
+            "Empty: the defaults of the region. Needs clinical sign-off."
+        ),
+        error_messages={"invalid": _("Enter the resources as a list in JSON, as in the example")},
+    )
+    protocol_preset = forms.ChoiceField(
+        label=_("Questionnaire protocol"),
+        required=False,
+        help_text=_(
+            "Choosing one replaces the service's questionnaire schedule (docs/questionnaires.md)."
+        ),
+    )
+
+    def __init__(self, *args, protocol_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["protocol_preset"].choices = [
+            ("", _("Keep the current protocol")),
+            *protocol_choices,
+        ]
+
+    def clean_crisis_resources(self):
+        value = self.cleaned_data.get("crisis_resources")
+        return [] if value in (None, "") else value

@@ -592,3 +592,41 @@ def handover_rows(*, services) -> list:
         )
         .order_by("is_active", "first_name", "last_name", "email")
     )
+
+
+def review_glance(context: dict) -> dict:
+    """What changed since the last session, for the box at the top of the review.
+
+    Made from the review context only (no queries): open risk alerts, each
+    score with its change, the mood summary, exercises and steps done, modules
+    completed in the period, tasks done and open, unread messages from the
+    client, goals.
+    """
+    since = context.get("since")
+    tasks = context.get("tasks") or []
+    goals = context.get("goals") or []
+    plans = context.get("module_plans") or []
+    return {
+        "alerts": len(context.get("alerts") or []),
+        "scores": [
+            {"name": s["name"], "latest": s["latest"], "delta": s["delta"]}
+            for s in context.get("scores") or []
+            if s.get("latest") is not None
+        ],
+        "mood": (context.get("mood_chart") or {}).get("summary", ""),
+        "exercises": len(context.get("entries") or []),
+        "steps": len(context.get("steps_completed") or []),
+        "modules_completed": [
+            p.module.title
+            for p in plans
+            if p.completed_at and (since is None or p.completed_at >= since)
+        ],
+        "tasks_done": sum(1 for t in tasks if t.done_at),
+        "tasks_open": sum(1 for t in tasks if not t.done_at),
+        "unread": sum(
+            1
+            for m in context.get("review_messages") or []
+            if getattr(m, "from_client", False) and not m.read_at
+        ),
+        "goals": len(goals),
+    }

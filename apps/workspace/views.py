@@ -39,6 +39,7 @@ from apps.care.forms import SessionNoteForm
 from apps.care.lifecycle import allowed_kinds, treatment_transfer, treatment_transition
 from apps.care.models import ConsentKind, Service, Treatment
 from apps.care.selectors import service_treatments
+from apps.care.staff import service_get_for_manager, services_managed_by
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
@@ -48,6 +49,7 @@ from apps.programme.models import Module
 from apps.programme.selectors import module_plan_for
 from apps.programme.services import feedback_leave, module_reorder, module_unlock
 from apps.questionnaires.catalogue import scoring_definition
+from apps.questionnaires.models import PROTOCOL_PRESET_CHOICES
 from apps.safety.forms import AcknowledgeForm
 from apps.safety.selectors import risk_alert_get_for_user
 from apps.safety.services import escalation_chain, risk_alert_acknowledge
@@ -58,12 +60,14 @@ from apps.workspace.forms import (
     ConsentWithdrawalForm,
     FeedbackForm,
     ModuleActionForm,
+    ServiceSettingsForm,
     TaskForm,
     TransitionForm,
     WelcomeForm,
 )
 from apps.workspace.lifecycle import discharge_summary
 from apps.workspace.selectors import caseload_rows
+from apps.workspace.service_settings import service_settings_save, settings_for
 from apps.workspace.services import consent_withdrawal_record
 
 PWP_ROLES = (Role.PWP, Role.ADMIN)
@@ -215,6 +219,7 @@ def _review_page(
         }
     )
     context.update(extra)
+    context["glance"] = selectors.review_glance(context)
     return render(request, template, context)
 
 
@@ -738,4 +743,52 @@ def handover(request: HttpRequest, pwp_id: int) -> HttpResponse:
         "workspace/handover.html",
         {"leaver": leaver, "rows": rows, "errors": errors},
         status=400 if errors else 200,
+    )
+
+
+# --- Service settings -------------------------------------------------------------------
+
+
+@require_GET
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def service_settings_index(request: HttpRequest) -> HttpResponse:
+    services = list(services_managed_by(request.user))
+    if len(services) == 1:
+        return redirect("workspace:service_settings", service_id=services[0].pk)
+    return render(request, "workspace/service_settings_index.html", {"services": services})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def service_settings(request: HttpRequest, service_id: int) -> HttpResponse:
+    """Time zone, crisis resources, escalation wait and questionnaire protocol."""
+    service = service_get_for_manager(user=request.user, service_id=service_id)
+    current = settings_for(service)
+    form = ServiceSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial=current,
+        protocol_choices=PROTOCOL_PRESET_CHOICES,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = service_settings_save(
+                actor=request.user, service=service, data=form.cleaned_data
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            if changed:
+                messages.success(request, _("Settings saved. The change is in the audit log."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("workspace:service_settings", service_id=service.pk)
+    return render(
+        request,
+        "workspace/service_settings.html",
+        {
+            "service": service,
+            "form": form,
+            "current": current,
+            "page_has_errors": bool(form.errors),
+        },
     )
