@@ -31,6 +31,7 @@ from apps.programme.models import (
     EntryFeedback,
     EntryStatus,
     ExerciseEntry,
+    FeedbackReply,
     Module,
     ModulePlan,
     Step,
@@ -124,6 +125,9 @@ def world(
         "participant_id": treatment.participant_id,
         "step": step,
         "entry": entry,
+        "feedback": EntryFeedback.objects.create(
+            entry=entry, author=pwp, text="Secret feedback text"
+        ),
         "draft": draft,
         "appointment": AppointmentFactory(
             treatment=treatment, number=1, starts_at=timezone.now() - datetime.timedelta(hours=2)
@@ -173,6 +177,7 @@ def _state(w) -> tuple:
         t.status,
         SessionNote.objects.count(),
         EntryFeedback.objects.count(),
+        FeedbackReply.objects.count(),
         Message.objects.count(),
         list(BespokeTask.objects.order_by("pk").values_list("pk", "done_at", "title")),
         list(Appointment.objects.order_by("pk").values_list("pk", "status", "starts_at")),
@@ -377,6 +382,14 @@ CASES = [
         ),
         frozenset(OWN_CLIENT),
         ok=(302,),  # a multi-part exercise: on to the part to resume
+    ),
+    Case(
+        "programme:feedback_reply",
+        "POST",
+        lambda w: reverse("programme:feedback_reply", args=[w["entry"].pk, w["feedback"].pk]),
+        frozenset(OWN_CLIENT),
+        data=lambda w: {"text": "A reply from someone"},
+        ok=(302,),
     ),
     # --- tracking: the client's own goals ------------------------------------------
     Case("tracking:goal_detail", "GET", _o("tracking:goal_detail", "goal"), OWN_CLIENT),

@@ -16,3 +16,7 @@ class ProgrammeConfig(AppConfig):
         # seconds. Sending an entry is logged explicitly in `exercise_submit`.
         auditlog.register(ModulePlan)
         auditlog.register(EntryFeedback)
+
+        from apps.programme.notify import register_kinds
+
+        register_kinds()

@@ -22,5 +22,10 @@ urlpatterns = [
     path("steps/<int:step_id>/autosave/", views.autosave, name="autosave"),
     path("steps/<int:step_id>/ping/", views.step_ping, name="step_ping"),
     path("entries/<int:entry_id>/", views.entry_detail, name="entry"),
+    path(
+        "entries/<int:entry_id>/feedback/<int:feedback_id>/reply/",
+        views.feedback_reply,
+        name="feedback_reply",
+    ),
     path("entries/<int:entry_id>/sent/", views.entry_confirm, name="entry_confirm"),
 ]

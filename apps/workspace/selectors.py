@@ -370,7 +370,9 @@ def review_entries(*, treatment: Treatment, since: datetime.datetime | None):
         .prefetch_related(
             Prefetch(
                 "feedback",
-                queryset=EntryFeedback.objects.select_related("author").order_by("created_at"),
+                queryset=EntryFeedback.objects.select_related("author")
+                .prefetch_related("replies")
+                .order_by("created_at"),
             )
         )
         .order_by("-submitted_at", "-pk")
@@ -383,7 +385,7 @@ def entry_get_for_treatment(*, treatment: Treatment, entry_id: int):
     try:
         return (
             ExerciseEntry.objects.select_related("step__module")
-            .prefetch_related("feedback__author")
+            .prefetch_related("feedback__author", "feedback__replies")
             .get(pk=entry_id, treatment=treatment, status=EntryStatus.SUBMITTED)
         )
     except (ExerciseEntry.DoesNotExist, ValueError, TypeError):

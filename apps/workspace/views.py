@@ -32,7 +32,12 @@ from apps.core.forms import apply_domain_error
 from apps.core.time import zone_or_default
 from apps.programme.models import Module
 from apps.programme.selectors import module_plan_for
-from apps.programme.services import feedback_leave, module_reorder, module_unlock
+from apps.programme.services import (
+    feedback_leave,
+    feedback_replies_mark_read,
+    module_reorder,
+    module_unlock,
+)
 from apps.questionnaires.catalogue import scoring_definition
 from apps.safety.forms import AcknowledgeForm
 from apps.safety.selectors import risk_alert_get_for_user
@@ -171,8 +176,15 @@ def _review_page(
 @require_GET
 @role_required(*STAFF_ROLES)
 def review(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    """Everything since the last session on one screen. Opening it is audit-logged."""
-    return _review_page(request, treatment_id, "workspace/review.html")
+    """Everything since the last session on one screen. Opening it is audit-logged.
+
+    The client's replies to feedback show as new once; their own PWP opening
+    the page marks them read.
+    """
+    response = _review_page(request, treatment_id, "workspace/review.html")
+    if response.status_code == 200:
+        feedback_replies_mark_read(treatment_id=treatment_id, reader=request.user)
+    return response
 
 
 # The client's record *is* the review page (old URL name kept for links and tests).
