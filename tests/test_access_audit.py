@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import ApiToken
-from apps.care.models import Appointment, BespokeTask, SessionNote
+from apps.care.models import Appointment, BespokeTask, SessionNote, SessionRecord
 from apps.messaging.models import Message
 from apps.programme.content import content_load
 from apps.programme.models import (
@@ -176,6 +176,7 @@ def _state(w) -> tuple:
         t.welcome_message,
         t.status,
         SessionNote.objects.count(),
+        SessionRecord.objects.count(),
         EntryFeedback.objects.count(),
         FeedbackReply.objects.count(),
         Message.objects.count(),
@@ -239,6 +240,15 @@ CASES = [
     ),
     # --- care: the client's own PWP (and admins) only ------------------------------
     Case("workspace:plan", "GET", _t("workspace:plan"), frozenset(PWP_WRITERS)),
+    Case("workspace:session_record", "GET", _t("workspace:session_record"), PWP_WRITERS),
+    Case(
+        "workspace:session_record",
+        "POST",
+        _t("workspace:session_record"),
+        frozenset(PWP_WRITERS),
+        data=lambda w: {"appointment": w["appointment"].pk, "agreed": "Walk each morning"},
+        ok=(302,),
+    ),
     Case("care:sessions_plan", "GET", _t("care:sessions_plan"), frozenset(PWP_WRITERS)),
     Case(
         "care:session_reschedule",

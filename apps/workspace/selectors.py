@@ -43,6 +43,7 @@ from apps.care.models import (
 from apps.care.selectors import (
     appointments_for,
     last_session_before,
+    latest_session_record,
     session_notes_for,
     sessions_total,
     tasks_for,
@@ -474,6 +475,7 @@ def review_context(
         notifications_for_treatment(treatment=treatment)[: NOTIFICATION_LOG_ROWS + 1]
     )
     messages = list(thread_for(treatment=treatment))
+    tasks = list(tasks_for(treatment=treatment))
     if since is not None:
         recent_messages = [m for m in messages if m.created_at >= since]
     else:
@@ -497,7 +499,9 @@ def review_context(
         "mood_chart": mood_chart_for(treatment=treatment),
         "scores": scores,
         "goals": goals_with_ratings(treatment=treatment),
-        "tasks": list(tasks_for(treatment=treatment)),
+        "tasks": tasks,
+        "tasks_done": sum(1 for t in tasks if t.done_at is not None),
+        "last_record": latest_session_record(treatment=treatment),
         # Not "messages": that name belongs to django.contrib.messages in templates.
         "review_messages": recent_messages[-20:],
         "messages_total": len(messages),

@@ -31,5 +31,10 @@ urlpatterns = [
         views.task_withdraw,
         name="task_withdraw",
     ),
+    path(
+        "care/clients/<int:treatment_id>/sessions/record/",
+        views.session_record,
+        name="session_record",
+    ),
     path("safety/alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
 ]

@@ -7,6 +7,7 @@ a treatment (tasks, entries) are then looked up within it, so a guessed ID
 from another caseload is a 404.
 """
 
+import datetime
 from itertools import groupby
 
 from django.contrib import messages
@@ -43,10 +44,12 @@ from apps.safety.forms import AcknowledgeForm
 from apps.safety.selectors import risk_alert_get_for_user
 from apps.safety.services import escalation_chain, risk_alert_acknowledge
 from apps.workspace import selectors
+from apps.workspace import services as workspace_services
 from apps.workspace.forms import (
     CaseloadFilterForm,
     FeedbackForm,
     ModuleActionForm,
+    SessionRecordForm,
     TaskForm,
     WelcomeForm,
 )
@@ -404,6 +407,70 @@ def task_withdraw(request: HttpRequest, treatment_id: int, task_id: int) -> Http
     else:
         messages.success(request, _("Task removed."))
     return redirect(reverse("workspace:plan", args=[treatment.pk]) + "#tasks")
+
+
+# --- After a session: what was agreed --------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PWP_ROLES)
+def session_record(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """After a session the PWP records what was agreed: tasks, next module, goal changes.
+
+    The tasks and the module go into the client's plan through care's and
+    programme's services; the client's home page shows the record. A problem
+    shows the form again with everything typed still in it.
+    """
+    treatment = _own_client_treatment(request, treatment_id)
+    if request.method == "POST":
+        form = SessionRecordForm(request.POST, treatment=treatment)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                workspace_services.session_agreement_record(
+                    actor=request.user,
+                    treatment=treatment,
+                    appointment=data["appointment"],
+                    agreed=data["agreed"],
+                    tasks=data["tasks"],
+                    due_date=data["due_date"],
+                    next_module=data["next_module"],
+                    goal_changes=data["goal_changes"],
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+            else:
+                messages.success(
+                    request, _("Saved. The client sees what you agreed on their home page.")
+                )
+                return redirect(reverse("workspace:review", args=[treatment.pk]))
+    else:
+        now = timezone.now()
+        last = (
+            treatment.appointments.filter(starts_at__lte=now)
+            .exclude(status__in=["cancelled_by_client", "cancelled_by_service", "did_not_attend"])
+            .order_by("-starts_at")
+            .first()
+        )
+        upcoming = (
+            treatment.appointments.filter(starts_at__gt=now, status="scheduled")
+            .order_by("starts_at")
+            .first()
+        )
+        due = (
+            timezone.localtime(upcoming.starts_at).date()
+            if upcoming
+            else timezone.localdate() + datetime.timedelta(days=7)
+        )
+        form = SessionRecordForm(
+            treatment=treatment, initial={"appointment": last, "due_date": due}
+        )
+    return render(
+        request,
+        "workspace/session_record.html",
+        {"treatment": treatment, "form": form, "page_has_errors": bool(form.errors)},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- Risk alert detail -----------------------------------------------------------------
