@@ -39,7 +39,7 @@ from apps.programme.models import (
 from apps.questionnaires import links
 from apps.questionnaires.models import Administration, Answer
 from apps.safety.models import RiskAlert
-from apps.tracking.models import Goal, GoalRating
+from apps.tracking.models import Goal, GoalComment, GoalRating
 from apps.trials.models import ExportJob
 from tests.accounts.token_helpers import make_token
 from tests.care.factories import (
@@ -185,6 +185,7 @@ def _state(w) -> tuple:
         list(ModulePlan.objects.order_by("pk").values_list("pk", "unlocked", "order_override")),
         list(Goal.objects.order_by("pk").values_list("pk", "title", "status")),
         GoalRating.objects.count(),
+        GoalComment.objects.count(),
         list(Administration.objects.order_by("pk").values_list("pk", "status")),
         Answer.objects.count(),
         list(RiskAlert.objects.order_by("pk").values_list("pk", "status")),
@@ -399,6 +400,33 @@ CASES = [
         lambda w: reverse("programme:feedback_reply", args=[w["entry"].pk, w["feedback"].pk]),
         frozenset(OWN_CLIENT),
         data=lambda w: {"text": "A reply from someone"},
+        ok=(302,),
+    ),
+    # --- shared goals: the client's own PWP (and admins) from the record ------------
+    Case("workspace:goal_new", "GET", _t("workspace:goal_new"), frozenset(PWP_WRITERS)),
+    Case(
+        "workspace:goal_new",
+        "POST",
+        _t("workspace:goal_new"),
+        frozenset(PWP_WRITERS),
+        data=lambda w: {"title": "A goal from someone"},
+        ok=(302,),
+    ),
+    Case("workspace:goal", "GET", _t("workspace:goal", "goal"), frozenset(PWP_WRITERS)),
+    Case(
+        "workspace:goal",
+        "POST",
+        _t("workspace:goal", "goal"),
+        frozenset(PWP_WRITERS),
+        data=lambda w: {"action": "comment", "text": "A comment from someone"},
+        ok=(302,),
+    ),
+    Case(
+        "tracking:goal_comment",
+        "POST",
+        _o("tracking:goal_comment", "goal"),
+        frozenset(OWN_CLIENT),
+        data=lambda w: {"text": "A comment from someone"},
         ok=(302,),
     ),
     # --- tracking: the client's own goals ------------------------------------------

@@ -189,3 +189,52 @@ class SessionRecordForm(forms.Form):
         ) and not self.errors.get("tasks"):
             self.add_error("agreed", _("Write what you agreed, or add a task or a module"))
         return cleaned
+
+
+class StaffGoalForm(forms.Form):
+    """A goal the PWP proposes or changes with the client (in the client's words)."""
+
+    title = forms.CharField(
+        label=_("What the client will do"),
+        max_length=200,
+        help_text=_("In the client's words, for example “walk to the shop and back 3 times”."),
+        error_messages={"required": _("Enter what the client will do")},
+    )
+    why_it_matters = forms.CharField(
+        label=_("Why it matters to them (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    how_ill_know = forms.CharField(
+        label=_("How they will know (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    target_date = forms.DateField(
+        label=_("By when (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a real date, for example 27 3 2026")},
+    )
+
+
+class GoalAgreeForm(forms.Form):
+    appointment = forms.ModelChoiceField(
+        label=_("Agreed in session"),
+        queryset=None,
+        required=False,
+        empty_label=_("Not agreed in a session yet"),
+    )
+
+    def __init__(self, *args, treatment, **kwargs):
+        kwargs.setdefault("auto_id", "agree_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["appointment"].queryset = treatment.appointments.filter(
+            starts_at__lte=timezone.now()
+        ).exclude(status__in=["cancelled_by_client", "cancelled_by_service"])
+        self.fields["appointment"].label_from_instance = lambda a: (
+            _("Session %(n)s, %(date)s")
+            % {"n": a.number, "date": timezone.localtime(a.starts_at).strftime("%-d %B %Y")}
+        )

@@ -36,5 +36,7 @@ urlpatterns = [
         views.session_record,
         name="session_record",
     ),
+    path("care/clients/<int:treatment_id>/goals/new/", views.goal_new, name="goal_new"),
+    path("care/clients/<int:treatment_id>/goals/<int:goal_id>/", views.goal, name="goal"),
     path("safety/alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
 ]
