@@ -179,3 +179,19 @@ class CancelForm(forms.Form):
         choices=[("client", _("The client")), ("service", _("The service"))],
         error_messages={"required": _("Choose who cancelled the session")},
     )
+
+
+class PractitionerProfileForm(forms.Form):
+    role_title = forms.CharField(
+        label=_("Your role (optional)"),
+        required=False,
+        max_length=100,
+        help_text=_("For example, Psychological Wellbeing Practitioner."),
+    )
+    about = forms.CharField(
+        label=_("A few lines about you (optional)"),
+        required=False,
+        max_length=600,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("In your own words. Your clients see this on their home page."),
+    )

@@ -315,3 +315,17 @@ class SessionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Agreed in {self.appointment}"
+
+
+class PractitionerProfile(models.Model):
+    """A short, optional introduction a practitioner writes for their clients."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practitioner_profile"
+    )
+    role_title = models.CharField(_("your role"), max_length=100, blank=True)
+    about = models.TextField(_("a few lines about you"), blank=True, max_length=600)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user_id}"

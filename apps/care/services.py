@@ -14,6 +14,7 @@ from apps.care.models import (
     Appointment,
     AppointmentStatus,
     BespokeTask,
+    PractitionerProfile,
     Service,
     SessionNote,
     SessionRecord,
@@ -516,3 +517,16 @@ def session_record_save(
     record.full_clean()
     record.save()
     return record
+
+
+@transaction.atomic
+def practitioner_profile_save(*, actor: User, role_title: str, about: str) -> PractitionerProfile:
+    """Save the practitioner's own short profile (shown to their clients). Staff only."""
+    if actor.is_client:
+        raise DomainError(_("Only practitioners have a profile."))
+    profile, _created = PractitionerProfile.objects.get_or_create(user=actor)
+    profile.role_title = role_title.strip()
+    profile.about = about.strip()
+    profile.full_clean()
+    profile.save()
+    return profile

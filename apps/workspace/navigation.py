@@ -26,6 +26,7 @@ NAV = {
         (_("Alerts"), "safety:alerts"),
         (_("Messages"), "messaging:inbox"),
         (_("Enrol a client"), "care:enrol"),
+        (_("Your profile"), "care:profile"),
         (_("Email settings"), "notifications:staff_preferences"),
     ],
     Role.SUPERVISOR: [
