@@ -15,7 +15,8 @@ COPY --chown=tandem:tandem . .
 # collectstatic needs a SECRET_KEY to import settings; this one is never used at run time.
 RUN SECRET_KEY=build-time-only-key-build-time-only-key-build-time-only-key-xx \
     EMAIL_URL=smtp://localhost:25 \
-    python manage.py collectstatic --noinput
+    python manage.py collectstatic --noinput \
+    && mkdir -p /app/var/media/exports && chown -R tandem:tandem /app/var/media
 
 USER tandem
 EXPOSE 8000

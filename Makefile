@@ -7,7 +7,7 @@ PORT ?= 8000
 # Links printed by `make run` (demo logins, invitation links) use the port it serves on.
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: install run test lint migrate demo content css
+.PHONY: install run test lint migrate demo content css messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,7 +18,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-migrate: install
+# Compiles locale/*/LC_MESSAGES/*.po into .mo (needs gettext's msgfmt). The
+# .mo files are committed too, so a machine without gettext still runs.
+messages: install
+	if command -v msgfmt >/dev/null; then $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var; else echo "msgfmt not found (apt-get install gettext): using the committed .mo files"; fi
+
+migrate: install messages
 	mkdir -p var/broker/queue var/broker/processed var/broker/control var/exports
 	$(BIN)/python manage.py migrate --noinput
 
@@ -33,7 +38,7 @@ demo: content
 run: demo
 	trap true INT; TANDEM_PORT=$(PORT) $(BIN)/honcho -f Procfile start || [ $$? -eq 130 ]
 
-test: install
+test: install messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -335,6 +335,9 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="refuse to reuse existing data")
     parser.add_argument("--measure", choices=["idle", "export", "export-heap", "copy"])
     parser.add_argument("--out", default=os.devnull)
+    parser.add_argument(
+        "--json", action="store_true", help="print the record as JSON (bench/run_all.py)"
+    )
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, args.rows, args.out)))
@@ -347,8 +350,11 @@ def main() -> None:
         f"{platform.python_version()}",
     }
     for kind in ("idle", "copy", "export", "export-heap"):
-        print(f"Measuring {kind} ...", flush=True)
+        print(f"Measuring {kind} ...", flush=True, file=sys.stderr if args.json else sys.stdout)
         record[kind] = _run(kind, args.rows)
+    if args.json:
+        print(json.dumps(record))
+        return
     print(_table([record]))
     write_results(record)
     print(f"Wrote {RESULTS_MD.relative_to(ROOT)}")

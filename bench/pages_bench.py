@@ -18,10 +18,10 @@
    unread message. Rows with no rules of their own are bulk-created.
 2. Measures, in this process, with django.test.Client and force_login, after
    warm-up requests, for each size:
-   - ``care:caseload``, the PWP's caseload (every client of the service);
-   - ``care:review``, the pre-session review of one client (client 1);
+   - ``workspace:caseload``, the PWP's caseload (every client of the service);
+   - ``workspace:review``, the pre-session review of one client (client 1);
    - ``programme:home``, the home page of that client (week 5);
-   - ``care:service_overview``, the supervisor's view of the whole service.
+   - ``workspace:service_overview``, the supervisor's view of the whole service.
    Each page: the median and 95th percentile of the server-side time of
    ``--requests`` GETs, and the SQL queries of one more request
    (CaptureQueriesContext; not timed, as capturing adds work).

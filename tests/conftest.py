@@ -22,6 +22,9 @@ from tests.factories import (
     UserFactory,
 )
 
+# Fault-test fixtures (a throwaway redis-server, a real broker): tests/faults.py.
+pytest_plugins = ["tests.faults"]
+
 # Playwright's sync API runs an event loop in the test thread; Django would
 # otherwise refuse ORM calls made from that thread during browser tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,12 +1,14 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.db import transaction
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import ApiTokenScope, User
-from apps.accounts.tasks import send_password_reset
+from apps.accounts.signals import account_email_requested
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -36,14 +38,16 @@ class PasswordResetForm(forms.Form):
     )
 
     def save(self) -> None:
-        """Queue a reset email if an active account has this address.
+        """Put a reset email in the outbox if an active account has this address.
 
         Says nothing either way, so the form cannot be used to find out who
         has an account.
         """
         user = User.objects.filter(email__iexact=self.cleaned_data["email"], is_active=True).first()
         if user is not None:
-            transaction.on_commit(lambda: send_password_reset.delay(user.pk))
+            # The outbox row is written in this transaction (a receiver in notifications).
+            with transaction.atomic():
+                account_email_requested.send(sender=User, user=user, kind="password_reset")
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):
@@ -164,3 +168,25 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         **auth_forms.PasswordChangeForm.error_messages,
         "password_incorrect": _("Your current password is not right. Check it and try again."),
     }
+
+
+def _offered_languages() -> list[tuple[str, str]]:
+    # Each language named in itself, so a reader finds theirs whatever is shown.
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select the language you want to use")},
+    )
+    # Where to go back to (the page the header switcher was on); checked in the view.
+    return_to = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = _offered_languages()
+        self.fields["language"].error_messages["invalid_choice"] = _(
+            "Select one of the languages shown"
+        )

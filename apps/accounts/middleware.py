@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.selectors import totp_device_confirmed
@@ -98,3 +99,24 @@ class StaffTwoFactorMiddleware:
         if request.session.get(RECOVERY_CODES_SESSION_KEY):
             return _redirect(request, "accounts:otp_recovery_codes")
         return None
+
+
+class UserLanguageMiddleware:
+    """Show a signed-in person's pages in the language they chose.
+
+    Runs after AuthenticationMiddleware. Django's LocaleMiddleware (earlier)
+    has picked the language from the cookie or the browser; a saved choice on
+    the person wins, so it follows them to every device. A choice no longer
+    offered (settings.LANGUAGES) is ignored.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            language = user.language_code
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -72,6 +73,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Goes up each time two-step verification is set up or reset: an emailed
     # set-up link made before that stops working (links are single-use).
     two_step_generation = models.PositiveIntegerField(default=0, editable=False)
+    # One of settings.LANGUAGES (checked in forms, not as model choices, so a
+    # service adding a language needs no migration). Empty: not chosen yet,
+    # the browser's language is used; emails then go in LANGUAGE_CODE.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        help_text=_("The language of pages, emails and text messages."),
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
@@ -103,6 +113,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.preferred_name or self.first_name or self.email.split("@")[0]
+
+    @property
+    def language_code(self) -> str:
+        """The language to write to this person in: their choice if still offered."""
+        offered = {code for code, _name in settings.LANGUAGES}
+        return self.language if self.language in offered else settings.LANGUAGE_CODE
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email

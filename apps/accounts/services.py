@@ -2,6 +2,7 @@ import functools
 import math
 import zoneinfo
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -254,3 +255,15 @@ def user_time_zone_set(*, user: User, time_zone: str) -> User:
     # notifications cancels and re-plans the mood reminders (its receiver).
     user_time_zone_changed.send(sender=User, user=user)
     return user
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Save the person's language for pages, emails and text messages.
+
+    Raises DomainError when `language` is not one of settings.LANGUAGES.
+    """
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise DomainError(_("Select one of the languages shown"), field="language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -1,11 +1,9 @@
-"""Account emails (invitation, password reset), sent through the outbox.
+"""Background work of the accounts app.
 
-These tasks keep their names and signatures for their callers
-(care.services.treatment_enrol, accounts.forms.PasswordResetForm). Each only
-sends ``account_email_requested``; notifications' receiver puts a row in its
-outbox; the one-time link is made by the
-notifications link builder when the message is rendered, at send time, so no
-token is stored or crosses the broker.
+`send_invitation` and `send_password_reset` stay only so that messages
+already queued under these names by an older release still work: new code
+sends `apps.accounts.signals` inside its transaction instead (the outbox row
+is then written by the notifications app in that same transaction).
 """
 
 import datetime
@@ -13,6 +11,7 @@ import datetime
 from axes.models import AccessFailureLog, AccessLog
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -20,24 +19,21 @@ from apps.accounts.signals import account_email_requested
 
 
 @shared_task
+@transaction.atomic
 def send_invitation(user_id: int) -> None:
-    """Queue an invited client's one-time link to set a password.
-
-    Returns quietly if the user is gone, closed, or has already set a password.
-    """
+    """Old queued invitations: ask for the email now (see the module docstring)."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or user.has_usable_password():
-        return
-    account_email_requested.send(sender=User, user=user, kind="invitation")
+    if user is not None and not user.has_usable_password():
+        account_email_requested.send(sender=User, user=user, kind="invitation")
 
 
 @shared_task
+@transaction.atomic
 def send_password_reset(user_id: int) -> None:
-    """Queue a password reset link. Returns quietly if the user is gone or closed."""
+    """Old queued password resets: ask for the email now (see the module docstring)."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return
-    account_email_requested.send(sender=User, user=user, kind="password_reset")
+    if user is not None:
+        account_email_requested.send(sender=User, user=user, kind="password_reset")
 
 
 @shared_task

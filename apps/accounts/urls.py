@@ -41,4 +41,5 @@ urlpatterns = [
         views.api_token_revoke_view,
         name="api_token_revoke",
     ),
+    path("language/", views.language_view, name="language"),
 ]

@@ -15,8 +15,8 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.safestring import mark_safe
+from django.utils.translation import activate, get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -31,6 +31,7 @@ from apps.accounts.api_tokens import (
 )
 from apps.accounts.forms import (
     ApiTokenCreateForm,
+    LanguageForm,
     LoginForm,
     OTPTokenForm,
     PasswordChangeForm,
@@ -53,6 +54,7 @@ from apps.accounts.services import (
     totp_device_confirm,
     totp_verify,
     two_step_setup_link_send,
+    user_language_set,
 )
 from apps.accounts.throttle import sign_in_failed, sign_in_succeeded, sign_in_wait
 from apps.accounts.tokens import invitation_token_generator, two_step_setup_token_generator
@@ -524,3 +526,43 @@ def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
         request, _("Token “%(name)s” is revoked. It no longer works.") % {"name": token.name}
     )
     return redirect("accounts:api_tokens")
+
+
+@require_http_methods(["GET", "POST"])
+def language_view(request: HttpRequest) -> HttpResponse:
+    """Choose the language: the profile setting (GET shows it) and the header switcher.
+
+    Signed in, the choice is saved on the person (UserLanguageMiddleware then
+    uses it on every device, and emails follow it); signed out, a cookie holds
+    it. Redirects to the safe `return_to` URL, else back here with a confirmation.
+    """
+    form = LanguageForm(
+        request.POST or None,
+        initial={"language": get_language(), "return_to": request.GET.get("next", "")},
+    )
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated:
+            try:
+                user_language_set(user=request.user, language=language)
+            except DomainError as error:
+                apply_domain_error(form, error)
+        if not form.errors:
+            activate(language)
+            next_url = form.cleaned_data["return_to"]
+            if not url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                next_url = ""
+            if not next_url:
+                messages.success(request, _("Your language is saved."))
+            response = redirect(next_url or "accounts:language")
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
+            return response
+    return render(request, "accounts/language.html", {"form": form})

@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
@@ -100,7 +101,7 @@ class SessionNoteForm(forms.Form):
         ).order_by("starts_at")
         self.fields["appointment"].label_from_instance = lambda a: (
             _("Session %(n)s, %(date)s")
-            % {"n": a.number, "date": timezone.localtime(a.starts_at).strftime("%-d %B %Y")}
+            % {"n": a.number, "date": date_format(timezone.localtime(a.starts_at), "j F Y")}
         )
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
-from apps.accounts.tasks import send_invitation as send_invitation_task
+from apps.accounts.signals import account_email_requested
 from apps.care.models import (
     CANCELLED_STATUSES,
     OPEN_STATUSES,
@@ -84,7 +84,9 @@ def treatment_enrol(
     DomainError with one neutral message when the email cannot be enrolled
     here (staff, another service's client, a closed account), when the client
     already has an open treatment, or when the PWP does not work in the
-    service. Emails are queued only after commit.
+    service. The invitation email is an outbox row written in this same
+    transaction (accounts.signals.account_email_requested), so enrolling works,
+    and the email goes later, while the broker is down.
     """
     email = email.strip().lower()
     if not StaffMembership.objects.filter(user=pwp, service=service, role=StaffRole.PWP).exists():
@@ -123,8 +125,7 @@ def treatment_enrol(
         # A double-submitted form: the first request already enrolled them.
         raise DomainError(_("This client already has an open treatment."), field="email") from None
     if send_invitation and not client.has_usable_password():
-        client_id = client.pk
-        transaction.on_commit(lambda: send_invitation_task.delay(client_id))
+        account_email_requested.send(sender=User, user=client, kind="invitation")
     elif send_invitation:
         # A returning client keeps their password, but the new treatment starts
         # only when they accept it themselves (treatment_accept).

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -185,9 +186,10 @@ def session_schedule(request: HttpRequest, treatment_id: int) -> HttpResponse:
                 _("Session %(n)s is booked for %(when)s.")
                 % {
                     "n": appointment.number,
-                    "when": timezone.localtime(
-                        appointment.starts_at, _service_tz(treatment)
-                    ).strftime("%A %-d %B at %H:%M"),
+                    "when": date_format(
+                        timezone.localtime(appointment.starts_at, _service_tz(treatment)),
+                        _("l j F \\a\\t H:i"),
+                    ),
                 },
             )
             return redirect("care:sessions", treatment.pk)

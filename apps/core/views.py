@@ -1,6 +1,8 @@
+import kombu
+import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -55,11 +57,47 @@ def session_extend(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return False
+    return True
+
+
+def _broker_ok() -> bool:
+    url = settings.CELERY_BROKER_URL
+    try:
+        if url.startswith(("redis://", "rediss://")):
+            client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+            try:
+                return bool(client.ping())
+            finally:
+                client.close()
+        with kombu.Connection(url, connect_timeout=1) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
+    except Exception:  # any failure to reach it means "unavailable"
+        return False
+    return True
+
+
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Health for the load balancer and for people: {"status", "database", "broker"}.
+
+    The HTTP status follows the database only (200, or 503 when it cannot be
+    reached): pages work without the broker (messages wait in the outbox), so
+    a Redis outage must not take every web instance out of the load balancer.
+    The body says "unavailable" for the broker then.
+    """
+    database, broker = _database_ok(), _broker_ok()
+    body = {
+        "status": "ok" if database and broker else ("degraded" if database else "error"),
+        "database": "ok" if database else "unavailable",
+        "broker": "ok" if broker else "unavailable",
+    }
+    return JsonResponse(body, status=200 if database else 503)
 
 
 @require_GET

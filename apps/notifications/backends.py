@@ -2,9 +2,13 @@
 
 Email uses Django's email backend (settings.EMAIL_BACKEND: SMTP or
 django-anymail in production). SMS uses `settings.NOTIFICATIONS_SMS_BACKEND`,
-a dotted path to a class with `send(*, to: str, body: str) -> None` that
-raises `TransientSendError` (or ConnectionError/TimeoutError) for failures
-worth retrying and anything else for permanent ones.
+a dotted path to a class with `send(*, to: str, body: str, reference: str = "")
+-> None` that raises `TransientSendError` (or ConnectionError/TimeoutError) for
+failures worth retrying and anything else for permanent ones. `reference` is
+the outbox row's own reference, the same on every attempt. A backend that can
+ask its provider whether a reference was already accepted implements
+`already_sent(reference) -> bool`: a resend after an interrupted attempt
+(worker killed, database down while marking sent) then sends nothing twice.
 
 `RecordingEmailBackend` is for tests that run a real worker in another
 process: locmem does not cross processes, so it appends one JSON line per
@@ -32,14 +36,19 @@ class ProviderRejectedError(Exception):
 
 
 class BaseSMSBackend:
-    def send(self, *, to: str, body: str) -> None:
+    def send(self, *, to: str, body: str, reference: str = "") -> None:
         raise NotImplementedError
+
+    def already_sent(self, reference: str) -> bool:
+        """Whether the provider already accepted a message with `reference`.
+        False when the provider cannot tell (the resend goes ahead)."""
+        return False
 
 
 class ConsoleSMSBackend(BaseSMSBackend):
     """Development: prints the text message instead of sending it."""
 
-    def send(self, *, to: str, body: str) -> None:
+    def send(self, *, to: str, body: str, reference: str = "") -> None:
         sys.stdout.write(f"--- SMS to {to} ---\n{body}\n")
         sys.stdout.flush()
 
@@ -49,8 +58,11 @@ class LocmemSMSBackend(BaseSMSBackend):
 
     outbox: list[dict[str, str]] = []
 
-    def send(self, *, to: str, body: str) -> None:
-        LocmemSMSBackend.outbox.append({"to": to, "body": body})
+    def send(self, *, to: str, body: str, reference: str = "") -> None:
+        LocmemSMSBackend.outbox.append({"to": to, "body": body, "reference": reference})
+
+    def already_sent(self, reference: str) -> bool:
+        return bool(reference) and any(m.get("reference") == reference for m in self.outbox)
 
 
 class GovUKNotifySMSBackend(BaseSMSBackend):
@@ -64,18 +76,35 @@ class GovUKNotifySMSBackend(BaseSMSBackend):
     the status only, never the number or the message.
     """
 
-    def send(self, *, to: str, body: str) -> None:
-        from notifications_python_client.errors import APIError
+    def _client(self):
         from notifications_python_client.notifications import NotificationsAPIClient
 
-        client = NotificationsAPIClient(
+        return NotificationsAPIClient(
             settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL, timeout=15
         )
+
+    def already_sent(self, reference: str) -> bool:
+        """Asks Notify for messages with this reference (its idempotency aid)."""
+        from notifications_python_client.errors import APIError
+
+        if not reference:
+            return False
+        try:
+            found = self._client().get_all_notifications(reference=reference)
+        except APIError as error:
+            raise TransientSendError(f"GOV.UK Notify answered {error.status_code}") from None
+        return bool(found.get("notifications"))
+
+    def send(self, *, to: str, body: str, reference: str = "") -> None:
+        from notifications_python_client.errors import APIError
+
+        client = self._client()
         try:
             client.send_sms_notification(
                 phone_number=to,
                 template_id=settings.NOTIFY_SMS_TEMPLATE_ID,
                 personalisation={"body": body},
+                reference=reference or None,
             )
         except APIError as error:
             status = error.status_code
@@ -117,6 +146,7 @@ class RecordingEmailBackend(BaseEmailBackend):
                 path,
                 {
                     "id": notification_id,
+                    "message_id": message.extra_headers.get("Message-ID", ""),
                     "to": message.to,
                     "subject": message.subject,
                     "body": message.body,

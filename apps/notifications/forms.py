@@ -1,6 +1,9 @@
 import datetime
+import functools
 
 from django import forms
+from django.utils.dateformat import time_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.services import time_zone_is_known
@@ -12,9 +15,15 @@ def _times(step_minutes: int, first_hour: int = 0, last_hour: int = 23) -> list[
     for hour in range(first_hour, last_hour + 1):
         for minute in range(0, 60, step_minutes):
             at = datetime.time(hour, minute)
-            label = at.strftime("%I:%M%p").lstrip("0").lower()
-            choices.append((at.strftime("%H:%M"), label))
+            choices.append((at.strftime("%H:%M"), _time_label(at)))
     return choices
+
+
+def _time_label(at: datetime.time) -> str:
+    # English readers get "9:30am"; other languages their own clock ("09:30").
+    if get_language().startswith("en"):
+        return at.strftime("%I:%M%p").lstrip("0").lower()
+    return time_format(at, "H:i")
 
 
 class TimeChoiceField(forms.TypedChoiceField):
@@ -22,7 +31,8 @@ class TimeChoiceField(forms.TypedChoiceField):
 
     def __init__(self, *, step_minutes: int, **kwargs):
         super().__init__(
-            choices=_times(step_minutes),
+            # A callable: the labels are made in the reader's language each time.
+            choices=functools.partial(_times, step_minutes),
             coerce=datetime.time.fromisoformat,
             **kwargs,
         )

@@ -9,7 +9,9 @@ Each kind has a `KindSpec`:
   opt out of it, or None when it cannot be opted out of (account emails the
   person asked for, risk alerts to staff);
 - `quiet_hours`: whether it waits for the end of the recipient's quiet hours;
-- `mandatory`: ignores channel preferences too (always email).
+- `mandatory`: ignores channel preferences too (always email);
+- `urgent`: sent from its own queue (NOTIFICATIONS_URGENT_QUEUE, its own worker)
+  with a shorter lease, so nothing else delays it and it recovers within a minute.
 
 Message text never comes from the row: it is rendered at send time from
 `templates/notifications/<kind>.<channel>.txt` (+ `<kind>.subject.txt` for
@@ -53,6 +55,7 @@ class KindSpec:
     preference_field: str | None = None
     quiet_hours: bool = True
     mandatory: bool = False
+    urgent: bool = False
 
 
 class NotificationNotNeeded(Exception):  # noqa: N818 - a signal, not an error
@@ -82,6 +85,7 @@ def register_kind(
     preference_field: str | None = None,
     quiet_hours: bool = True,
     mandatory: bool = False,
+    urgent: bool = False,
 ) -> KindSpec:
     """Add (or replace) a kind. Call from your AppConfig.ready.
 
@@ -96,6 +100,7 @@ def register_kind(
         preference_field=preference_field,
         quiet_hours=quiet_hours,
         mandatory=mandatory,
+        urgent=urgent,
     )
     _KINDS[value] = spec
     return spec
@@ -144,7 +149,13 @@ def link_builder_for(kind: str) -> LinkBuilder | None:
 # and are sent at once, whatever the hour.
 register_kind(Kind.INVITATION, Kind.INVITATION.label, quiet_hours=False, mandatory=True)
 register_kind(Kind.PASSWORD_RESET, Kind.PASSWORD_RESET.label, quiet_hours=False, mandatory=True)
-register_kind(Kind.RISK_ALERT, Kind.RISK_ALERT.label, quiet_hours=False, mandatory=True)
+register_kind(
+    Kind.RISK_ALERT, Kind.RISK_ALERT.label, quiet_hours=False, mandatory=True, urgent=True
+)
+register_kind(
+    Kind.RISK_ESCALATION, Kind.RISK_ESCALATION.label, quiet_hours=False, mandatory=True, urgent=True
+)
+
 for _account_kind in (
     Kind.TWO_STEP_SETUP,
     Kind.TWO_STEP_RESET,
@@ -153,7 +164,12 @@ for _account_kind in (
     Kind.TREATMENT_INVITATION,
 ):
     register_kind(_account_kind, _account_kind.label, quiet_hours=False, mandatory=True)
-register_kind(Kind.RISK_ESCALATION, Kind.RISK_ESCALATION.label, quiet_hours=False, mandatory=True)
+
+
+def urgent_kinds() -> list[str]:
+    return [spec.value for spec in _KINDS.values() if spec.urgent]
+
+
 register_kind(
     Kind.SESSION_REMINDER, Kind.SESSION_REMINDER.label, preference_field="session_reminders"
 )

@@ -39,6 +39,13 @@ class SuppressedReason(models.TextChoices):
     OBJECT_GONE = "object_gone", _("No longer needed")
     CANCELLED = "cancelled", _("Cancelled or rescheduled")
     NO_ADDRESS = "no_address", _("No phone number or email address")
+    TOO_LATE = (
+        "too_late",
+        _(
+            "Not sent: the person's quiet hours end too close to the session, "
+            "and they had begun before it was booked"
+        ),
+    )
 
 
 def default_quiet_hours_start() -> datetime.time:
@@ -136,6 +143,16 @@ class NotificationPreference(models.Model):
             day += datetime.timedelta(days=1)  # evening part of a window spanning midnight
         return local_moment(day, self.quiet_hours_end, tz)
 
+    def quiet_hours_start_before(self, moment: datetime.datetime, tz) -> datetime.datetime | None:
+        """When the quiet hours around `moment` began (UTC), or None if not quiet then."""
+        local = moment.astimezone(tz)
+        if not self.in_quiet_hours(local.time()):
+            return None
+        day = local.date()
+        if self.quiet_hours_start > self.quiet_hours_end and local.time() < self.quiet_hours_end:
+            day -= datetime.timedelta(days=1)  # morning part of a window spanning midnight
+        return local_moment(day, self.quiet_hours_start, tz)
+
     def channel_enabled(self, channel: str) -> bool:
         if channel == Channel.EMAIL:
             return self.email_enabled
@@ -179,6 +196,10 @@ class Notification(models.Model):
     last_error = models.CharField(_("last error"), max_length=200, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Written (and committed) just before the provider is called: a row found
+    # "sending" with this set may have been accepted, so a resend uses the same
+    # provider reference / Message-ID and asks the provider first where it can.
+    handed_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
@@ -213,6 +234,12 @@ class Notification(models.Model):
         return kind_label(self.kind)
 
     @property
+    def reference(self) -> str:
+        """The provider reference of this message, the same for every attempt
+        (GOV.UK Notify's `reference`; the email Message-ID is made from it)."""
+        return f"tandem-notification-{self.pk}"
+
+    @property
     def waiting_for_quiet_hours(self) -> bool:
         return (
             self.status == Status.PENDING
@@ -221,12 +248,31 @@ class Notification(models.Model):
         )
 
     @property
+    def brought_forward(self) -> bool:
+        """Planned before the person's quiet hours began, because their end
+        would have been too close to the session (see services)."""
+        return self.due_at < self.original_due_at and self.status in (
+            Status.PENDING,
+            Status.SENDING,
+            Status.SENT,
+        )
+
+    @property
     def explanation(self) -> str:
         """Why the row is in its state, in words staff can read."""
         if self.status == Status.SUPPRESSED:
             return str(SuppressedReason(self.suppressed_reason).label)
+        if self.brought_forward:
+            return str(
+                _(
+                    "Sent before the person's quiet hours begin: after them would be "
+                    "too close to the session"
+                )
+            )
         if self.waiting_for_quiet_hours:
             return str(_("Waiting until the person's quiet hours end"))
+        if self.status == Status.SENT and self.due_at > self.original_due_at and self.attempts <= 1:
+            return str(_("Sent when the person's quiet hours ended"))
         if self.status in (Status.PENDING, Status.FAILED) and self.last_error:
             return self.last_error
         return ""

@@ -10,36 +10,44 @@ API for other apps
 - `session_reminders_sync(*, appointment)`: call after booking, rescheduling
   or cancelling a session; the planner also reconciles every few minutes.
 
-Delivery guarantee (see `notification_deliver`)
------------------------------------------------
-At least once, with duplicates possible only in one narrow window: a worker
-killed after the provider accepted a message but before the "sent" update
-commits (one UPDATE, milliseconds). After the sending lease the sweep sends
-that row again. We prefer that rare duplicate to the alternative (marking such
-rows failed), which would silently drop safety alerts and reminders. Every
-other crash point (before the provider call, during rendering, while waiting
-for the provider) is resent exactly once, and beat firing twice, two workers
-racing or a redelivered task never send twice: the unique constraint stops
-duplicate rows and the conditional claim stops duplicate sends.
+Delivery guarantee (see `notification_deliver`, docs/reliability.md)
+-------------------------------------------------------------------
+At least once. A duplicate is possible only when the provider accepted a
+message and the "sent" UPDATE then cannot commit: the window is the whole
+provider call (seconds, not milliseconds) plus that UPDATE, and it matters
+when a worker is killed in it or the database is unreachable for longer than
+NOTIFICATIONS_MARK_SENT_RETRY_SECONDS (the worker keeps retrying the UPDATE
+through a shorter outage). The row is then sent again after its lease. To keep
+such duplicates rare and recognisable: `handed_at` is committed before the
+provider call; every attempt carries the row's own reference (GOV.UK Notify
+`reference`, email `Message-ID` <tandem-notification-<id>@site>); and where the
+provider can tell (Notify, by reference) a resend of a handed-over row asks it
+first and sends nothing if it already has it. We prefer a rare duplicate to
+marking such rows failed, which would silently drop safety alerts and
+reminders. Every other crash point is resent exactly once, and beat firing
+twice, two workers racing or a redelivered task never send twice: the unique
+constraint stops duplicate rows and the conditional claim stops duplicate sends.
 """
 
 import datetime
 import random
 import smtplib
 import socket
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from urllib.parse import urlsplit
 
 import structlog
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import EmailMessage
-from django.db import models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.accounts.models import User
 from apps.care.models import (
@@ -52,7 +60,13 @@ from apps.care.models import (
 from apps.core.errors import DomainError
 from apps.core.time import user_zone
 from apps.notifications.backends import TransientSendError, sms_backend
-from apps.notifications.kinds import Kind, NotificationNotNeeded, kind_spec, link_builder_for
+from apps.notifications.kinds import (
+    Kind,
+    NotificationNotNeeded,
+    kind_spec,
+    link_builder_for,
+    urgent_kinds,
+)
 from apps.notifications.links import absolute_url
 from apps.notifications.models import (
     Channel,
@@ -79,6 +93,9 @@ TRANSIENT_ERRORS = (
 )
 
 SESSION_REMINDER_MIN_NOTICE = datetime.timedelta(hours=2)
+# A session reminder arriving later than this before the session is no use:
+# quiet hours never push one past it (see _before_quiet_hours).
+SESSION_REMINDER_MIN_USEFUL = datetime.timedelta(hours=1)
 PLANNING_HORIZON = datetime.timedelta(hours=26)
 
 
@@ -130,15 +147,48 @@ def _resolve_channels(recipient: User, kind: str, channels: Iterable[str] | None
     return chosen or [Channel.EMAIL]
 
 
-def _enqueue_on_commit(notification_ids: list[int]) -> None:
-    if not notification_ids:
+def _enqueue_on_commit(rows: list[Notification]) -> None:
+    if not rows:
         return
-    # why: the tasks module imports this one (its tasks call these services).
-    from apps.notifications.tasks import notification_send
+    Notification.objects.filter(pk__in=[r.pk for r in rows]).update(enqueued_at=timezone.now())
+    for row in rows:
+        transaction.on_commit(partial(notification_enqueue, row.pk, kind=row.kind))
 
-    Notification.objects.filter(pk__in=notification_ids).update(enqueued_at=timezone.now())
-    for notification_id in notification_ids:
-        transaction.on_commit(partial(notification_send.delay, notification_id))
+
+def send_task_for(kind: str):
+    """The Celery task that sends rows of `kind`: urgent kinds have their own queue."""
+    from apps.notifications import tasks  # why: tasks imports this module
+
+    return tasks.notification_send_urgent if kind_spec(kind).urgent else tasks.notification_send
+
+
+def notification_enqueue(notification_id: int, *, kind: str) -> bool:
+    """Queue the send of one outbox row; never raises. Returns whether it was queued.
+
+    With the broker down (Redis stopped) the page that caused the message still
+    answers normally: the row stays pending, `enqueued_at` is cleared, and the
+    dispatch sweep queues it once the broker is back (within a minute; urgent
+    kinds within NOTIFICATIONS_URGENT_SWEEP_SECONDS).
+    """
+    try:
+        send_task_for(kind).delay(notification_id)
+    except Exception as exc:  # kombu and redis raise many types; the row is the record
+        Notification.objects.filter(pk=notification_id, status=Status.PENDING).update(
+            enqueued_at=None
+        )
+        _log_broker_down(exc)
+        return False
+    return True
+
+
+_broker_down_logged_at = [0.0]
+
+
+def _log_broker_down(exc: BaseException) -> None:
+    # At most once a minute: with Redis down every request would log it.
+    if time.monotonic() - _broker_down_logged_at[0] > 60:
+        _broker_down_logged_at[0] = time.monotonic()
+        logger.warning("notification_enqueue_failed", error=_short_error(exc))
 
 
 @transaction.atomic
@@ -178,7 +228,7 @@ def notification_schedule(
     context = _check_context(dict(context or {}))
     treatment_id = _treatment_for(recipient, object)
     rows: list[Notification] = []
-    to_enqueue: list[int] = []
+    to_enqueue: list[Notification] = []
     for channel in _resolve_channels(recipient, kind, channels):
         row, created = Notification.objects.get_or_create(
             recipient=recipient,
@@ -203,7 +253,7 @@ def notification_schedule(
             row.save(update_fields=["status", "suppressed_reason", "enqueued_at", "updated_at"])
             created = True
         if created and row.status == Status.PENDING and row.due_at <= now:
-            to_enqueue.append(row.pk)
+            to_enqueue.append(row)
         rows.append(row)
     _enqueue_on_commit(to_enqueue)
     return rows
@@ -269,25 +319,37 @@ def notification_render(notification: Notification) -> Rendered:
 
     Templates get the recipient's display name, site name and URLs, and
     whatever the kind's link builder returns (a fresh one-time link, a session
-    time). They never get `notification.context`. Raises NotificationNotNeeded
+    time), rendered in the recipient's language. They never get
+    `notification.context`. Raises NotificationNotNeeded
     when the builder says the message no longer makes sense.
     """
-    builder = link_builder_for(notification.kind)
-    extra = builder(notification) if builder else {}
-    context = {
-        "name": notification.recipient.display_name,
-        "site_name": settings.SITE_NAME,
-        "site_url": settings.SITE_URL.rstrip("/"),
-        "link": settings.SITE_URL.rstrip("/") + "/",
-        "preferences_url": absolute_url("notifications:preferences"),
-        **extra,
-    }
-    base = f"notifications/{notification.kind}"
-    body = render_to_string(f"{base}.{notification.channel}.txt", context).strip() + "\n"
-    subject = ""
-    if notification.channel == Channel.EMAIL:
-        subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
+    # In the recipient's language (their saved choice, else LANGUAGE_CODE), not
+    # the language of whichever request or worker happens to send it.
+    with translation.override(notification.recipient.language_code):
+        builder = link_builder_for(notification.kind)
+        extra = builder(notification) if builder else {}
+        context = {
+            "name": notification.recipient.display_name,
+            "site_name": settings.SITE_NAME,
+            "site_url": settings.SITE_URL.rstrip("/"),
+            "link": settings.SITE_URL.rstrip("/") + "/",
+            "preferences_url": absolute_url("notifications:preferences"),
+            **extra,
+        }
+        base = f"notifications/{notification.kind}"
+        body = render_to_string(f"{base}.{notification.channel}.txt", context).strip() + "\n"
+        subject = ""
+        if notification.channel == Channel.EMAIL:
+            subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
     return Rendered(subject=subject, body=body)
+
+
+def message_id_for(notification: Notification) -> str:
+    """The email Message-ID of an outbox row: the same on every attempt, so a
+    duplicate after an interrupted send is recognisable (mail systems and
+    people see one message id twice)."""
+    host = urlsplit(settings.SITE_URL).hostname or "tandem.invalid"
+    return f"<{notification.reference}@{host}>"
 
 
 def _channel_send(notification: Notification, message: Rendered, phone: str) -> None:
@@ -297,12 +359,58 @@ def _channel_send(notification: Notification, message: Rendered, phone: str) -> 
             body=message.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notification.recipient.email],
-            headers={"X-Tandem-Notification": str(notification.pk)},
+            headers={
+                "X-Tandem-Notification": str(notification.pk),
+                "Message-ID": message_id_for(notification),
+            },
         ).send()
     elif notification.channel == Channel.SMS:
-        sms_backend().send(to=phone, body=message.body)
+        sms_backend().send(to=phone, body=message.body, reference=notification.reference)
     else:
         raise ValueError(f"Unknown channel {notification.channel}")
+
+
+def _already_accepted(notification: Notification) -> bool:
+    """After an interrupted attempt that reached the provider, ask the provider
+    (where it can tell, e.g. GOV.UK Notify by reference) whether it has it."""
+    if notification.handed_at is None or notification.channel != Channel.SMS:
+        return False
+    return sms_backend().already_sent(notification.reference)
+
+
+def _mark_sent_once(mine, **fields) -> int:
+    return mine.update(**fields)
+
+
+def _mark_sent(mine, log, *, urgent: bool = False) -> None:
+    """Mark a row the provider accepted as sent, retrying through a short
+    database outage (up to NOTIFICATIONS_MARK_SENT_RETRY_SECONDS) instead of
+    leaving it for the lease sweep to send again."""
+    seconds = settings.NOTIFICATIONS_MARK_SENT_RETRY_SECONDS
+    if urgent:  # stay well inside the urgent task's short time limit
+        seconds = min(seconds, settings.NOTIFICATIONS_URGENT_SEND_TIME_LIMIT // 4)
+    deadline = time.monotonic() + seconds
+    pause = 0.2
+    while True:
+        try:
+            _mark_sent_once(
+                mine,
+                status=Status.SENT,
+                sent_at=timezone.now(),
+                last_error="",
+                claimed_at=None,
+                updated_at=timezone.now(),
+            )
+            return
+        except DatabaseError:
+            if time.monotonic() + pause > deadline:
+                log.error("notification_sent_not_recorded")
+                raise
+            log.warning("notification_mark_sent_retry")
+            if not connection.in_atomic_block:
+                connection.close()  # a broken connection is not reused: the next try reconnects
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
@@ -370,6 +478,10 @@ def notification_deliver(*, notification_id: int) -> str:
             return suppress(SuppressedReason.OPTED_OUT)
     if spec.quiet_hours:
         quiet_until = pref.quiet_hours_end_after(now, user_zone(recipient))
+        useful_until = _useful_until(notification)
+        if quiet_until is not None and useful_until is not None and quiet_until > useful_until:
+            # After quiet hours would be too late (the session will have begun).
+            return suppress(SuppressedReason.TOO_LATE)
         if quiet_until is not None:
             finish(
                 status=Status.PENDING,
@@ -393,6 +505,12 @@ def notification_deliver(*, notification_id: int) -> str:
         return "failed"
 
     try:
+        if _already_accepted(notification):
+            log.info("notification_already_accepted")
+            _mark_sent(mine, log, urgent=spec.urgent)
+            return "sent"
+        # Recorded before the provider is called: see Notification.handed_at.
+        mine.update(handed_at=timezone.now())
         _channel_send(notification, message, pref.phone_number)
     except PERMANENT_SMTP_ERRORS as exc:
         finish(status=Status.FAILED, last_error=_short_error(exc), claimed_at=None)
@@ -419,50 +537,74 @@ def notification_deliver(*, notification_id: int) -> str:
         log.exception("notification_failed")
         return "failed"
 
-    # The crash window of the module docstring is between the line above and
-    # this single UPDATE committing.
-    finish(status=Status.SENT, sent_at=timezone.now(), last_error="", claimed_at=None)
+    # The duplicate window of the module docstring: from the provider call
+    # above until this UPDATE commits (retried through a short outage).
+    _mark_sent(mine, log, urgent=spec.urgent)
     log.info("notification_sent")
     return "sent"
 
 
-def notifications_dispatch_due(*, limit: int = 1000) -> int:
+def notifications_dispatch_due(*, limit: int = 1000, urgent_only: bool = False) -> int:
     """Queue a send for every due pending row; reclaim abandoned sends.
 
-    Run by beat every minute (and safe to run twice: the claim in
-    notification_deliver makes extra tasks no-ops). Rows "sending" for longer
-    than the lease were abandoned by a killed worker and become pending again.
-    A pending row whose task was queued recently is skipped, so a backlog does
-    not grow the queue every minute. Returns how many sends were queued.
+    Run by beat every minute, and every NOTIFICATIONS_URGENT_SWEEP_SECONDS with
+    `urgent_only` (risk alerts). Safe to run twice: the claim in
+    notification_deliver makes extra tasks no-ops. Rows "sending" for longer
+    than their lease were abandoned by a killed worker (or could not be marked
+    sent) and become pending again: NOTIFICATIONS_URGENT_LEASE_SECONDS for
+    urgent kinds, NOTIFICATIONS_SENDING_LEASE_SECONDS for the rest. A pending
+    row whose task was queued recently (the urgent or normal re-enqueue time)
+    is skipped, so a backlog does not grow the queue every minute. Returns how
+    many sends were queued.
     """
-    # why: the tasks module imports this one (its tasks call these services).
-    from apps.notifications.tasks import notification_send
-
     now = timezone.now()
-    lease = datetime.timedelta(seconds=settings.NOTIFICATIONS_SENDING_LEASE_SECONDS)
-    reclaimed = Notification.objects.filter(
-        status=Status.SENDING, claimed_at__lt=now - lease
-    ).update(
-        status=Status.PENDING,
-        claimed_at=None,
-        enqueued_at=None,
-        last_error="Interrupted while sending",
-        updated_at=now,
+    urgent = urgent_kinds()
+
+    def seconds(name: str) -> datetime.timedelta:
+        return datetime.timedelta(seconds=getattr(settings, name))
+
+    lease_over = Q(
+        kind__in=urgent, claimed_at__lt=now - seconds("NOTIFICATIONS_URGENT_LEASE_SECONDS")
+    )
+    requeue = Q(
+        kind__in=urgent,
+        enqueued_at__lt=now - seconds("NOTIFICATIONS_URGENT_REENQUEUE_AFTER_SECONDS"),
+    )
+    if not urgent_only:
+        lease_over |= Q(claimed_at__lt=now - seconds("NOTIFICATIONS_SENDING_LEASE_SECONDS"))
+        requeue |= Q(enqueued_at__lt=now - seconds("NOTIFICATIONS_REENQUEUE_AFTER_SECONDS"))
+    reclaimed = (
+        Notification.objects.filter(status=Status.SENDING)
+        .filter(lease_over)
+        .update(
+            status=Status.PENDING,
+            claimed_at=None,
+            enqueued_at=None,
+            last_error="Interrupted while sending",
+            updated_at=now,
+        )
     )
     if reclaimed:
         logger.warning("notifications_reclaimed", count=reclaimed)
-    requeue = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_REENQUEUE_AFTER_SECONDS)
-    ids = list(
-        Notification.objects.filter(status=Status.PENDING, due_at__lte=now)
-        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue))
+    due = Notification.objects.filter(status=Status.PENDING, due_at__lte=now)
+    if urgent_only:
+        due = due.filter(kind__in=urgent)
+    rows = list(
+        due.filter(Q(enqueued_at__isnull=True) | requeue)
         .order_by("due_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "kind")[:limit]
     )
-    if ids:
-        Notification.objects.filter(pk__in=ids).update(enqueued_at=now)
-        for notification_id in ids:
-            notification_send.delay(notification_id)
-    return len(ids)
+    if rows:
+        Notification.objects.filter(pk__in=[pk for pk, _kind in rows]).update(enqueued_at=now)
+        # Urgent rows first: they go to their own queue anyway.
+        rows.sort(key=lambda row: row[1] not in urgent)
+        for index, (notification_id, kind) in enumerate(rows):
+            if not notification_enqueue(notification_id, kind=kind):
+                # The broker is down: the rest wait for the next sweep, not the requeue time.
+                rest = [pk for pk, _kind in rows[index:]]
+                Notification.objects.filter(pk__in=rest).update(enqueued_at=None)
+                return index
+    return len(rows)
 
 
 @transaction.atomic
@@ -477,7 +619,7 @@ def notification_resend(*, notification: Notification) -> bool:
         status=Status.PENDING, attempts=0, due_at=now, last_error="", updated_at=now
     )
     if updated:
-        _enqueue_on_commit([notification.pk])
+        _enqueue_on_commit([notification])
     return bool(updated)
 
 
@@ -562,17 +704,59 @@ def _utc_key(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
+def _useful_until(notification: Notification) -> datetime.datetime | None:
+    """The last moment a message is still worth sending, for kinds about a
+    moment (a session reminder: an hour before the session), else None."""
+    if notification.kind != Kind.SESSION_REMINDER:
+        return None
+    starts = (notification.context or {}).get("starts_at")
+    if not starts:
+        return None
+    moment = datetime.datetime.strptime(starts, "%Y-%m-%dT%H:%MZ").replace(tzinfo=datetime.UTC)
+    return moment - SESSION_REMINDER_MIN_USEFUL
+
+
+def _before_quiet_hours(
+    due: datetime.datetime,
+    useful_until: datetime.datetime,
+    recipient: User,
+    now: datetime.datetime,
+) -> datetime.datetime:
+    """Where a reminder due at `due` should be planned so it never arrives late.
+
+    Outside quiet hours, or when they end in time (by `useful_until`): `due`
+    (the send waits for their end). Otherwise just before they begin, if that
+    is still ahead; else `due` unchanged, and the send suppresses it as too
+    late (notification_deliver) rather than deliver it after the session began.
+    """
+    pref = preference_for(recipient)
+    tz = user_zone(recipient)
+    ends = pref.quiet_hours_end_after(due, tz)
+    if ends is None or ends <= useful_until:
+        return due
+    begins = pref.quiet_hours_start_before(due, tz)
+    early = begins - datetime.timedelta(minutes=1)
+    return early if early > now else due
+
+
 def _session_reminder_row(appointment: Appointment, now: datetime.datetime) -> Notification:
     lead = datetime.timedelta(hours=settings.NOTIFICATIONS_SESSION_REMINDER_HOURS)
-    return _planned(
-        recipient_id=appointment.treatment.client_id,
+    # In UTC: arithmetic on a local aware datetime (a form's) is wall-clock
+    # arithmetic, an hour out across a clock change.
+    starts = appointment.starts_at.astimezone(datetime.UTC)
+    due = max(starts - lead, now)
+    client = appointment.treatment.client
+    row = _planned(
+        recipient_id=client.pk,
         kind=Kind.SESSION_REMINDER,
-        due_at=max(appointment.starts_at - lead, now),
+        due_at=_before_quiet_hours(due, starts - SESSION_REMINDER_MIN_USEFUL, client, now),
         key=session_reminder_key(appointment),
         treatment_id=appointment.treatment_id,
         obj=object_ref(appointment),
         context={"appointment_id": appointment.pk, "starts_at": _utc_key(appointment.starts_at)},
     )
+    row.original_due_at = due  # due_at earlier than this: brought before quiet hours
+    return row
 
 
 def _stale_session_reminders(now: datetime.datetime, appointment_ids=None) -> int:
@@ -625,7 +809,7 @@ def session_reminders_plan(*, now: datetime.datetime | None = None) -> int:
         starts_at__lte=now + lead + datetime.timedelta(hours=1),
         treatment__status__in=OPEN_STATUSES,
         treatment__client__is_active=True,
-    ).select_related("treatment")
+    ).select_related("treatment__client")
     rows = [_session_reminder_row(a, now) for a in appointments]
     return _create_missing(_with_sms(rows))
 

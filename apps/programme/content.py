@@ -6,11 +6,20 @@ Layout (see content/):
     modules/<slug>/module.yaml slug, title, summary, mandatory, order,
                                estimated_minutes, steps: [...]
     modules/<slug>/NN-x.md     a step body (`body: NN-x.md`)
-    modules/<slug>/NN-x.cy.md  optional Welsh body
 
-Any text key may have a Welsh twin with a `_cy` suffix (`title_cy`,
-`summary_cy`, `questions_cy`, `prompts_cy`, ...). Loading is idempotent:
-rows are matched by slug and updated. Content removed from the files is never
+Translations, for each language in MODELTRANSLATION_LANGUAGES other than
+English (`<lang>` is its code, e.g. `nl`):
+
+    programme.<lang>.yaml            title, description
+    modules/<slug>/module.<lang>.yaml title, summary, steps: {<step slug>:
+                                     {title, prompts, questions}}
+    modules/<slug>/NN-x.<lang>.md    the step body
+
+A text key in the English files may instead have a twin with a `_<lang>`
+suffix (`title_cy`, `questions_cy`, ...); the separate file wins. Anything not
+translated is stored empty, so pages fall back to English and say so, and the
+translation-status page lists it (docs/i18n.md). Loading is idempotent: rows
+are matched by slug and updated. Content removed from the files is never
 deleted when client progress points at it; it is retired (`is_active=False`).
 """
 
@@ -18,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.db import transaction
 
 from apps.programme.exercises import EXERCISES
@@ -31,7 +41,10 @@ from apps.programme.models import (
     StepProgress,
 )
 
-LANGS = ("en", "cy")
+
+def translated_languages() -> tuple[str, ...]:
+    """Languages content can be stored in, besides English (the source)."""
+    return tuple(code for code in settings.MODELTRANSLATION_LANGUAGES if code != "en")
 
 
 class ContentError(Exception):
@@ -46,6 +59,8 @@ class LoadReport:
     unchanged: int = 0
     retired: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    # "<module>/<step slug> (<lang>)": translations whose step is not in module.yaml.
+    stale_translations: list[str] = field(default_factory=list)
 
 
 def _upsert(model, report: LoadReport, defaults: dict, **lookup):
@@ -84,11 +99,20 @@ def _require(data: dict, keys: tuple[str, ...], where: str) -> None:
 
 
 def _translated(data: dict, key: str) -> dict:
-    """{"key_en": ..., "key_cy": ...} for the keys present in `data`."""
+    """{"key_en": ..., "key_nl": ... or None, ...}: every language, so a removed
+    translation is cleared (None makes pages fall back to English)."""
     out = {f"{key}_en": data.get(key)}
-    if data.get(f"{key}_cy") not in (None, ""):
-        out[f"{key}_cy"] = data[f"{key}_cy"]
+    for lang in translated_languages():
+        value = data.get("_translations", {}).get(lang, {}).get(key)
+        if value in (None, "", []):
+            value = data.get(f"{key}_{lang}")
+        out[f"{key}_{lang}"] = value if value not in ("", []) else None
     return out
+
+
+def _read_translation(path: Path) -> dict:
+    """A `<name>.<lang>.yaml` overlay, or {} when the language has none."""
+    return _read_yaml(path) if path.is_file() else {}
 
 
 def _validate_questions(questions, where: str) -> None:
@@ -118,6 +142,10 @@ def _parse_module(directory: Path) -> dict:
     steps = data.get("steps")
     if not isinstance(steps, list) or not steps:
         raise ContentError(f"{path}: needs a non-empty 'steps' list.")
+    overlays = {
+        lang: _read_translation(directory / f"module.{lang}.yaml")
+        for lang in translated_languages()
+    }
     seen: set[str] = set()
     parsed = []
     for index, step in enumerate(steps, start=1):
@@ -140,20 +168,54 @@ def _parse_module(directory: Path) -> dict:
                 raise ContentError(f"{where}: unknown exercise type '{key}' (known: {known}).")
             if key == "reflection" and not step.get("prompts"):
                 raise ContentError(f"{where}: a reflection exercise needs 'prompts'.")
+        translations = {
+            lang: dict((overlay.get("steps") or {}).get(step["slug"]) or {})
+            for lang, overlay in overlays.items()
+        }
         if step["kind"] == StepKind.QUIZ:
             _validate_questions(step.get("questions"), where)
-            if step.get("questions_cy"):
-                _validate_questions(step["questions_cy"], f"{where} (questions_cy)")
+            for lang in translated_languages():
+                questions = translations[lang].get("questions") or step.get(f"questions_{lang}")
+                if questions:
+                    _validate_questions(questions, f"{where} ({lang})")
+                    if len(questions) != len(step["questions"]):
+                        raise ContentError(
+                            f"{where} ({lang}): {len(questions)} questions, but English "
+                            f"has {len(step['questions'])}; translate every question."
+                        )
+        for lang in translated_languages():
+            prompts = translations[lang].get("prompts") or step.get(f"prompts_{lang}")
+            if prompts and len(prompts) != len(step.get("prompts") or []):
+                raise ContentError(
+                    f"{where} ({lang}): {len(prompts)} prompts, but English has "
+                    f"{len(step.get('prompts') or [])}; translate every prompt."
+                )
         bodies = {}
         body_file = directory / step["body"]
         if not body_file.is_file():
             raise ContentError(f"{where}: body file {body_file} not found.")
         bodies["en"] = body_file.read_text(encoding="utf-8")
-        welsh = body_file.with_name(body_file.stem + ".cy" + body_file.suffix)
-        if welsh.is_file():
-            bodies["cy"] = welsh.read_text(encoding="utf-8")
-        parsed.append({**step, "_bodies": bodies, "_order": index})
-    return {**data, "steps": parsed, "_path": path}
+        for lang in translated_languages():
+            translated = body_file.with_name(f"{body_file.stem}.{lang}{body_file.suffix}")
+            if translated.is_file():
+                bodies[lang] = translated.read_text(encoding="utf-8")
+        parsed.append({**step, "_bodies": bodies, "_order": index, "_translations": translations})
+    # A translation of a step that is no longer in module.yaml (or a mistyped
+    # slug) is ignored and reported; the step then shows on the translation-
+    # status page as not translated.
+    stale = [
+        f"{slug} ({lang})"
+        for lang, overlay in overlays.items()
+        for slug in (overlay.get("steps") or {})
+        if slug not in seen
+    ]
+    return {
+        **data,
+        "steps": parsed,
+        "_path": path,
+        "_stale_translations": stale,
+        "_translations": {lang: overlay for lang, overlay in overlays.items()},
+    }
 
 
 def parse_content(directory: Path) -> tuple[dict, list[dict]]:
@@ -162,6 +224,10 @@ def parse_content(directory: Path) -> tuple[dict, list[dict]]:
     path = directory / "programme.yaml"
     programme = _read_yaml(path)
     _require(programme, ("slug", "title", "modules"), str(path))
+    programme["_translations"] = {
+        lang: _read_translation(directory / f"programme.{lang}.yaml")
+        for lang in translated_languages()
+    }
     slugs = programme["modules"]
     if not isinstance(slugs, list) or len(set(slugs)) != len(slugs):
         raise ContentError(f"{path}: 'modules' must list each module slug once.")
@@ -216,10 +282,13 @@ def content_load(*, directory: Path) -> LoadReport:
             slug=mdata["slug"],
         )
         kept_modules.append(module.pk)
+        report.stale_translations += [f"{mdata['slug']}/{s}" for s in mdata["_stale_translations"]]
         kept_steps = []
         for sdata in mdata["steps"]:
             defaults = {
                 **_translated(sdata, "title"),
+                **_translated(sdata, "prompts"),
+                **_translated(sdata, "questions"),
                 "kind": sdata["kind"],
                 "minutes": int(sdata.get("minutes") or 0),
                 "body_en": sdata["_bodies"]["en"],
@@ -229,11 +298,8 @@ def content_load(*, directory: Path) -> LoadReport:
                 "order": sdata["_order"],
                 "is_active": True,
             }
-            if "cy" in sdata["_bodies"]:
-                defaults["body_cy"] = sdata["_bodies"]["cy"]
-            for key in ("prompts", "questions"):
-                if sdata.get(f"{key}_cy"):
-                    defaults[f"{key}_cy"] = list(sdata[f"{key}_cy"])
+            for lang in translated_languages():
+                defaults[f"body_{lang}"] = sdata["_bodies"].get(lang)
             step = _upsert(Step, report, defaults, module=module, slug=sdata["slug"])
             kept_steps.append(step.pk)
         for step in module.steps.exclude(pk__in=kept_steps):

@@ -96,6 +96,31 @@ class Step(models.Model):
     def __str__(self) -> str:
         return f"{self.module.slug}/{self.slug}"
 
+    def is_translated(self, language: str) -> bool:
+        """Whether the step's own text exists in `language` (English always does).
+
+        Reads the modeltranslation columns directly (`title_nl`, `body_nl`, ...),
+        not the fallback-aware attributes, so an English fallback is not mistaken
+        for a translation.
+        """
+        if language == settings.MODELTRANSLATION_DEFAULT_LANGUAGE:
+            return True
+        if not getattr(self, f"title_{language}", None) or not getattr(
+            self, f"body_{language}", None
+        ):
+            return False
+        if self.kind == StepKind.QUIZ and not getattr(self, f"questions_{language}", None):
+            return False
+        return not (self.prompts_en and not getattr(self, f"prompts_{language}", None))
+
+    @property
+    def shown_language(self) -> str:
+        """The language the step's text is shown in now: the reader's, else English."""
+        language = get_language() or settings.LANGUAGE_CODE
+        if language in settings.MODELTRANSLATION_LANGUAGES and self.is_translated(language):
+            return language
+        return settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+
     def body_html(self) -> str:
         """The body rendered to safe HTML, cached per step, language and text."""
         text = self.body or ""
@@ -224,6 +249,9 @@ class ExerciseEntry(models.Model):
     status = models.CharField(max_length=16, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
     client_request_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    # Goes up by one on every save of the client's text: an autosave based on an
+    # older version (another tab or device saved since) is refused, never merged silently.
+    version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,6 +7,7 @@ go through `entry_get_for_user`, which applies the same rules.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -294,3 +295,48 @@ def adherence_for(treatment: Treatment) -> dict:
         ).count(),
         "course_completed": course_completed(treatment),
     }
+
+
+@dataclass
+class LanguageStatus:
+    """Content in one offered language: what is still shown in English."""
+
+    code: str
+    name: str
+    step_count: int
+    missing_steps: list[Step]
+    missing_modules: list[Module]
+
+    @property
+    def translated_count(self) -> int:
+        return self.step_count - len(self.missing_steps)
+
+
+def translation_status() -> list[LanguageStatus]:
+    """For each offered language but English, the active steps and modules not yet
+    translated (they fall back to English with a note). Two queries."""
+    steps = list(
+        Step.objects.filter(is_active=True, module__is_active=True)
+        .select_related("module")
+        .order_by("module__order", "order")
+    )
+    modules = list(Module.objects.filter(is_active=True).order_by("order"))
+    out = []
+    for code, name in settings.LANGUAGES:
+        if code == settings.MODELTRANSLATION_DEFAULT_LANGUAGE:
+            continue
+        out.append(
+            LanguageStatus(
+                code=code,
+                name=str(name),
+                step_count=len(steps),
+                missing_steps=[s for s in steps if not s.is_translated(code)],
+                missing_modules=[
+                    m
+                    for m in modules
+                    if not getattr(m, f"title_{code}", None)
+                    or not getattr(m, f"summary_{code}", None)
+                ],
+            )
+        )
+    return out

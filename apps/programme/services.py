@@ -197,9 +197,26 @@ def working_data(entry: ExerciseEntry | None) -> dict:
     return data
 
 
+class DraftConflict(Exception):  # noqa: N818 - an answer, not a fault
+    """An autosave was based on an older version of the draft than the saved one.
+
+    `entry` is the saved draft (its text and version), for the page to show
+    next to the person's own text so they can merge the two.
+    """
+
+    def __init__(self, entry: ExerciseEntry):
+        super().__init__(f"entry {entry.pk} is at version {entry.version}")
+        self.entry = entry
+
+
 @transaction.atomic
 def exercise_save_draft(
-    *, treatment: Treatment, step: Step, client_request_id: uuid.UUID, values: dict
+    *,
+    treatment: Treatment,
+    step: Step,
+    client_request_id: uuid.UUID,
+    values: dict,
+    based_on_version: int | None = None,
 ) -> ExerciseEntry:
     """Store what the client has typed so far (autosave or "Save and come back later").
 
@@ -207,8 +224,31 @@ def exercise_save_draft(
     text is kept). Rows are not touched. For a sent entry the client may edit,
     changes are kept apart until they send it again; a sent entry that cannot
     be edited is returned unchanged.
+
+    `based_on_version` (autosave) is the draft version the page last saw
+    (0 for a new form). Raises DraftConflict, saving nothing, when the draft
+    was saved since (another tab or device), or when the form is new but
+    another unsent draft of this step exists: two tabs never make two drafts
+    or silently undo each other. Sending again exactly the saved text is no
+    conflict (a resend whose answer was lost): the entry is returned unchanged.
     """
     entry = _entry_for_request(treatment=treatment, step=step, client_request_id=client_request_id)
+    if based_on_version is not None:
+        if entry is not None and entry.version != based_on_version:
+            saved = working_data(entry)
+            if all(saved.get(name) == value for name, value in values.items()):
+                return entry  # the same text sent again (a resend whose answer was lost)
+            raise DraftConflict(entry)
+        if entry is None:
+            other = (
+                ExerciseEntry.objects.filter(
+                    treatment=treatment, step=step, status=EntryStatus.DRAFT
+                )
+                .order_by("-updated_at")
+                .first()
+            )
+            if other is not None:
+                raise DraftConflict(other)
     if entry is None:
         entry = _create_entry(
             treatment=treatment, step=step, client_request_id=client_request_id, data={}
@@ -221,7 +261,8 @@ def exercise_save_draft(
     else:
         data.update(values)
     entry.data = data
-    entry.save(update_fields=["data", "updated_at"])
+    entry.version += 1
+    entry.save(update_fields=["data", "version", "updated_at"])
     step_activity(treatment=treatment, step=step)
     return entry
 
@@ -251,7 +292,8 @@ def exercise_rows_set(
     if DRAFT in data:
         data[DRAFT].pop(NEW_ROW, None)
     entry.data = data
-    entry.save(update_fields=["data", "updated_at"])
+    entry.version += 1
+    entry.save(update_fields=["data", "version", "updated_at"])
     return entry
 
 
@@ -278,6 +320,7 @@ def exercise_submit(
     entry.data = {k: v for k, v in data.items() if not k.startswith("_")}
     entry.status = EntryStatus.SUBMITTED
     entry.submitted_at = entry.submitted_at or now
+    entry.version += 1
     entry.full_clean(exclude=["data"])
     entry.save()
     LogEntry.objects.log_create(

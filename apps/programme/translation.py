@@ -1,7 +1,9 @@
 """Translatable content fields (django-modeltranslation).
 
-English is the default; Welsh (`*_cy`) falls back to English when empty
-(MODELTRANSLATION_FALLBACK_LANGUAGES).
+English is the default. Every language in MODELTRANSLATION_LANGUAGES gets a
+column (`title_nl`, `body_nl`, ...; Welsh `*_cy` is kept though not offered);
+an empty one falls back to English (MODELTRANSLATION_FALLBACK_LANGUAGES) and the
+step page says so (docs/i18n.md).
 """
 
 from modeltranslation.translator import TranslationOptions, register

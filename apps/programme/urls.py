@@ -28,4 +28,5 @@ urlpatterns = [
         name="feedback_reply",
     ),
     path("entries/<int:entry_id>/sent/", views.entry_confirm, name="entry_confirm"),
+    path("translations/", views.translation_status, name="translation_status"),
 ]

@@ -442,16 +442,49 @@ def autosave(request: HttpRequest, step_id: int) -> HttpResponse:
     values = _raw_values(request, step.exercise, step, part)
     if part is not None:
         values[PART] = part.number
-    entry = services.exercise_save_draft(
-        treatment=treatment, step=step, client_request_id=request_id, values=values
-    )
+    version = request.POST.get("version", "")
+    try:
+        entry = services.exercise_save_draft(
+            treatment=treatment,
+            step=step,
+            client_request_id=request_id,
+            values=values,
+            based_on_version=int(version) if version.isdigit() else None,
+        )
+    except services.DraftConflict as conflict:
+        # 409: the page keeps the person's text and shows the saved one beside it.
+        other = conflict.entry
+        shown = services.working_data(other)
+        form_fields = step.exercise.get_form(step=step).fields
+        names = part.fields if part is not None else list(form_fields)
+        texts = []
+        for name in names:
+            value = shown.get(name)
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            if value not in (None, "") and name in form_fields:
+                texts.append({"label": form_fields[name].label or name, "value": value})
+        response = render(
+            request,
+            "programme/_autosave_conflict.html",
+            {
+                "texts": texts,
+                "saved_at": _local_time(request.user, other.updated_at),
+            },
+            status=409,
+        )
+        response["X-Draft-Id"] = str(other.client_request_id)
+        response["X-Draft-Version"] = str(other.version)
+        return response
     if not request.htmx:
         return redirect(f"{_step_url(step)}?entry={entry.pk}")
-    return render(
+    response = render(
         request,
         "programme/step.html#autosave_status",
         {"saved_at": _local_time(request.user, entry.updated_at), "entry": entry},
     )
+    response["X-Draft-Version"] = str(entry.version)
+    return response
 
 
 # --- Exercises in parts (one part per page, then "Check your answers") ------------------
@@ -956,3 +989,14 @@ def feedback_reply(request: HttpRequest, entry_id: int, feedback_id: int) -> Htt
             url = reverse("programme:entry", args=[entry.pk])
             return redirect(f"{url}#feedback-{feedback.pk}")
     return _entry_page(request, entry, bound=(feedback.pk, form), status=400)
+
+
+@require_GET
+@role_required(Role.ADMIN)
+def translation_status(request: HttpRequest) -> HttpResponse:
+    """Admins: for each offered language, the steps and modules still shown in English."""
+    return render(
+        request,
+        "programme/translation_status.html",
+        {"languages": selectors.translation_status()},
+    )

@@ -6,19 +6,29 @@ the paths from settings and answers "can this questionnaire be shown now?".
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import get_language
 
 from apps.questionnaires.definitions import (
+    DEFAULT_DIRECTORY,
     Definition,
     Wording,
     WordingError,
     get_definition,
     load_definitions,
+    load_translation,
     load_wording,
+    translate_definition,
 )
+
+logger = logging.getLogger(__name__)
+# Validated translations shipped with the code (each names its source and
+# licence) and the placeholders for the demo and tests.
+SHIPPED_TRANSLATIONS = DEFAULT_DIRECTORY / "translations"
 
 PLACEHOLDER_VERSION = "placeholder"
 
@@ -77,19 +87,49 @@ class WordingUnavailable(Exception):
     """The instrument's licensed wording is missing: it cannot be shown to clients."""
 
 
-def definition_for(code: str) -> Definition:
-    """The definition with wording merged, ready to show and score.
+def translation_path(code: str, language: str) -> Path | None:
+    """The wording file for ``code`` in ``language``, or None (English is shown).
+
+    In order: the service's directory (QUESTIONNAIRE_TRANSLATIONS_DIR), the
+    validated translations shipped in instruments/translations/, then, only
+    when QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS is on (demo, tests), the marked
+    placeholder.
+    """
+    name = f"{code}.{language}.json"
+    service_dir = getattr(settings, "QUESTIONNAIRE_TRANSLATIONS_DIR", "")
+    candidates = [Path(service_dir) / name] if service_dir else []
+    candidates.append(SHIPPED_TRANSLATIONS / name)
+    if getattr(settings, "QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS", False):
+        candidates.append(SHIPPED_TRANSLATIONS / f"{code}.{language}.placeholder.json")
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def definition_for(code: str, *, language: str | None = None) -> Definition:
+    """The definition with wording merged, ready to show and score, in ``language``
+    (default: the active language) when a translation file exists, else in English.
 
     Raises UnknownInstrument for an unknown code and WordingUnavailable when the
-    licensed wording is missing or broken.
+    licensed wording is missing or broken. A broken translation file is logged
+    and the English wording is shown: a validated instrument is never shown in
+    an unchecked translation.
     """
     definition = get_definition(code, directory=definitions_directory())
-    if definition.wording is None:
+    if definition.wording is not None:
+        status = wording_status(code)
+        if not status.ready:
+            raise WordingUnavailable(status.error or f"{code}: licensed wording file is missing")
+        definition = definition.with_wording(status.wording)
+    language = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    if language == "en":
         return definition
-    status = wording_status(code)
-    if not status.ready:
-        raise WordingUnavailable(status.error or f"{code}: licensed wording file is missing")
-    return definition.with_wording(status.wording)
+    path = translation_path(code, language)
+    if path is None:
+        return definition
+    try:
+        return translate_definition(definition, load_translation(definition=definition, path=path))
+    except WordingError:
+        logger.exception("questionnaire_translation_invalid", extra={"code": code})
+        return definition
 
 
 def scoring_definition(code: str) -> Definition:

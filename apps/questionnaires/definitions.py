@@ -38,6 +38,7 @@ __all__ = [
     "Subscale",
     "TotalSpec",
     "UnknownInstrument",
+    "InstrumentTranslation",
     "Wording",
     "WordingError",
     "WordingSpec",
@@ -46,7 +47,9 @@ __all__ = [
     "get_definition",
     "load_definition",
     "load_definitions",
+    "load_translation",
     "load_wording",
+    "translate_definition",
 ]
 
 DEFAULT_DIRECTORY: Final[Path] = Path(__file__).resolve().parent / "instruments"
@@ -260,6 +263,10 @@ class Definition:
     wording: WordingSpec | None
     wording_version: str | None = None
     source: Path | None = field(default=None, compare=False)
+    # The language the client reads it in, and whether that text is a placeholder
+    # translation (demo and tests only). Scoring never depends on either.
+    language: str = "en"
+    translation_placeholder: bool = False
 
     @property
     def scored_items(self) -> tuple[Item, ...]:
@@ -831,4 +838,145 @@ def load_wording(*, definition: Definition, path: str | Path | None) -> Wording 
         items=dict(sorted(items.items())),
         stem=stem,
         path=path,
+    )
+
+
+# --------------------------------------------------------------------------- translations
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstrumentTranslation:
+    """An instrument's wording in another language, read from ``<code>.<lang>.json``.
+
+    Scoring, values, codes and link IDs never change: only what the client reads.
+    A real translation names its ``source`` (the validated translation it copies)
+    and its ``licence``; a ``placeholder`` is for the demo and tests only and is
+    shown with a visible mark.
+    """
+
+    definition_code: str
+    language: str
+    version: str
+    placeholder: bool
+    source: str
+    licence: str
+    name: str | None
+    stem: str | None
+    attribution: str | None
+    items: Mapping[int, str]
+    options: Mapping[int, str]
+    item_options: Mapping[int, Mapping[int, str]]
+    path: Path = field(compare=False)
+
+
+def _int_keyed(data: Any, where: str, path: Path) -> dict[int, str]:
+    if not isinstance(data, dict):
+        raise WordingError(f"{path}: {where} must be an object of number to text")
+    out: dict[int, str] = {}
+    for key, value in data.items():
+        try:
+            number = int(key)
+        except (TypeError, ValueError):
+            raise WordingError(f"{path}: {where}: key {key!r} is not a number") from None
+        if not isinstance(value, str) or not value.strip():
+            raise WordingError(f"{path}: {where}[{key}] must be non-empty text")
+        out[number] = value
+    return out
+
+
+def load_translation(*, definition: Definition, path: str | Path) -> InstrumentTranslation:
+    """Read and check a translation of ``definition`` from ``path``.
+
+    Format: ``{"code", "language", "version", "placeholder" (bool), "source",
+    "licence", "items": {"1": text, ...}, "options": {"0": label, ...}}`` with
+    optional ``name``, ``stem``, ``attribution`` and ``item_options`` (labels of
+    items that have their own options, e.g. PHQ-9 item 10). Every item and every
+    option must be translated; a translation that is not a placeholder must name
+    its source and licence. Raises WordingError naming the file and the problem.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WordingError(f"{path}: cannot read translation file: {exc}") from exc
+    if not isinstance(data, dict):
+        raise WordingError(f"{path}: expected an object")
+    for key in ("code", "language", "version", "items", "options"):
+        if key not in data:
+            raise WordingError(f"{path}: missing key {key!r}")
+    if data["code"] != definition.code:
+        raise WordingError(f"{path}: is for {data['code']!r}, not {definition.code!r}")
+    placeholder = data.get("placeholder") is True
+    source = str(data.get("source") or "").strip()
+    licence = str(data.get("licence") or "").strip()
+    if not placeholder and (not source or not licence):
+        raise WordingError(
+            f"{path}: a translation that is not a placeholder must name its validated "
+            "'source' and its 'licence'"
+        )
+    items = _int_keyed(data["items"], "items", path)
+    wanted = {i.n for i in definition.items}
+    if set(items) != wanted:
+        raise WordingError(
+            f"{path}: items {sorted(items)} do not match the instrument's {sorted(wanted)}"
+        )
+    options = _int_keyed(data["options"], "options", path)
+    if set(options) != {o.value for o in definition.options}:
+        raise WordingError(f"{path}: options must translate every value of the instrument")
+    item_options_raw = data.get("item_options") or {}
+    if not isinstance(item_options_raw, dict):
+        raise WordingError(f"{path}: item_options must be an object")
+    item_options = {
+        int(k): _int_keyed(v, f"item_options[{k}]", path) for k, v in item_options_raw.items()
+    }
+    for item in definition.items:
+        if item.options != definition.options:
+            labels = item_options.get(item.n)
+            if labels is None or set(labels) != {o.value for o in item.options}:
+                raise WordingError(f"{path}: item_options must translate item {item.n}")
+    return InstrumentTranslation(
+        definition_code=definition.code,
+        language=str(data["language"]),
+        version=str(data["version"]),
+        placeholder=placeholder,
+        source=source,
+        licence=licence,
+        name=data.get("name"),
+        stem=data.get("stem"),
+        attribution=data.get("attribution"),
+        items=MappingProxyType(items),
+        options=MappingProxyType(options),
+        item_options=MappingProxyType(item_options),
+        path=path,
+    )
+
+
+def translate_definition(definition: Definition, translation: InstrumentTranslation) -> Definition:
+    """A copy of ``definition`` reading in the translation's language; scoring unchanged."""
+
+    def relabel(options: tuple[Option, ...], labels: Mapping[int, str]) -> tuple[Option, ...]:
+        return tuple(replace(o, label=labels.get(o.value, o.label)) for o in options)
+
+    items = tuple(
+        replace(
+            item,
+            text=translation.items.get(item.n, item.text),
+            options=relabel(
+                item.options,
+                translation.item_options.get(item.n)
+                if item.options != definition.options
+                else translation.options,
+            ),
+        )
+        for item in definition.items
+    )
+    return replace(
+        definition,
+        items=items,
+        options=relabel(definition.options, translation.options),
+        name=translation.name or definition.name,
+        stem=translation.stem if translation.stem is not None else definition.stem,
+        attribution=translation.attribution or definition.attribution,
+        language=translation.language,
+        translation_placeholder=translation.placeholder,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from apps.care.models import Treatment
@@ -75,7 +76,7 @@ def scores_for_treatment(*, treatment: Treatment) -> list[dict]:
             definition = scoring_definition(code)
         except UnknownInstrument:
             continue
-        points = [(timezone.localtime(a.completed_at).strftime("%-d %b"), a.total) for a in rows]
+        points = [(date_format(timezone.localtime(a.completed_at), "j M"), a.total) for a in rows]
         marked = [i for i, a in enumerate(rows) if a.risk_flagged]
         totals = [a.total for a in rows if a.total is not None]
         first, last = (totals[0], totals[-1]) if totals else (None, None)

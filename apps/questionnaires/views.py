@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -59,8 +60,13 @@ def _base_context(administration: Administration, definition: Definition, via_li
         "administration": administration,
         "definition": definition,
         "via_link": via_link,
-        "placeholder_wording": definition.wording is not None
-        and definition.wording_version == PLACEHOLDER_VERSION,
+        "placeholder_wording": (
+            definition.wording is not None and definition.wording_version == PLACEHOLDER_VERSION
+        )
+        or definition.translation_placeholder,
+        # Shown in English to a reader of another language: no validated translation.
+        "wording_in_english": definition.language != get_language().split("-")[0]
+        and definition.language == "en",
         "item_count": len(definition.items),
     }
 

@@ -231,7 +231,27 @@ class ServiceSafetyPolicy(models.Model):
         default=list,
         blank=True,
         help_text=_(
-            'A list of {"name", "detail", "phone" or "text"}. Leave empty for the UK defaults.'
+            'A list of {"name", "detail", "phone" or "text", "heading"}. Leave empty for the '
+            "defaults of the region."
+        ),
+    )
+    crisis_resources_translated = models.JSONField(
+        _("crisis resources per language"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Per language code, a list like the one above, e.g. {"nl": [...]}. '
+            "A language not listed uses the list above."
+        ),
+    )
+    region = models.CharField(
+        _("region"),
+        max_length=2,
+        choices=[("gb", _("United Kingdom")), ("nl", _("Netherlands"))],
+        blank=True,
+        help_text=_(
+            "Whose default crisis numbers to show when the lists above are empty. "
+            "Empty: chosen by the reader's language."
         ),
     )
     contact_within = models.CharField(
@@ -276,28 +296,42 @@ class ServiceSafetyPolicy(models.Model):
         return f"Safety policy for {self.service.code}"
 
     def clean(self) -> None:
-        resources = self.crisis_resources
-        if not isinstance(resources, list):
-            raise ValidationError({"crisis_resources": _("Enter a list of resources.")})
-        for r in resources:
-            if (
-                not isinstance(r, dict)
-                or not isinstance(r.get("name"), str)
-                or not r["name"].strip()
-                or not isinstance(r.get("detail", ""), str)
-                or set(r) - {"name", "detail", "phone", "text"}
-            ):
-                raise ValidationError(
-                    {
-                        "crisis_resources": _(
-                            'Each resource needs a "name" and may have "detail", "phone" and '
-                            '"text", nothing else.'
-                        )
-                    }
-                )
+        self._clean_resources(self.crisis_resources, "crisis_resources")
+        translated = self.crisis_resources_translated
+        if not isinstance(translated, dict) or not all(isinstance(k, str) for k in translated):
+            raise ValidationError(
+                {
+                    "crisis_resources_translated": _(
+                        'Enter lists of resources by language code, e.g. {"nl": [...]}.'
+                    )
+                }
+            )
+        for resources in translated.values():
+            self._clean_resources(resources, "crisis_resources_translated")
         try:
             parse_extra_phrases(self.extra_phrases)
         except (ValueError, KeyError) as exc:
             raise ValidationError({"extra_phrases": str(exc)}) from None
         if self.escalation_hours == 0:
             raise ValidationError({"escalation_hours": _("Enter at least 1 hour.")})
+
+    @staticmethod
+    def _clean_resources(resources, field: str) -> None:
+        if not isinstance(resources, list):
+            raise ValidationError({field: _("Enter a list of resources.")})
+        for r in resources:
+            if (
+                not isinstance(r, dict)
+                or not isinstance(r.get("name"), str)
+                or not r["name"].strip()
+                or not isinstance(r.get("detail", ""), str)
+                or set(r) - {"name", "detail", "phone", "text", "heading"}
+            ):
+                raise ValidationError(
+                    {
+                        field: _(
+                            'Each resource needs a "name" and may have "detail", "phone", '
+                            '"text" and "heading", nothing else.'
+                        )
+                    }
+                )

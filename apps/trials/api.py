@@ -766,10 +766,13 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Researc
                 status=status.HTTP_202_ACCEPTED,
                 headers={"Retry-After": "5"},
             )
-        path = export_job_file(
+        stream = export_job_file(
             user=request.user, job=job, via_token=isinstance(request.auth, ApiToken)
         )
-        return FileResponse(open(path, "rb"), as_attachment=True, filename=job.download_name())  # noqa: SIM115
+        response = FileResponse(stream, as_attachment=True, filename=job.download_name())
+        if job.file_size is not None:
+            response["Content-Length"] = job.file_size
+        return response
 
 
 # --------------------------------------------------------------------------- schema

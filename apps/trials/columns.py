@@ -243,7 +243,11 @@ def module_column(slug: str, title: str, mandatory: bool) -> Column:
 
 def participant_columns(modules) -> tuple[Column, ...]:
     """The participants file's columns, ending with one status column per active module."""
-    return PARTICIPANT_COLUMNS + tuple(module_column(m.slug, m.title, m.mandatory) for m in modules)
+    # The English title (the content's source language): exports and the codebook
+    # are the same whatever language the person exporting reads.
+    return PARTICIPANT_COLUMNS + tuple(
+        module_column(m.slug, getattr(m, "title_en", None) or m.title, m.mandatory) for m in modules
+    )
 
 
 EVENT_TYPES_ALLOWED = _choices(EventType.ALL)

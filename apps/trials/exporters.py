@@ -6,7 +6,11 @@ where `columns` come from `apps.trials.columns` (the codebook's source) and
 generator row by row, so memory stays flat whatever the number of rows:
 
 - CSV (UTF-8, header row) through `csv_chunks` (for a StreamingHttpResponse)
-  or `write_csv` (to a file, in a Celery job);
+  or `write_csv` (to a file, in a Celery job). On PostgreSQL the events file,
+  the largest by far, is formatted by the database itself: `COPY (SELECT ...)
+  TO STDOUT WITH CSV` over the exporter's own query (`events_copy_sql`),
+  streamed into the file by psycopg2, with the same columns and text as the
+  Python writer (tests/trials/test_copy_export.py compares the two);
 - XLSX through openpyxl's write-only workbook (rows go to a temporary XML
   stream, never held as cell objects).
 
@@ -25,6 +29,7 @@ import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from django.db import connections, router
 from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -96,6 +101,9 @@ class Export:
     dataset: str
     columns: tuple[Column, ...]
     rows: Iterable[list]
+    # The treatments of an events export without free text: `write_csv` lets
+    # PostgreSQL format these rows (COPY) instead of iterating `rows`.
+    copy_treatments: QuerySet[Treatment] | None = None
 
     @property
     def header(self) -> list[str]:
@@ -303,6 +311,9 @@ def build_export(dataset: str, scope: Scope, *, as_of=None) -> Export:
             dataset,
             event_columns(include_free_text=scope.include_free_text),
             event_rows(treatments, include_free_text=scope.include_free_text),
+            # Free text (admins only, rare) keeps the Python writer: its
+            # quoting of any character is then exactly csv's own.
+            copy_treatments=None if scope.include_free_text else treatments,
         )
     if dataset == "scores":
         return Export(dataset, SCORE_COLUMNS, score_rows(treatments))
@@ -368,15 +379,82 @@ def csv_chunks(export: Export, *, rows_per_chunk: int = 500) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def write_csv(export: Export, fileobj) -> int:
-    """Write the export as CSV to a text file object; returns the number of data rows."""
+def write_csv(export: Export, fileobj, *, use_copy: bool = True) -> int:
+    """Write the export as CSV to a text file object; returns the number of data rows.
+
+    An events export on PostgreSQL is written by COPY (see `events_copy_sql`)
+    unless `use_copy` is False; anything else, or SQLite, row by row in Python.
+    """
     writer = csv.writer(fileobj, lineterminator="\n")
     writer.writerow(export.header)
+    if use_copy and export.copy_treatments is not None:
+        connection = connections[router.db_for_read(Treatment)]
+        if connection.vendor == "postgresql":
+            return _copy_events(connection, export.copy_treatments, fileobj)
     n = 0
     for row in export.rows:
         writer.writerow([_csv_value(v) for v in row])
         n += 1
     return n
+
+
+# --------------------------------------------------------------------------- COPY
+
+_TEXT = "NULLIF({}, '')"  # csv writes None and "" alike (empty); COPY quotes "".
+
+
+def events_copy_sql(treatments: QuerySet[Treatment], *, connection) -> str:
+    """The events file as one SELECT that PostgreSQL formats itself, for
+    ``COPY (...) TO STDOUT WITH CSV``: the exporter's own UNION ALL query
+    (`adherence.events_queryset`), wrapped to give exactly what `event_row`
+    and `to_cell` give in Python:
+
+    - the time in UTC as ``YYYY-MM-DDTHH:MM:SSZ`` (seconds truncated);
+    - the treatment week: whole weeks from the start date to the event's date
+      in its service's time zone, plus one (floored, as Python's ``//``); the
+      zone per service code comes from `service_zones` (unknown or blank zone
+      names become Europe/London there, so COPY never meets a bad zone name);
+    - an empty text as empty, not as ``""`` (COPY quotes empty strings, csv
+      does not).
+
+    Returns the SELECT with its parameters bound (COPY takes no parameters).
+    """
+    union = adherence.events_queryset(treatments).order_by()
+    sql, params = union.query.sql_with_params()
+    zones = service_zones()
+    whens, zone_params = [], []
+    for code, zone in sorted(zones.items()):
+        whens.append("WHEN %s THEN %s")
+        zone_params += [code, str(zone)]
+    default = str(adherence.service_zone(""))
+    zone_sql = f"CASE e.ev_service {' '.join(whens)} ELSE %s END" if whens else "%s"
+    # Only fixed SQL and Django's compiled query are pasted in; every value
+    # (service codes, zone names, the query's own) is a bound parameter.
+    select = f"""
+        SELECT {_TEXT.format("e.ev_participant")}, {_TEXT.format("e.ev_service")},
+               {_TEXT.format("e.ev_type")},
+               to_char(e.ev_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               floor(((e.ev_at AT TIME ZONE ({zone_sql}))::date - e.ev_start) / 7.0)::int + 1,
+               {_TEXT.format("e.ev_module")}, {_TEXT.format("e.ev_step")},
+               {_TEXT.format("e.ev_instrument")}, {_TEXT.format("e.ev_time_point")},
+               e.ev_session, e.ev_value, e.ev_seconds
+        FROM ({sql}) AS e
+        ORDER BY e.ev_participant, e.ev_at, e.ev_type
+    """  # noqa: S608
+    with connection.cursor() as cur:
+        return cur.mogrify(select, [*zone_params, default, *params]).decode()
+
+
+def _copy_events(connection, treatments: QuerySet[Treatment], fileobj) -> int:
+    """Stream the events rows through COPY into `fileobj`; returns the row count.
+
+    psycopg2 hands the data to `fileobj.write` in pieces as the server sends
+    them (text for a text file), so memory stays flat whatever the size.
+    """
+    sql = events_copy_sql(treatments, connection=connection)
+    with connection.cursor() as cur:
+        cur.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", fileobj)
+        return cur.rowcount
 
 
 def _xlsx_value(ws, value):

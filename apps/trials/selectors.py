@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from apps.care.models import Service, Treatment, TreatmentStatus
@@ -44,7 +45,7 @@ def recruitment_charts() -> list[dict]:
         running, points = 0, []
         for month in months:
             running += by_service[code].get(month, 0)
-            points.append({"x_label": month.strftime("%b %Y"), "value": running})
+            points.append({"x_label": date_format(month, "M Y"), "value": running})
         out.append(
             build_line_chart(
                 title=_("Participants enrolled at %(code)s, cumulative") % {"code": code},

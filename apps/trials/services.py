@@ -1,19 +1,22 @@
 """Writes for trials: export jobs and the data access log.
 
 `export_job_create` records the request and queues the job after commit;
-`export_job_run` (Celery) writes the file through the streaming exporters;
-`export_jobs_expire` (beat) deletes files past their expiry.
+`export_job_run` (Celery) writes the file through the streaming exporters into
+the shared export storage (`apps.core.storage`: a directory or S3-compatible
+object storage), where the web process reads it for the download;
+`export_jobs_expire` (beat) deletes files past their expiry from that storage.
 """
 
 from __future__ import annotations
 
 import datetime
 import os
-from pathlib import Path
+import tempfile
 
 import structlog
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +24,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.care.models import Service
 from apps.core.errors import DomainError
+from apps.core.storage import export_storage, open_stream
 from apps.trials import exporters
 from apps.trials.access import is_researcher
 from apps.trials.adherence import Scope
@@ -60,12 +64,6 @@ def data_access_record(
         via_token=via_token,
         export_job=export_job,
     )
-
-
-def export_root() -> Path:
-    root = Path(settings.EXPORT_ROOT)
-    root.mkdir(parents=True, exist_ok=True)
-    return root
 
 
 def job_scope(job: ExportJob) -> Scope:
@@ -189,31 +187,37 @@ def export_job_run(*, job_id) -> ExportJob | None:
     if claimed != 1:
         return None
     job = ExportJob.objects.get(pk=job_id)
-    name = f"{job.pk}.{job.file_format}"
-    path = export_root() / name
-    partial = path.with_suffix(path.suffix + ".part")
+    storage = export_storage()
+    # Written to a local temporary file first (flat memory, and an upload
+    # of known size), then saved to the shared storage in one piece: a reader
+    # never sees a partial file.
+    fd, local = tempfile.mkstemp(suffix=f".{job.file_format}.part")
+    os.close(fd)
     try:
         export = exporters.build_export(job.dataset, job_scope(job))
         if job.file_format == FileFormat.CSV:
-            with open(partial, "w", encoding="utf-8", newline="") as fh:
+            with open(local, "w", encoding="utf-8", newline="") as fh:
                 rows = exporters.write_csv(export, fh)
         else:
-            rows = exporters.write_xlsx(export, partial)
-        os.replace(partial, path)
+            rows = exporters.write_xlsx(export, local)
+        size = os.path.getsize(local)
+        with open(local, "rb") as fh:
+            name = storage.save(f"{job.pk}.{job.file_format}", File(fh))
     except Exception as exc:
-        partial.unlink(missing_ok=True)
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportStatus.FAILED, finished_at=timezone.now(), error=type(exc).__name__
         )
         log.exception("export_failed", job_id=str(job.pk), dataset=job.dataset)
         job.refresh_from_db()
         return job
+    finally:
+        os.unlink(local)
     finished = timezone.now()
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportStatus.READY,
         row_count=rows,
         file_name=name,
-        file_size=path.stat().st_size,
+        file_size=size,
         finished_at=finished,
         expires_at=finished + datetime.timedelta(hours=settings.TRIALS_EXPORT_EXPIRY_HOURS),
     )
@@ -222,12 +226,13 @@ def export_job_run(*, job_id) -> ExportJob | None:
     return job
 
 
-def export_job_file(*, user: User, job: ExportJob, via_token: bool = False) -> Path:
-    """The path of a ready job's file, recording the download.
+def export_job_file(*, user: User, job: ExportJob, via_token: bool = False):
+    """A ready job's file, open for reading as a stream from the shared
+    storage, recording the download. The caller closes it (FileResponse does).
 
     Callers check `job.is_ready` first (410 when gone, 202 while waiting).
     """
-    path = export_root() / job.file_name
+    stream = open_stream(export_storage(), job.file_name)
     data_access_record(
         user=user,
         action=AccessAction.EXPORT_DOWNLOADED,
@@ -242,16 +247,18 @@ def export_job_file(*, user: User, job: ExportJob, via_token: bool = False) -> P
         via_token=via_token,
         export_job=job,
     )
-    return path
+    return stream
 
 
 def export_jobs_expire(*, now: datetime.datetime | None = None) -> int:
-    """Delete the files of ready jobs past their expiry and mark them expired."""
+    """Delete the files of ready jobs past their expiry (from the shared
+    storage) and mark them expired."""
     now = now or timezone.now()
+    storage = export_storage()
     expired = 0
     for job in ExportJob.objects.filter(status=ExportStatus.READY, expires_at__lte=now):
         if job.file_name:
-            (export_root() / job.file_name).unlink(missing_ok=True)
+            storage.delete(job.file_name)  # no error when already gone
         expired += ExportJob.objects.filter(pk=job.pk, status=ExportStatus.READY).update(
             status=ExportStatus.EXPIRED
         )

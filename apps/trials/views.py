@@ -233,5 +233,8 @@ def export_download(request: HttpRequest, job_id) -> HttpResponse:
         return render(request, "trials/export_job.html", {"job": job}, status=410)
     if not job.is_ready:
         return redirect(reverse("trials:export_job", kwargs={"job_id": job.pk}))
-    path = export_job_file(user=request.user, job=job)
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=job.download_name())  # noqa: SIM115
+    stream = export_job_file(user=request.user, job=job)
+    response = FileResponse(stream, as_attachment=True, filename=job.download_name())
+    if job.file_size is not None:
+        response["Content-Length"] = job.file_size
+    return response

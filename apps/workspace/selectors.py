@@ -125,7 +125,6 @@ class CaseloadRow:
     modules_total: int
     last_activity_at: datetime.datetime | None
     inactive: bool
-    mood: dict
     mood_values: list
     phq9: object | None
     phq9_band: str
@@ -134,6 +133,16 @@ class CaseloadRow:
     overdue_tasks: int = 0
     attention: int = Attention.NONE
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def mood(self) -> dict:
+        """The mood sparkline, drawn only for the rows a page shows."""
+        cached = self.__dict__.get("_mood")
+        if cached is None:
+            cached = self.__dict__["_mood"] = build_sparkline(
+                self.mood_values, y_min=1, y_max=10, label=_("Mood, last 14 days (1 to 10)")
+            )
+        return cached
 
     @property
     def risk_tags(self) -> list[dict]:
@@ -285,9 +294,6 @@ def caseload_rows(
             modules_total=required_modules + t.optional_modules_in_plan,
             last_activity_at=last,
             inactive=inactive,
-            mood=build_sparkline(
-                values, y_min=1, y_max=10, label=_("Mood, last 14 days (1 to 10)")
-            ),
             mood_values=values,
             phq9=summary,
             phq9_band=_band_label(summary.total, bands) if summary else "",

@@ -11,6 +11,7 @@ import datetime
 from itertools import groupby
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -103,11 +104,23 @@ def _staff_treatment(request: HttpRequest, treatment_id: int, *, write: bool) ->
 # --- Caseload ------------------------------------------------------------------------
 
 
+# Rows per page of the caseload and the service overview. Sorting and filtering
+# run over the whole caseload first; only the page's rows are drawn.
+CASELOAD_PAGE_SIZE = 25
+
+
 def _caseload_context(request: HttpRequest, treatments) -> dict:
     form = CaseloadFilterForm(request.GET or None)
     values = form.values() if request.GET else CaseloadFilterForm().values()
     rows = caseload_rows(treatments, **values)
-    return {"filter_form": form, "rows": rows, "filters": values}
+    page = Paginator(rows, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "filter_form": form,
+        "rows": page.object_list,
+        "page_obj": page,
+        "total": page.paginator.count,
+        "filters": values,
+    }
 
 
 @require_GET

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.accounts.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "apps.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "apps.core.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.core.middleware.HtmxSignedOutMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     # Last, as the django-axes docs ask: it turns a lockout into the lockout page.
@@ -126,8 +128,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # The cache is an optimisation: with Redis down, reads miss and writes are
+    # dropped (apps.core.cache), and a hung Redis costs at most the timeouts.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "apps.core.cache.SafeRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -214,8 +225,17 @@ SIGN_IN_MAX_DELAY_SECONDS = env.int("SIGN_IN_MAX_DELAY_SECONDS", default=300)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("cy", _("Welsh"))]
+# Offered languages: each has a complete message catalogue (locale/) and
+# content (content/); tests/test_i18n_catalogues.py fails when one is missing
+# or incomplete. See docs/i18n.md to add one.
+LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
+# Content fields can hold more languages than are offered: Welsh stays in the
+# models (its columns keep their data) until it has catalogues and content.
+MODELTRANSLATION_LANGUAGES = ("en", "cy", "nl")
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+# Empty content in the reader's language falls back to English; step pages
+# then say so ("not yet translated") and admins see the gap on the
+# translation-status page.
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
@@ -226,12 +246,52 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 MEDIA_ROOT = VAR_DIR / "media"
-EXPORT_ROOT = env.path("EXPORT_ROOT", default=VAR_DIR / "exports")
+# Generated files (exports). The worker writes them and the web process serves
+# them, so on several machines they must live in shared storage: a directory
+# (EXPORT_ROOT, e.g. a shared volume) by default, or S3-compatible object
+# storage when S3_BUCKET is set (AWS S3, MinIO, Ceph, ...; django-storages).
+EXPORT_ROOT = env.path("EXPORT_ROOT", default=MEDIA_ROOT / "exports")
+S3_BUCKET = env.str("S3_BUCKET", default="")
+S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="")  # blank: AWS itself
+S3_ACCESS_KEY_ID = env.str("S3_ACCESS_KEY_ID", default="")  # blank: boto3's own lookup
+S3_SECRET_ACCESS_KEY = env.str("S3_SECRET_ACCESS_KEY", default="")
+S3_REGION = env.str("S3_REGION", default="")
+
+
+def s3_storage(location: str) -> dict:
+    """A STORAGES entry for the S3 bucket, under the prefix `location`."""
+    options = {
+        "bucket_name": S3_BUCKET,
+        "location": location,
+        "default_acl": None,  # private, as the bucket is
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    for key, value in (
+        ("endpoint_url", S3_ENDPOINT_URL),
+        ("access_key", S3_ACCESS_KEY_ID),
+        ("secret_key", S3_SECRET_ACCESS_KEY),
+        ("region_name", S3_REGION),
+    ):
+        if value:
+            options[key] = value
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGES = {
+    "default": (
+        s3_storage("media")
+        if S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "exports": (
+        s3_storage("exports")
+        if S3_BUCKET
+        else {"BACKEND": "apps.core.storage.ExportFileSystemStorage"}
+    ),
+}
 
 # --- Email ------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -316,6 +376,14 @@ TREATMENT_WEEKS = env.int("TREATMENT_WEEKS", default=11)
 FACE_TO_FACE_SESSIONS = env.int("FACE_TO_FACE_SESSIONS", default=6)
 PHQ9_REFERRAL_THRESHOLD = env.int("PHQ9_REFERRAL_THRESHOLD", default=4)
 WAI_WORDING_FILE = env.str("WAI_WORDING_FILE", default="")
+# Questionnaire wording in other languages (docs/i18n.md): a directory of
+# `<code>.<language>.json` files the service supplies (validated translations,
+# naming source and licence). Without one, a questionnaire is shown in English.
+QUESTIONNAIRE_TRANSLATIONS_DIR = env.str("QUESTIONNAIRE_TRANSLATIONS_DIR", default="")
+# Demo and tests only: use the bundled, visibly marked placeholder translations.
+QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS = env.bool(
+    "QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS", default=False
+)
 CONTENT_DIR = env.path("CONTENT_DIR", default=BASE_DIR / "content")
 
 # --- Logging ----------------------------------------------------------------
@@ -443,13 +511,35 @@ NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
 NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600)
 # A row left "sending" longer than this (a killed worker) is sent again. Must
-# exceed CELERY_TASK_TIME_LIMIT so a live send is never taken over.
-NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=600)
+# exceed the send task's time limit (NOTIFICATIONS_SEND_TIME_LIMIT) so a live
+# send is never taken over.
+NOTIFICATIONS_SEND_TIME_LIMIT = env.int("NOTIFICATIONS_SEND_TIME_LIMIT", default=60)
+NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=120)
 # A pending row whose send task was queued this long ago is queued again
 # (a lost broker message); the claim makes the duplicate task harmless.
 NOTIFICATIONS_REENQUEUE_AFTER_SECONDS = env.int(
-    "NOTIFICATIONS_REENQUEUE_AFTER_SECONDS", default=300
+    "NOTIFICATIONS_REENQUEUE_AFTER_SECONDS", default=120
 )
+# A worker whose "sent" UPDATE fails (database unreachable) retries it this
+# long before giving up (the row is then sent again after its lease). Keep it
+# under the send time limits.
+NOTIFICATIONS_MARK_SENT_RETRY_SECONDS = env.int("NOTIFICATIONS_MARK_SENT_RETRY_SECONDS", default=15)
+# Urgent kinds (risk alerts and escalations) go on their own queue with their
+# own worker, so a fan-out of reminders never delays them, and recover faster:
+# a shorter time limit, lease and requeue, swept every NOTIFICATIONS_URGENT_SWEEP_SECONDS.
+NOTIFICATIONS_URGENT_QUEUE = env.str("NOTIFICATIONS_URGENT_QUEUE", default="risk")
+NOTIFICATIONS_URGENT_SEND_TIME_LIMIT = env.int("NOTIFICATIONS_URGENT_SEND_TIME_LIMIT", default=20)
+NOTIFICATIONS_URGENT_LEASE_SECONDS = env.int("NOTIFICATIONS_URGENT_LEASE_SECONDS", default=30)
+NOTIFICATIONS_URGENT_REENQUEUE_AFTER_SECONDS = env.int(
+    "NOTIFICATIONS_URGENT_REENQUEUE_AFTER_SECONDS", default=20
+)
+NOTIFICATIONS_URGENT_SWEEP_SECONDS = env.int("NOTIFICATIONS_URGENT_SWEEP_SECONDS", default=15)
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "notifications.send_urgent": {"queue": NOTIFICATIONS_URGENT_QUEUE},
+    "notifications.dispatch_urgent": {"queue": NOTIFICATIONS_URGENT_QUEUE},
+    "apps.safety.tasks.escalate_risk_alerts": {"queue": NOTIFICATIONS_URGENT_QUEUE},
+}
 # Beat (one instance, UTC) only enqueues what is due now; `expires` drops ticks
 # that waited in the queue while no worker ran, so they never pile up.
 CELERY_BEAT_SCHEDULE.update(
@@ -458,6 +548,11 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "notifications.dispatch_due",
             "schedule": 60.0,
             "options": {"expires": 55},
+        },
+        "notifications-dispatch-urgent": {
+            "task": "notifications.dispatch_urgent",
+            "schedule": float(NOTIFICATIONS_URGENT_SWEEP_SECONDS),
+            "options": {"expires": max(NOTIFICATIONS_URGENT_SWEEP_SECONDS - 1, 1)},
         },
         "notifications-plan-reminders": {
             "task": "notifications.plan_reminders",

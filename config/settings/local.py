@@ -16,3 +16,5 @@ if not WAI_WORDING_FILE:
     WAI_WORDING_FILE = str(
         BASE_DIR / "apps" / "questionnaires" / "instruments" / "wai_sf_c.placeholder-wording.json"
     )
+# ... and placeholder translations of the questionnaires (Dutch), marked as such.
+QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS = True

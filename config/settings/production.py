@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import EMAIL_BACKEND, SECRET_KEY, env
+from config.settings.base import EMAIL_BACKEND, SECRET_KEY, STORAGES, env
 
 if len(SECRET_KEY) < 50 or "not-secret" in SECRET_KEY or "insecure" in SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 50 characters.")
@@ -30,6 +30,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

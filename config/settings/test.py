@@ -6,19 +6,20 @@ os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("LOG_JSON", "false")
 
 from config.settings.base import *  # noqa: E402,F403
-from config.settings.base import BASE_DIR, env  # noqa: E402
+from config.settings.base import BASE_DIR, STORAGES, env  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAI_WORDING_FILE = str(
     BASE_DIR / "apps" / "questionnaires" / "instruments" / "wai_sf_c.placeholder-wording.json"
 )
+QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS = True
 # In CI every service-backed test must run: a skip for a missing service fails.
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -203,3 +203,98 @@ function setupSessionWarning() {
 }
 
 setupSessionWarning();
+
+// ---------------------------------------------------------------------------
+// 4: nothing typed is lost when signing out
+// ---------------------------------------------------------------------------
+// Autosave forms keep a copy of unsaved text in localStorage under
+// "tandem-draft:u<user id>:<step>[:<part>]" (templates/programme/_autosave_script.html)
+// with what to post and where. Signing out first sends those copies; if that
+// fails, <dialog id="app-unsaved-warning"> lets the person keep or delete them.
+
+function draftKeys(userId) {
+  const prefix = `tandem-draft:u${userId}:`;
+  const keys = [];
+  try {
+    for (let i = 0; i < window.localStorage.length; i += 1) {
+      const key = window.localStorage.key(i);
+      if (key?.startsWith(prefix)) keys.push(key);
+    }
+  } catch {
+    // Storage disabled: nothing is kept on the device either.
+  }
+  return keys;
+}
+
+async function sendDraft(key) {
+  let draft = null;
+  try {
+    draft = JSON.parse(window.localStorage.getItem(key) || "null");
+  } catch {
+    return false;
+  }
+  if (!draft?.url || !Array.isArray(draft.post)) return false;
+  const body = new URLSearchParams();
+  for (const [name, value] of draft.post) body.append(name, value);
+  try {
+    const response = await fetch(draft.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
+      body,
+      redirect: "manual",
+    });
+    if (!response.ok) return false;
+    const current = JSON.parse(window.localStorage.getItem(key) || "null");
+    if (current && current.t <= draft.t) window.localStorage.removeItem(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function setupSignOut() {
+  const userId = document.body.dataset.userId;
+  const dialog = document.getElementById("app-unsaved-warning");
+  if (!userId || !dialog) return;
+  let pendingForm = null;
+
+  function signOut(form) {
+    form.dataset.signOutReady = "1";
+    form.requestSubmit ? form.requestSubmit() : form.submit();
+  }
+
+  dialog.querySelector("[data-unsaved-keep]").addEventListener("click", () => {
+    dialog.close();
+    signOut(pendingForm);
+  });
+  dialog.querySelector("[data-unsaved-delete]").addEventListener("click", () => {
+    for (const key of draftKeys(userId)) window.localStorage.removeItem(key);
+    dialog.close();
+    signOut(pendingForm);
+  });
+  dialog.querySelector("[data-unsaved-stay]").addEventListener("click", () => dialog.close());
+
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!form.matches?.("form[data-sign-out]") || form.dataset.signOutReady === "1") return;
+    if (!draftKeys(userId).length) return;
+    event.preventDefault();
+    // A save already on its way (htmx marks its form) may settle the copy itself.
+    for (let i = 0; i < 50 && document.querySelector(".htmx-request"); i += 1) {
+      await new Promise((resolve) => window.setTimeout(resolve, 100));
+    }
+    const keys = draftKeys(userId);
+    const results = await Promise.all(keys.map(sendDraft));
+    if (results.every(Boolean)) {
+      signOut(form);
+      return;
+    }
+    pendingForm = form;
+    document.getElementById("app-session-warning")?.close?.();
+    dialog.showModal();
+    dialog.querySelector("[data-unsaved-keep]").focus();
+  });
+}
+
+setupSignOut();

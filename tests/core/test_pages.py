@@ -31,7 +31,11 @@ def test_manifest_lets_the_site_be_added_to_a_home_screen(client):
 
 @pytest.mark.django_db
 def test_health_check(client):
-    assert client.get(reverse("core:healthz")).json() == {"status": "ok"}
+    assert client.get(reverse("core:healthz")).json() == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+    }
 
 
 @pytest.mark.django_db

@@ -34,7 +34,12 @@ class FakeNotify(BaseHTTPRequestHandler):
         token = self.headers["Authorization"].removeprefix("Bearer ")
         claims = jwt.decode(token, SECRET, algorithms=["HS256"])
         FakeNotify.received.append(
-            {"path": self.path, "iss": claims["iss"], "json": json.loads(self.rfile.read(length))}
+            {
+                "path": self.path,
+                "iss": claims["iss"],
+                "json": json.loads(self.rfile.read(length)),
+                "accepted": self.answer == 201,
+            }
         )
         body = (
             {"id": str(uuid.uuid4()), "content": {}}
@@ -43,6 +48,23 @@ class FakeNotify(BaseHTTPRequestHandler):
         )
         payload = json.dumps(body).encode()
         self.send_response(self.answer)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_GET(self):
+        # GET /v2/notifications?reference=...: the messages sent with that reference.
+        from urllib.parse import parse_qs, urlsplit
+
+        wanted = parse_qs(urlsplit(self.path).query).get("reference", [""])[0]
+        found = [
+            {"id": str(uuid.uuid4()), "reference": r["json"].get("reference")}
+            for r in FakeNotify.received
+            if wanted and r["accepted"] and r["json"].get("reference") == wanted
+        ]
+        payload = json.dumps({"notifications": found, "links": {}}).encode()
+        self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -69,6 +91,7 @@ def notify(settings):
 
 def test_a_text_goes_to_notify_signed_with_the_services_key(notify):
     GovUKNotifySMSBackend().send(to="07700900123", body="You have a session tomorrow.")
+    notify.received[0]["json"].pop("reference", None)
     (request,) = notify.received
     assert request["path"] == "/v2/notifications/sms"
     assert request["iss"] == SERVICE_ID
@@ -127,3 +150,20 @@ def test_a_missing_key_is_a_system_check_error(settings):
 def test_an_unknown_backend_is_a_system_check_error(settings):
     settings.NOTIFICATIONS_SMS_BACKEND = "apps.notifications.backends.NoSuchBackend"
     assert "notifications.E001" in {m.id for m in run_checks()}
+
+
+@pytest.mark.django_db
+def test_a_text_resent_after_an_interrupted_attempt_is_not_sent_twice(notify, daytime, client_user):
+    """The worker died (or the database was down) after Notify accepted the text:
+    the resend asks Notify by the row's reference and sends nothing again."""
+    PreferenceFactory(
+        user=client_user, sms_enabled=True, phone_number="07700900123", email_enabled=False
+    )
+    rows = notification_schedule(
+        recipient=client_user, kind=Kind.NEW_MESSAGE, due_at=timezone.now(), dedupe_key="n-2"
+    )
+    (row,) = [r for r in rows if r.channel == Channel.SMS]
+    GovUKNotifySMSBackend().send(to="07700900123", body="Hello", reference=row.reference)
+    Notification.objects.filter(pk=row.pk).update(handed_at=timezone.now(), attempts=1)
+    assert notification_deliver(notification_id=row.pk) == "sent"
+    assert [r["json"]["reference"] for r in notify.received] == [row.reference]

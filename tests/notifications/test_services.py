@@ -316,14 +316,37 @@ def test_a_send_abandoned_by_a_killed_worker_is_sent_after_the_lease(
     with time_machine.travel(start, tick=False):
         (row,) = _schedule(client_user)
         Notification.objects.filter(pk=row.pk).update(status=Status.SENDING, claimed_at=start)
-    with time_machine.travel(start + datetime.timedelta(minutes=5), tick=False):
+    with time_machine.travel(start + datetime.timedelta(minutes=1), tick=False):
         assert notifications_dispatch_due() == 0  # still within the lease
-    with time_machine.travel(start + datetime.timedelta(minutes=11), tick=False):
+    # A reminder recovers within a few minutes (lease 2 minutes + the next sweep).
+    with time_machine.travel(start + datetime.timedelta(minutes=3), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             assert notifications_dispatch_due() == 1
     row.refresh_from_db()
     assert row.status == Status.SENT
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_an_abandoned_risk_alert_is_sent_again_within_a_minute(pwp):
+    start = datetime.datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        (alert,) = notification_schedule(
+            recipient=pwp, kind=Kind.RISK_ALERT, due_at=start, dedupe_key="risk:test"
+        )
+        reminder = _schedule(pwp)[0]
+        Notification.objects.filter(pk__in=[alert.pk, reminder.pk]).update(
+            status=Status.SENDING, claimed_at=start
+        )
+    with time_machine.travel(start + datetime.timedelta(seconds=20), tick=False):
+        assert notifications_dispatch_due(urgent_only=True) == 0  # within its lease
+    with time_machine.travel(start + datetime.timedelta(seconds=45), tick=False):
+        assert notifications_dispatch_due(urgent_only=True) == 1
+    alert.refresh_from_db()
+    reminder.refresh_from_db()
+    # Handed out again (here suppressed at send time: the test alert has no object).
+    assert alert.status != Status.SENDING and alert.attempts == 1
+    assert reminder.status == Status.SENDING  # reminders keep their longer lease
 
 
 # --- Message text -----------------------------------------------------------------------

@@ -11,7 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.notifications.kinds import Kind
-from apps.notifications.models import Notification, NotificationPreference, Status
+from apps.notifications.models import (
+    Notification,
+    NotificationPreference,
+    Status,
+    SuppressedReason,
+)
 from apps.notifications.selectors import notifications_for_treatment
 from apps.notifications.services import notification_deliver, notification_schedule
 from tests.factories import PASSWORD
@@ -217,3 +222,30 @@ def test_demo_adds_preferences_and_a_log_once():
         mood_reminder_enabled=True, mood_reminder_time=datetime.time(19)
     ).exists()
     assert Notification.objects.filter(status=Status.SUPPRESSED).exists()
+
+
+@pytest.mark.django_db
+def test_staff_log_says_how_quiet_hours_changed_a_session_reminder(treatment, client_user):
+    now = timezone.now()
+    rows = [
+        Notification.objects.create(
+            recipient=client_user,
+            treatment=treatment,
+            kind=Kind.SESSION_REMINDER,
+            dedupe_key=key,
+            due_at=due,
+            original_due_at=now,
+            status=status,
+            suppressed_reason=reason,
+            attempts=1 if status == Status.SENT else 0,
+        )
+        for key, due, status, reason in [
+            ("early", now - datetime.timedelta(hours=1), Status.SENT, ""),
+            ("at-end", now + datetime.timedelta(hours=1), Status.SENT, ""),
+            ("too-late", now, Status.SUPPRESSED, SuppressedReason.TOO_LATE),
+        ]
+    ]
+    html = render_to_string("notifications/_client_log.html", {"notifications": rows})
+    assert "Sent before the person&#x27;s quiet hours begin" in html
+    assert "Sent when the person&#x27;s quiet hours ended" in html
+    assert "quiet hours end too close to the session" in html

@@ -1,6 +1,7 @@
 import pytest
 from django.conf import settings
 
+from apps.programme import services
 from apps.programme.content import content_load
 from apps.programme.models import Module, Step
 
@@ -20,3 +21,13 @@ def step(content):
         return Step.objects.select_related("module").get(module__slug=module_slug, slug=step_slug)
 
     return get
+
+
+@pytest.fixture
+def cr_ready(treatment):
+    """Content loaded and the first two required modules done: thinking module open."""
+    content_load(directory=settings.CONTENT_DIR)
+    for slug in ("psychoeducation", "behavioural-activation"):
+        for step in Module.objects.get(slug=slug).steps.all():
+            services.step_complete(treatment=treatment, step=step)
+    return treatment

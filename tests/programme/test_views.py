@@ -1,4 +1,5 @@
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -448,3 +449,59 @@ def test_every_step_of_every_module_renders_once_open(signed_in, treatment, pwp,
         response = signed_in.get(step_url(s))
         assert response.status_code == 200, s
         assert s.title.replace("'", "&#x27;") in response.content.decode(), s
+
+
+@pytest.mark.django_db
+def test_an_autosave_after_the_session_ended_answers_401_not_the_sign_in_page(
+    client, cr_open, step
+):
+    tr = step("cognitive-restructuring", "thought-record")
+    url = reverse("programme:autosave", args=[tr.pk])
+    page = part_url(tr, 1)
+    response = client.post(
+        url,
+        {"client_request_id": str(uuid.uuid4()), "part": "1", "situation": "Lost?"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver{page}",
+    )
+    assert response.status_code == 401
+    assert response["X-Login-URL"] == reverse("accounts:login") + "?" + urlencode({"next": page})
+    assert not ExerciseEntry.objects.exists()
+    # Without htmx the browser is still sent to sign in.
+    plain = client.post(url, {"client_request_id": str(uuid.uuid4())})
+    assert plain.status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_autosave_based_on_an_old_version_is_refused_and_shows_the_saved_text(
+    signed_in, cr_open, step
+):
+    tr = step("cognitive-restructuring", "thought-record")
+    url = reverse("programme:autosave", args=[tr.pk])
+    request_id = str(uuid.uuid4())
+
+    def save(text, version):
+        return signed_in.post(
+            url,
+            {"client_request_id": request_id, "version": version, "part": "1", "situation": text},
+            HTTP_HX_REQUEST="true",
+        )
+
+    assert save("First tab", 0)["X-Draft-Version"] == "1"
+    assert save("First tab, more", 1)["X-Draft-Version"] == "2"
+    stale = save("Second tab", 1)
+    assert stale.status_code == 409
+    assert "First tab, more" in stale.content.decode()
+    assert stale["X-Draft-Version"] == "2"
+    assert ExerciseEntry.objects.get().data["situation"] == "First tab, more"
+    # The same text sent again (its answer was lost) is no conflict.
+    assert save("First tab, more", 1).status_code == 200
+    # A new form while another draft exists: refused, pointing at that draft.
+    other = signed_in.post(
+        url,
+        {"client_request_id": str(uuid.uuid4()), "version": 0, "part": "1", "situation": "New"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert other.status_code == 409
+    assert other["X-Draft-Id"] == request_id
+    assert ExerciseEntry.objects.count() == 1

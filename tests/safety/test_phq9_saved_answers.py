@@ -21,7 +21,8 @@ from tests.questionnaires.factories import PHQ9_NO_RISK, AdministrationFactory, 
 
 pytestmark = pytest.mark.django_db
 
-CARD = "If you might harm yourself or you are in danger now, call 999 or go to A&E"
+# As it stands in the HTML ("&" is escaped).
+CARD = "If you might harm yourself or you are in danger now, call 999 or go to A&amp;E"
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
-CARD = "If you might harm yourself or you are in danger now, call 999 or go to A&E"
+# As it stands in the HTML ("&" is escaped).
+CARD = "If you might harm yourself or you are in danger now, call 999 or go to A&amp;E"
 
 
 def _send(sender, treatment, body):

@@ -62,7 +62,13 @@ def test_caseload_queries_do_not_grow_with_caseload_size(client, pwp, service):
     large = _count_queries(client, url)
     assert small == large
     content = client.get(url).content.decode()
-    assert content.count('data-participant="') == 50
+    # 25 rows a page: the other 25 are on page 2, and none is on both.
+    assert content.count('data-participant="') == 25
+    assert "Showing 1 to 25 of 50 clients" in content
+    second = client.get(url, {"page": 2}).content.decode()
+    assert second.count('data-participant="') == 25
+    first_ids = set(content.split('data-participant="')[1:])
+    assert not first_ids & set(second.split('data-participant="')[1:])
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('care', '0003_treatment_welcome_message_sessionnote_bespoketask'),
-        ('programme', '0002_feedbackreply'),
+        ('programme', '0004_feedbackreply'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django import forms
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext_lazy as _
 
 ROWS = "rows"
@@ -335,7 +336,7 @@ class Exercise:
             return choices.get(str(value), str(value))
         if isinstance(field, forms.DateField):
             try:
-                return datetime.date.fromisoformat(str(value)).strftime("%-d %B %Y")
+                return date_format(datetime.date.fromisoformat(str(value)), "j F Y")
             except ValueError:
                 return str(value)
         return str(value)

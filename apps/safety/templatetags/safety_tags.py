@@ -11,6 +11,7 @@ from django import template
 
 from apps.safety.models import RiskAlert, RiskAlertStatus
 from apps.safety.resources import contact_within_for, crisis_resources_for
+from apps.safety.resources import crisis_heading as _crisis_heading
 from apps.safety.selectors import open_alerts_for_user
 
 register = template.Library()
@@ -98,3 +99,10 @@ def administration_alert_notice(context, administration) -> dict:
             "contact_within": contact_within_for(service),
         }
     }
+
+
+@register.simple_tag
+def crisis_heading(resources) -> str:
+    """`{% crisis_heading resources as care_title %}`: the care card's heading for
+    these resources ("... call 999 or go to A&E", "... call 112")."""
+    return _crisis_heading(list(resources or []))

@@ -33,3 +33,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  retired (client progress kept): {name}")
         for name in report.deleted:
             self.stdout.write(f"  deleted (no client progress): {name}")
+        for name in report.stale_translations:
+            self.stdout.write(
+                self.style.WARNING(f"  translation ignored, no such step in module.yaml: {name}")
+            )

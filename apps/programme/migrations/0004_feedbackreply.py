@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('care', '0003_treatment_welcome_message_sessionnote_bespoketask'),
-        ('programme', '0001_initial'),
+        ('programme', '0003_dutch_content_fields'),
     ]
 
     operations = [

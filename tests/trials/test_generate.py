@@ -1,0 +1,71 @@
+"""manage.py generate_trial: a synthetic trial with clients at every stage, a
+history per client, nothing that looks like a real person, built once."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from apps.accounts.models import User
+from apps.care.models import StaffMembership, StaffRole, Treatment
+from apps.trials.generate import caseloads
+
+pytestmark = pytest.mark.postgres
+
+
+def test_caseloads_stay_between_30_and_60_and_add_up():
+    for clients in (61, 1_000, 7_919, 50_000):
+        sizes = caseloads(clients)
+        assert sum(sizes) == clients
+        assert 30 <= min(sizes) and max(sizes) <= 60, clients
+        assert len(set(sizes)) > 1  # not all the same
+
+
+def test_generate_trial_builds_every_stage_once(db, postgres):
+    call_command("load_content", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("generate_trial", clients=50, history_rows=12_000, stdout=out)
+    assert "Built 50 clients in 1 services (1 PWPs)" in out.getvalue()
+
+    treatments = Treatment.objects.filter(service__code="GT01")
+    assert treatments.count() == 50
+    assert set(treatments.values_list("status", flat=True)) == {
+        "invited", "active", "completed", "dropped_out", "withdrawn"
+    }  # fmt: skip
+    # Weeks 1 to 11 of treatment are all present among the active clients.
+    weeks = {t.week_number() for t in treatments.filter(status="active")}
+    assert weeks == set(range(1, 12)), weeks
+    active = treatments.filter(status="active").order_by("start_date").first()  # week 11
+    assert active.client.mood_ratings.exists()
+    assert active.appointments.exists()
+    assert active.administrations.filter(status="completed").exists()
+    assert treatments.filter(risk_alerts__status="open").exists()
+    assert "rows of history" in out.getvalue()
+
+    # No real-looking personal data: reserved .invalid addresses, no names.
+    people = User.objects.filter(email__endswith="@gt.invalid")
+    assert people.count() == 50 + 2  # clients, one PWP, one supervisor
+    assert not people.exclude(first_name="").exists()
+    assert not people.exclude(last_name="").exists()
+    assert StaffMembership.objects.filter(role=StaffRole.PWP, service__code="GT01").count() == 1
+
+    again = io.StringIO()
+    call_command("generate_trial", clients=50, history_rows=12_000, stdout=again)
+    assert "Already there: 50 clients" in again.getvalue()
+    assert Treatment.objects.count() == 50
+    with pytest.raises(CommandError, match="another size"):
+        call_command("generate_trial", clients=60, history_rows=12_000, stdout=io.StringIO())
+
+
+def test_generated_clients_pages_open(db, postgres):
+    call_command("load_content", stdout=io.StringIO())
+    call_command("generate_trial", clients=30, history_rows=0, stdout=io.StringIO())
+    treatment = Treatment.objects.filter(status="active").order_by("pk").last()
+    browser = Client()
+    browser.force_login(treatment.pwp)
+    page = browser.get("/care/caseload/")  # the same path once it moves to the workspace
+    assert page.status_code == 200 and treatment.participant_id in page.content.decode()
+    browser.force_login(treatment.client)
+    assert browser.get(reverse("programme:home")).status_code == 200
