@@ -246,7 +246,7 @@ def section_pages(args) -> dict:
     for n in sizes:
         _generate(f"C{n}", n, 0, caseload_low=n, caseload_high=n)
     _generate("OV", args.overview, 0, pwps_per_service=10_000)
-    caseload_url = _url("workspace:caseload", "care:caseload")
+    caseload_url = _url("workspace:caseload")
     for n in sizes:
         out["caseload"][n] = _versus_floor(_caseload_pwp(f"C{n}"), caseload_url, rounds=args.rounds)
         print(f"  caseload {n}: {out['caseload'][n]}", file=sys.stderr, flush=True)
@@ -257,7 +257,9 @@ def section_pages(args) -> dict:
         .user
     )
     out["overview"][args.overview] = _versus_floor(
-        supervisor, _url("workspace:service_overview", "care:service_overview"), rounds=args.rounds
+        supervisor,
+        _url("workspace:service_overview"),
+        rounds=args.rounds,
     )
     print(f"  overview: {out['overview']}", file=sys.stderr, flush=True)
     return out
@@ -325,7 +327,7 @@ def section_audit(args) -> dict:
 
     _generate("C30", 30, 0, caseload_low=30, caseload_high=30)
     treatment = _active_treatment("C30")
-    url = _url("workspace:review", "care:review", args=[treatment.pk])
+    url = _url("workspace:review", args=[treatment.pk])
     client = Client()
     client.force_login(treatment.pwp)
     signal = audit.accessed
@@ -360,7 +362,10 @@ def section_hist(args) -> dict:
     _generate("H", clients, small)
     treatment = _active_treatment("H")
     pages = {
-        "review": (treatment.pwp, _url("workspace:review", "care:review", args=[treatment.pk])),
+        "review": (
+            treatment.pwp,
+            _url("workspace:review", args=[treatment.pk]),
+        ),
         "home": (treatment.client, _url("programme:home")),
     }
     out = {}

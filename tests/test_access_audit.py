@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import ApiToken
-from apps.care.models import Appointment, BespokeTask, SessionNote, SessionRecord
+from apps.care.models import Appointment, BespokeTask, Consent, SessionNote, SessionRecord
 from apps.messaging.models import Message
 from apps.programme.content import content_load
 from apps.programme.models import (
@@ -175,6 +175,7 @@ def _state(w) -> tuple:
     return (
         t.welcome_message,
         t.status,
+        t.pwp_id,
         SessionNote.objects.count(),
         SessionRecord.objects.count(),
         EntryFeedback.objects.count(),
@@ -192,6 +193,7 @@ def _state(w) -> tuple:
         ExportJob.objects.count(),
         list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         list(ExerciseEntry.objects.order_by("pk").values_list("pk", "status", "data")),
+        list(Consent.objects.order_by("pk").values_list("pk", "kind", "given")),
     )
 
 
@@ -250,6 +252,52 @@ CASES = [
         data=lambda w: {"appointment": w["appointment"].pk, "agreed": "Walk each morning"},
         ok=(302,),
     ),
+    # The lifecycle: the client's PWP, a supervisor of the service, an admin.
+    Case("workspace:lifecycle", "GET", _t("workspace:lifecycle"), frozenset(STAFF_READERS)),
+    Case(
+        "workspace:lifecycle",
+        "POST",
+        _t("workspace:lifecycle"),
+        frozenset(STAFF_READERS),
+        data=lambda w: {"kind": "discharge", "reason": "hijack"},
+        ok=(302,),
+    ),
+    # Handover: a supervisor of the PWP's service, or an admin.
+    Case(
+        "workspace:handover",
+        "GET",
+        lambda w: reverse("workspace:handover", args=[w["personas"]["pwp"].pk]),
+        frozenset({"supervisor", "admin_user"}),
+    ),
+    Case(
+        "workspace:handover",
+        "POST",
+        lambda w: reverse("workspace:handover", args=[w["personas"]["pwp"].pk]),
+        frozenset({"supervisor", "admin_user"}),
+        data=lambda w: {f"to_{w['treatment'].pk}": w["personas"]["colleague_pwp"].pk},
+        ok=(302,),
+    ),
+    Case(
+        "workspace:consent_withdrawal",
+        "POST",
+        _t("workspace:consent_withdrawal"),
+        frozenset(STAFF_READERS),
+        data=lambda w: {"withdrawal": "stop_follow_up"},
+        ok=(302,),
+    ),
+    Case(
+        "workspace:consent_set",
+        "POST",
+        _t("workspace:consent_set"),
+        frozenset(STAFF_READERS),
+        data=lambda w: {
+            "kind": "trial",
+            "given": "no",
+            "version": "9",
+            "decided_on": timezone.localdate().isoformat(),
+        },
+        ok=(302,),
+    ),
     Case("care:sessions_plan", "GET", _t("care:sessions_plan"), frozenset(PWP_WRITERS)),
     Case(
         "care:session_reschedule",
@@ -303,6 +351,14 @@ CASES = [
         _t("workspace:task_add"),
         frozenset(PWP_WRITERS),
         data=lambda w: {"title": "hijack", "due_date": _day()},
+        ok=(302,),
+    ),
+    Case(
+        "workspace:warnings_seen",
+        "POST",
+        _t("workspace:warnings_seen"),
+        frozenset(PWP_WRITERS),
+        data=lambda w: {"note": "Call on Monday"},
         ok=(302,),
     ),
     Case(

@@ -1,4 +1,5 @@
 import datetime
+import zoneinfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -209,6 +210,50 @@ def _check_can_book(treatment: Treatment, starts_at: datetime.datetime) -> None:
         raise DomainError(_("Choose a date and time in the future"), field="starts_at")
 
 
+def _check_pwp_free(
+    *,
+    treatment: Treatment,
+    starts_at: datetime.datetime,
+    duration_minutes: int,
+    exclude_pk: int | None = None,
+) -> None:
+    """Refuse a session that overlaps another live session of the same PWP.
+
+    Locks the PWP's user row first, so two bookings for the same practitioner
+    at once are checked one after the other (the second sees the first). Must
+    run inside a transaction.
+    """
+    User.objects.select_for_update().filter(pk=treatment.pwp_id).first()
+    ends_at = starts_at + datetime.timedelta(minutes=duration_minutes)
+    candidates = (
+        Appointment.objects.filter(
+            treatment__pwp_id=treatment.pwp_id,
+            status=AppointmentStatus.SCHEDULED,
+            starts_at__lt=ends_at,
+            starts_at__gt=starts_at - datetime.timedelta(hours=24),
+        )
+        .exclude(pk=exclude_pk)
+        .select_related("treatment")
+        .order_by("starts_at")
+    )
+    for other in candidates:
+        if other.ends_at > starts_at:
+            tz = zoneinfo.ZoneInfo(treatment.service.time_zone)
+            raise DomainError(
+                _(
+                    "The practitioner already has a session from %(start)s to %(end)s "
+                    "(%(participant)s, session %(n)s). Choose another time."
+                )
+                % {
+                    "start": other.starts_at.astimezone(tz).strftime("%H:%M on %d %B %Y"),
+                    "end": other.ends_at.astimezone(tz).strftime("%H:%M"),
+                    "participant": other.treatment.participant_id,
+                    "n": other.number,
+                },
+                field="starts_at",
+            )
+
+
 @transaction.atomic
 def appointment_schedule(
     *,
@@ -236,6 +281,7 @@ def appointment_schedule(
         created_by=actor,
     )
     appointment.full_clean(validate_constraints=False)
+    _check_pwp_free(treatment=treatment, starts_at=starts_at, duration_minutes=duration_minutes)
     if number in session_numbers_taken(treatment):
         raise DomainError(
             _("Session %(n)s is already booked. Reschedule it or choose another number.")
@@ -331,6 +377,12 @@ def appointment_reschedule(
     if appointment.status != AppointmentStatus.SCHEDULED:
         raise DomainError(_("Only a session that is still booked can be moved."))
     _check_can_book(appointment.treatment, starts_at)
+    _check_pwp_free(
+        treatment=appointment.treatment,
+        starts_at=starts_at,
+        duration_minutes=appointment.duration_minutes,
+        exclude_pk=appointment.pk,
+    )
     appointment.starts_at = starts_at
     if location is not None:
         appointment.location = location.strip()

@@ -18,6 +18,18 @@ class CoreConfig(AppConfig):
                 session_start(request)
 
         user_logged_in.connect(on_login, dispatch_uid="core.session_start", weak=False)
+
+        from auditlog.models import LogEntry
+        from django.db.models.signals import pre_save
+
+        # why: models can be imported only once the app registry is ready.
+        from apps.core import audit
+        from apps.core.models import AccessEvent
+
+        pre_save.connect(audit.logentry_pre_save, sender=LogEntry, dispatch_uid="audit-mask-repr")
+        audit.seal_model(LogEntry)
+        audit.seal_model(AccessEvent, on_save=False)
+
         # Structured logging: events carry ids and names, never clinical text.
         structlog.configure(
             processors=[

@@ -2,6 +2,7 @@ import kombu
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -10,12 +11,22 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django.views.defaults import page_not_found as django_page_not_found
 
+from apps.core import selectors as audit_selectors
 from apps.core.components_demo import demo_context
+
+ACCESS_PAGE_SIZE = 20
 
 
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/privacy.html")
+    """The privacy notice; a signed-in client also sees who opened their record."""
+    context = {}
+    if request.user.is_authenticated and request.user.is_client:
+        paginator = Paginator(
+            audit_selectors.record_opened_by(client=request.user), ACCESS_PAGE_SIZE
+        )
+        context["opened"] = paginator.get_page(request.GET.get("page"))
+    return render(request, "core/privacy.html", context)
 
 
 @require_GET

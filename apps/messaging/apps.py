@@ -8,11 +8,11 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         # why: imports here run once the app registry is ready (models load after apps).
-        from auditlog.registry import auditlog
-
+        from apps.core.audit import register_changes, register_identifiable
         from apps.messaging.models import Message
 
-        auditlog.register(Message)
+        register_changes(Message, clinical_text=["body"])
+        register_identifiable(Message, treatment=lambda o: o.__dict__.get("treatment_id"))
 
         from apps.messaging.notify import register_link_builders
 

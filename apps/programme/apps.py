@@ -8,14 +8,16 @@ class ProgrammeConfig(AppConfig):
 
     def ready(self) -> None:
         # why: imports here run once the app registry is ready (models load after apps).
-        from auditlog.registry import auditlog
 
-        from apps.programme.models import EntryFeedback, ModulePlan
+        from apps.core.audit import register_changes, register_identifiable
+        from apps.programme.models import EntryFeedback, ExerciseEntry, ModulePlan, StepProgress
 
         # ExerciseEntry is not registered: autosave rewrites drafts every few
         # seconds. Sending an entry is logged explicitly in `exercise_submit`.
-        auditlog.register(ModulePlan)
-        auditlog.register(EntryFeedback)
+        register_changes(ModulePlan)
+        register_changes(EntryFeedback, clinical_text=["text"])
+        for model in (ExerciseEntry, ModulePlan, StepProgress):
+            register_identifiable(model, treatment=lambda o: o.__dict__.get("treatment_id"))
 
         from apps.programme.notify import register_kinds
 

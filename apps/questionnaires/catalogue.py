@@ -38,8 +38,13 @@ def definitions_directory() -> Path | None:
     return Path(value) if value else None
 
 
-def wording_path() -> Path | None:
-    value = getattr(settings, "WAI_WORDING_FILE", "")
+# The setting naming each licensed-wording file; instruments not listed use
+# WAI_WORDING_FILE (the client's WAI-SF-C).
+WORDING_FILE_SETTINGS = {"wai_sf_t": "WAI_T_WORDING_FILE"}
+
+
+def wording_path(code: str = "") -> Path | None:
+    value = getattr(settings, WORDING_FILE_SETTINGS.get(code, "WAI_WORDING_FILE"), "")
     return Path(value) if value else None
 
 
@@ -66,7 +71,7 @@ def wording_status(code: str) -> WordingStatus:
     if definition.wording is None:
         return WordingStatus(code=code, ready=True)
     try:
-        wording = load_wording(definition=definition, path=wording_path())
+        wording = load_wording(definition=definition, path=wording_path(code))
     except WordingError as exc:
         return WordingStatus(code=code, ready=False, error=str(exc))
     return WordingStatus(code=code, ready=wording is not None, wording=wording)

@@ -28,6 +28,7 @@ class TimePoint:
     currently holds that number."""
 
     BASELINE = "baseline"
+    EARLY_ALLIANCE = "early_alliance"
     PRE_SESSION_PREFIX = "pre_session_"
     END_OF_TREATMENT = "end_of_treatment"
     FOLLOWUP_3M = "followup_3m"
@@ -35,7 +36,15 @@ class TimePoint:
     FOLLOWUP_12M = "followup_12m"
     AD_HOC = "ad_hoc"
 
-    FIXED = (BASELINE, END_OF_TREATMENT, FOLLOWUP_3M, FOLLOWUP_6M, FOLLOWUP_12M, AD_HOC)
+    FIXED = (
+        BASELINE,
+        EARLY_ALLIANCE,
+        END_OF_TREATMENT,
+        FOLLOWUP_3M,
+        FOLLOWUP_6M,
+        FOLLOWUP_12M,
+        AD_HOC,
+    )
     FOLLOWUPS = {FOLLOWUP_3M: 3, FOLLOWUP_6M: 6, FOLLOWUP_12M: 12}
     # Time points after treatment ends: invitations carry a sign-in-free link.
     AFTER_TREATMENT = (END_OF_TREATMENT, FOLLOWUP_3M, FOLLOWUP_6M, FOLLOWUP_12M)
@@ -57,6 +66,7 @@ class TimePoint:
             return _("Before session %(n)s") % {"n": number}
         return {
             cls.BASELINE: _("Start of treatment"),
+            cls.EARLY_ALLIANCE: _("Early in treatment (working alliance)"),
             cls.END_OF_TREATMENT: _("End of treatment"),
             cls.FOLLOWUP_3M: _("3 months after treatment"),
             cls.FOLLOWUP_6M: _("6 months after treatment"),
@@ -66,7 +76,7 @@ class TimePoint:
 
 
 time_point_validator = RegexValidator(
-    r"^(baseline|pre_session_[1-9][0-9]?|end_of_treatment|followup_(3|6|12)m|ad_hoc)$",
+    r"^(baseline|early_alliance|pre_session_[1-9][0-9]?|end_of_treatment|followup_(3|6|12)m|ad_hoc)$",
     _("Not a known time point."),
 )
 
@@ -104,6 +114,8 @@ PROTOCOL_PRESETS: dict[str, dict] = {
         "label": _("E-COMPARED trial"),
         "baseline": ["phq9", "gad7"],
         "pre_session": ["phq9", "gad7"],
+        "early_alliance": [],
+        "early_alliance_after_session": 2,
         "end_of_treatment": [],
         "followup_3m": ["phq9", "wai_sf_c"],
         "followup_6m": ["phq9"],
@@ -117,7 +129,26 @@ PROTOCOL_PRESETS: dict[str, dict] = {
         "label": _("NHS Talking Therapies routine"),
         "baseline": ["phq9", "gad7"],
         "pre_session": ["phq9", "gad7"],
+        "early_alliance": [],
+        "early_alliance_after_session": 2,
         "end_of_treatment": ["phq9", "gad7"],
+        "followup_3m": [],
+        "followup_6m": [],
+        "followup_12m": [],
+        "followup_6m_enabled": False,
+        "followup_12m_enabled": False,
+        "followup_anchor": "end_of_treatment",
+        "wai_later_after_long_treatment": False,
+    },
+    # Issue 14: the alliance measured while it can still be repaired (after the
+    # second face-to-face session) and again at the end.
+    "alliance_aware": {
+        "label": _("Blended care with early alliance check"),
+        "baseline": ["phq9", "gad7"],
+        "pre_session": ["phq9", "gad7"],
+        "early_alliance": ["wai_sf_c"],
+        "early_alliance_after_session": 2,
+        "end_of_treatment": ["phq9", "gad7", "wai_sf_c"],
         "followup_3m": [],
         "followup_6m": [],
         "followup_12m": [],
@@ -143,6 +174,14 @@ class QuestionnaireProtocol(models.Model):
     )
     baseline = models.JSONField(_("at the start"), default=list, blank=True)
     pre_session = models.JSONField(_("before each face-to-face session"), default=list, blank=True)
+    early_alliance = models.JSONField(
+        _("early in treatment, after a face-to-face session"), default=list, blank=True
+    )
+    early_alliance_after_session = models.PositiveSmallIntegerField(
+        _("early questionnaires open after session"),
+        default=2,
+        help_text=_("Opens once this face-to-face session is marked attended."),
+    )
     end_of_treatment = models.JSONField(_("at the end of treatment"), default=list, blank=True)
     followup_3m = models.JSONField(_("3 months after the end"), default=list, blank=True)
     followup_6m = models.JSONField(_("6 months after the end"), default=list, blank=True)
@@ -175,6 +214,7 @@ class QuestionnaireProtocol(models.Model):
     SCHEDULE_FIELDS = (
         "baseline",
         "pre_session",
+        "early_alliance",
         "end_of_treatment",
         "followup_3m",
         "followup_6m",

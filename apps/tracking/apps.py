@@ -8,10 +8,15 @@ class TrackingConfig(AppConfig):
 
     def ready(self) -> None:
         # why: imports here run once the app registry is ready (models load after apps).
-        from auditlog.registry import auditlog
-
+        from apps.core.audit import register_changes, register_identifiable
         from apps.tracking.models import Goal, GoalRating, MoodRating
 
-        auditlog.register(MoodRating)
-        auditlog.register(Goal)
-        auditlog.register(GoalRating)
+        register_changes(MoodRating, clinical_text=["note", "tags"])
+        register_changes(Goal, clinical_text=["title", "why_it_matters", "how_ill_know"])
+        register_changes(GoalRating, clinical_text=["note"])
+        for model in (MoodRating, Goal):
+            register_identifiable(
+                model,
+                client=lambda o: o.__dict__.get("client_id"),
+                treatment=lambda o: o.__dict__.get("treatment_id"),
+            )

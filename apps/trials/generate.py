@@ -253,9 +253,9 @@ def _staff_and_clients(prefix, clients, history_rows, sizes, n_services, per_ser
             """
             INSERT INTO accounts_user (password, is_superuser, email, first_name, last_name,
                 preferred_name, is_client, is_pwp, is_supervisor, is_trial_manager, is_staff,
-                is_active, time_zone, date_joined)
+                is_active, time_zone, language, two_step_generation, date_joined)
             SELECT '!', false, format('client-%%s@%%s.invalid', lpad(n::text, 6, '0'), %(p)s),
-                   '', '', '', true, false, false, false, false, true, '',
+                   '', '', '', true, false, false, false, false, true, '', '', 0,
                    %(today)s::date - days_in - 1 + time '09:00'
             FROM gt_client
             """,
@@ -419,8 +419,9 @@ def _history(prefix, steps, today, log):
             """,
         "risk alerts": """
             INSERT INTO safety_riskalert (source, raised_at, status, acknowledgement_note,
-                                          administration_id, treatment_id)
-            SELECT 'phq9_item9', q.completed_at, 'open', '', q.id, q.treatment_id
+                                          administration_id, treatment_id, screen_matches,
+                                          escalation_step)
+            SELECT 'phq9_item9', q.completed_at, 'open', '', q.id, q.treatment_id, '[]', 0
             FROM gt_client g JOIN questionnaires_administration q
                  ON q.treatment_id = g.treatment_id
             WHERE g.n %% 15 = 3 AND q.instrument = 'phq9' AND q.time_point <> 'baseline'

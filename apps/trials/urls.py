@@ -6,6 +6,7 @@ app_name = "trials"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("early-warning/", views.warning_report, name="warning_report"),
     path("exports/", views.exports, name="exports"),
     path("exports/check/", views.export_check, name="export_check"),
     path("exports/confirm/", views.export_confirm, name="export_confirm"),

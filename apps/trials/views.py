@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import Role
 from apps.care.access import role_required
-from apps.care.models import TreatmentStatus
+from apps.care.models import Treatment, TreatmentStatus
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
+from apps.earlywarning.report import dropout_report
 from apps.trials import charts, exporters, selectors
 from apps.trials.access import export_job_get_for_user, export_jobs_visible_to
 from apps.trials.adherence import Scope, active_modules
@@ -104,6 +105,20 @@ def overview(request: HttpRequest) -> HttpResponse:
             "hours_on_platform": round(overall.totals["seconds_on_platform"] / 3600, 1),
         },
     )
+
+
+@require_GET
+@research_only
+def warning_report(request: HttpRequest) -> HttpResponse:
+    """How each early-warning rule preceded dropout, by participant ID (descriptive)."""
+    report = dropout_report(list(Treatment.objects.order_by("participant_id")))
+    data_access_record(
+        user=request.user,
+        action=AccessAction.PAGE_VIEWED,
+        resource="early_warning_report",
+        row_count=report.participants,
+    )
+    return render(request, "trials/warning_report.html", {"report": report})
 
 
 def _form(request, data=None) -> ExportForm:

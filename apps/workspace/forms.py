@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import User
+from apps.care.models import ConsentKind, StaffRole, TransitionKind
 from apps.programme.models import Module, Step, StepKind
 from apps.workspace.selectors import SORTS, STATUS_FILTERS
 
@@ -107,6 +109,71 @@ class ModuleActionForm(forms.Form):
         ]
     )
     module = forms.IntegerField()
+
+
+class TransitionForm(forms.Form):
+    """One lifecycle step from the client's record; the rules live in apps.care.lifecycle."""
+
+    kind = forms.ChoiceField(label=_("What happened"), choices=TransitionKind.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Shown in the record's history. Needed for a dropout, withdrawal or re-opening."
+        ),
+    )
+    to_pwp = forms.ModelChoiceField(
+        label=_("Practitioner who takes over"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Only for a transfer."),
+    )
+
+    def __init__(self, *args, treatment=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if treatment is not None:
+            self.fields["to_pwp"].queryset = (
+                User.objects.filter(
+                    is_active=True,
+                    memberships__service=treatment.service,
+                    memberships__role=StaffRole.PWP,
+                )
+                .exclude(pk=treatment.pwp_id)
+                .distinct()
+            )
+            self.fields["to_pwp"].label_from_instance = lambda u: u.get_full_name() or u.email
+
+
+class ConsentWithdrawalForm(forms.Form):
+    withdrawal = forms.ChoiceField(
+        label=_("What is the client withdrawing from?"),
+        choices=(
+            ("stop_treatment", _("Stop treatment")),
+            ("stop_follow_up", _("Stop follow-up contact")),
+            ("withdraw_research", _("Withdraw their data from research")),
+        ),
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ConsentRecordForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Consent to"), choices=ConsentKind.choices)
+    given = forms.TypedChoiceField(
+        label=_("Answer"),
+        choices=(("yes", _("Given")), ("no", _("Not given or withdrawn"))),
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    version = forms.CharField(label=_("Information sheet version"), max_length=40)
+    decided_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 MAX_AGREED_TASKS = 5

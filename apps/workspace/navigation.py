@@ -23,6 +23,7 @@ NAV = {
     ],
     Role.PWP: [
         (_("Caseload"), "workspace:caseload"),
+        (_("Diary"), "workspace:diary"),
         (_("Alerts"), "safety:alerts"),
         (_("Messages"), "messaging:inbox"),
         (_("Enrol a client"), "care:enrol"),
@@ -31,6 +32,7 @@ NAV = {
     ],
     Role.SUPERVISOR: [
         (_("Service overview"), "workspace:service_overview"),
+        (_("Caseload handover"), "workspace:handover_list"),
         (_("Alerts"), "safety:alerts"),
         (_("Email settings"), "notifications:staff_preferences"),
     ],

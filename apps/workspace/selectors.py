@@ -31,12 +31,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.accounts.models import User
 from apps.care.models import (
     CANCELLED_STATUSES,
     OPEN_STATUSES,
     Appointment,
     AppointmentStatus,
     BespokeTask,
+    StaffMembership,
+    StaffRole,
     Treatment,
     TreatmentStatus,
 )
@@ -49,6 +52,8 @@ from apps.care.selectors import (
     tasks_for,
 )
 from apps.core.charts import build_sparkline
+from apps.earlywarning.rules import Reason
+from apps.earlywarning.selectors import facts_for, latest_reviews, new_since, reasons_for
 from apps.messaging.selectors import thread_for, unread_for_staff_expression
 from apps.notifications.selectors import (
     EPOCH,
@@ -94,22 +99,18 @@ def _count(queryset: QuerySet) -> Coalesce:
 
 
 class Attention:
-    """Why a client needs attention, most urgent first (lower sorts first).
+    """Where a client sorts on "needs attention first" (lower sorts first).
 
-    Needs-attention order (documented policy for the caseload):
-    1. an open risk alert (a safety flag nobody has acknowledged yet);
-    2. no activity on the platform for 7 days or more;
-    3. overdue tasks (a task the PWP set, past its date, not done);
-    4. unread messages from the client.
-    Clients with none of these follow, then ended treatments.
+    Clients with a warning sort by their most urgent reason, in the priority
+    of docs/early-warning.md (`apps.earlywarning.rules.PRIORITY`: 0 is an
+    open risk alert). Then clients whose warnings a PWP marked "seen, plan
+    made" with nothing new since, then everyone else, then ended treatments.
     """
 
     RISK = 0
-    INACTIVE = 1
-    OVERDUE = 2
-    UNREAD = 3
-    NONE = 4
-    ENDED = 5
+    SEEN = 20
+    NONE = 30
+    ENDED = 40
 
 
 @dataclass
@@ -133,6 +134,14 @@ class CaseloadRow:
     overdue_tasks: int = 0
     attention: int = Attention.NONE
     reasons: list[str] = field(default_factory=list)
+    warnings: list[Reason] = field(default_factory=list)
+    new_warnings: list[Reason] = field(default_factory=list)
+    review: object | None = None
+
+    @property
+    def seen(self) -> bool:
+        """Warnings marked "seen, plan made" with nothing new since."""
+        return bool(self.warnings) and not self.new_warnings
 
     @property
     def mood(self) -> dict:
@@ -270,6 +279,17 @@ def caseload_rows(
     for alert in open_alerts_for_treatments(ids):
         alerts[alert.treatment_id].append(alert)
     phq9 = latest_phq9_for_treatments(ids)
+    facts = facts_for(
+        treatments,
+        at=now,
+        last_activity={
+            t.pk: (t.last_activity if t.last_activity and t.last_activity > EPOCH else None)
+            for t in treatments
+        },
+        overdue_tasks={t.pk: t.overdue_tasks for t in treatments},
+    )
+    warnings = reasons_for(treatments, facts)
+    reviews = latest_reviews(ids)
 
     days = [since + datetime.timedelta(days=i) for i in range(SPARKLINE_DAYS)]
     bands = _phq9_bands()
@@ -301,7 +321,7 @@ def caseload_rows(
             unread=t.unread,
             overdue_tasks=t.overdue_tasks if t.is_open else 0,
         )
-        _set_attention(row)
+        _set_attention(row, warnings.get(t.pk, []), reviews.get(t.pk))
         rows.append(row)
     if inactive_only:
         rows = [r for r in rows if r.inactive]
@@ -320,26 +340,18 @@ def _max_session_number():
     )
 
 
-def _set_attention(row: CaseloadRow) -> None:
+def _set_attention(row: CaseloadRow, warnings: list[Reason], review) -> None:
     if not row.treatment.is_open:
         row.attention = Attention.ENDED
         return
-    if row.alerts:
-        row.reasons.append(_("Open risk alert"))
-    if row.inactive:
-        row.reasons.append(_("No activity for 7 days or more"))
-    if row.overdue_tasks:
-        row.reasons.append(_("Overdue task"))
-    if row.unread:
-        row.reasons.append(_("Unread message"))
-    if row.alerts:
-        row.attention = Attention.RISK
-    elif row.inactive:
-        row.attention = Attention.INACTIVE
-    elif row.overdue_tasks:
-        row.attention = Attention.OVERDUE
-    elif row.unread:
-        row.attention = Attention.UNREAD
+    row.warnings = warnings
+    row.reasons = [r.text for r in warnings]
+    row.review = review
+    row.new_warnings = new_since(warnings, review.seen if review else None)
+    if row.new_warnings:
+        row.attention = row.new_warnings[0].priority
+    elif warnings:
+        row.attention = Attention.SEEN
 
 
 def _name(row: CaseloadRow) -> str:
@@ -361,7 +373,13 @@ def sort_rows(rows: list[CaseloadRow], sort: str) -> list[CaseloadRow]:
 
     def attention_key(r: CaseloadRow):
         oldest_alert = min((a.raised_at for a in r.alerts), default=far)
-        return (r.attention, oldest_alert, r.last_activity_at or never, _name(r))
+        return (
+            r.attention,
+            -len(r.new_warnings),
+            oldest_alert,
+            r.last_activity_at or never,
+            _name(r),
+        )
 
     return sorted(rows, key=attention_key)
 
@@ -520,3 +538,63 @@ def review_context(
         or notes[:1],
         "today": timezone.localdate(now),
     }
+
+
+def pwp_diary(*, pwp, first_day: datetime.date, days: int, zone) -> list[tuple]:
+    """The PWP's booked sessions from `first_day` for `days` days, by local day:
+    [(day, [appointment, ...]), ...]; every day listed, empty ones too. One query."""
+    start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=zone)
+    end = start + datetime.timedelta(days=days)
+    rows = (
+        Appointment.objects.filter(
+            treatment__pwp=pwp,
+            status=AppointmentStatus.SCHEDULED,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("treatment__client")
+        .order_by("starts_at")
+    )
+    by_day: dict[datetime.date, list] = {
+        first_day + datetime.timedelta(days=n): [] for n in range(days)
+    }
+    for appointment in rows:
+        local = appointment.starts_at.astimezone(zone)
+        appointment.local_start = local
+        appointment.local_end = appointment.ends_at.astimezone(zone)
+        by_day.setdefault(local.date(), []).append(appointment)
+    return list(by_day.items())
+
+
+def handover_candidates(service) -> QuerySet:
+    """Active practitioners of `service` who can take over a client."""
+    return (
+        User.objects.filter(
+            is_active=True, memberships__service=service, memberships__role=StaffRole.PWP
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+def handover_rows(*, services) -> list:
+    """Practitioners of `services` (None: all) with open clients and open alerts,
+    deactivated ones first. One query."""
+    memberships = StaffMembership.objects.filter(role=StaffRole.PWP)
+    if services is not None:
+        memberships = memberships.filter(service_id__in=services)
+    open_q = Q(caseload__status__in=OPEN_STATUSES)
+    if services is not None:
+        open_q &= Q(caseload__service_id__in=services)
+    return list(
+        User.objects.filter(pk__in=memberships.values("user_id"))
+        .annotate(
+            open_clients=Count("caseload", filter=open_q, distinct=True),
+            open_alerts=Count(
+                "caseload__risk_alerts",
+                filter=open_q & Q(caseload__risk_alerts__status="open"),
+                distinct=True,
+            ),
+        )
+        .order_by("is_active", "first_name", "last_name", "email")
+    )

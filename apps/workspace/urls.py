@@ -10,7 +10,15 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin-home/", views.admin_home, name="admin_home"),
     path("care/caseload/", views.caseload, name="caseload"),
+    path("care/diary/", views.diary, name="diary"),
+    path("care/handover/", views.handover_list, name="handover_list"),
+    path("care/handover/<int:pwp_id>/", views.handover, name="handover"),
     path("care/service/", views.service_overview, name="service_overview"),
+    path(
+        "care/clients/<int:treatment_id>/warnings/seen/",
+        views.warnings_seen,
+        name="warnings_seen",
+    ),
     path("care/clients/<int:treatment_id>/", views.client_detail, name="client_detail"),
     path("care/clients/<int:treatment_id>/review/", views.review, name="review"),
     path("care/clients/<int:treatment_id>/review/print/", views.review_print, name="review_print"),
@@ -38,5 +46,12 @@ urlpatterns = [
     ),
     path("care/clients/<int:treatment_id>/goals/new/", views.goal_new, name="goal_new"),
     path("care/clients/<int:treatment_id>/goals/<int:goal_id>/", views.goal, name="goal"),
+    path("care/clients/<int:treatment_id>/lifecycle/", views.lifecycle, name="lifecycle"),
+    path(
+        "care/clients/<int:treatment_id>/consent/withdraw/",
+        views.consent_withdrawal,
+        name="consent_withdrawal",
+    ),
+    path("care/clients/<int:treatment_id>/consent/", views.consent_set, name="consent_set"),
     path("safety/alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
 ]

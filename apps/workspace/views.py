@@ -12,6 +12,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,14 +25,25 @@ from apps.accounts.decorators import role_required
 from apps.accounts.models import Role
 from apps.care import selectors as care_selectors
 from apps.care import services as care_services
-from apps.care.access import STAFF_ROLES, treatment_get_for_user, treatment_may_act
+from apps.care.access import (
+    STAFF_ROLES,
+    handover_service_ids,
+    pwp_get_for_handover,
+    treatment_get_for_lifecycle,
+    treatment_get_for_user,
+    treatment_may_act,
+    treatments_for_handover,
+)
+from apps.care.consent import consent_record, consent_state
 from apps.care.forms import SessionNoteForm
-from apps.care.models import Service, Treatment
+from apps.care.lifecycle import allowed_kinds, treatment_transfer, treatment_transition
+from apps.care.models import ConsentKind, Service, Treatment
 from apps.care.selectors import service_treatments
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
-from apps.core.time import zone_or_default
+from apps.core.time import user_zone, zone_or_default
+from apps.earlywarning.services import warnings_mark_seen
 from apps.programme.models import Module
 from apps.programme.selectors import module_plan_for
 from apps.programme.services import (
@@ -51,15 +63,20 @@ from apps.workspace import selectors
 from apps.workspace import services as workspace_services
 from apps.workspace.forms import (
     CaseloadFilterForm,
+    ConsentRecordForm,
+    ConsentWithdrawalForm,
     FeedbackForm,
     GoalAgreeForm,
     ModuleActionForm,
     SessionRecordForm,
     StaffGoalForm,
     TaskForm,
+    TransitionForm,
     WelcomeForm,
 )
+from apps.workspace.lifecycle import discharge_summary
 from apps.workspace.selectors import caseload_rows
+from apps.workspace.services import consent_withdrawal_record
 
 PWP_ROLES = (Role.PWP, Role.ADMIN)
 ALERT_ROLES = (Role.PWP, Role.SUPERVISOR, Role.ADMIN)
@@ -132,6 +149,25 @@ def caseload(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         template += "#caseload-table"
     return render(request, template, context)
+
+
+@require_POST
+@role_required(*PWP_ROLES)
+def warnings_seen(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Mark a client's warnings "seen, plan made" with the PWP's note."""
+    treatment = _staff_treatment(request, treatment_id, write=True)
+    try:
+        warnings_mark_seen(
+            treatment=treatment, user=request.user, note=request.POST.get("note", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s marked seen, plan made.") % {"name": treatment.client.get_full_name()},
+        )
+    return redirect("workspace:caseload")
 
 
 @require_GET
@@ -687,3 +723,200 @@ def _subject_context(alert) -> dict:
         "screen_categories": [c.replace("_", " ") for c in categories if c],
         "time_zone": zone,
     }
+
+
+# --- Treatment lifecycle ------------------------------------------------------------------
+
+
+def _lifecycle_page(
+    request: HttpRequest,
+    treatment: Treatment,
+    form: TransitionForm | None = None,
+    status=200,
+    withdrawal_form=None,
+    consent_form=None,
+):
+    context = {
+        "treatment": treatment,
+        "form": form or TransitionForm(treatment=treatment),
+        "withdrawal_form": withdrawal_form or ConsentWithdrawalForm(),
+        "consent_form": consent_form
+        or ConsentRecordForm(initial={"decided_on": timezone.localdate()}),
+        "consent_rows": [
+            (ConsentKind(kind).label, consent)
+            for kind, consent in consent_state(treatment.client).items()
+        ],
+        "allowed": allowed_kinds(treatment),
+        "summary": discharge_summary(treatment),
+        "transitions": treatment.transitions.select_related("actor", "from_pwp", "to_pwp"),
+    }
+    return render(request, "workspace/lifecycle.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.PWP, Role.SUPERVISOR, Role.ADMIN)
+def lifecycle(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Discharge summary, history and the next steps (discharge, dropout, trial
+    withdrawal, transfer, re-open) for the client's PWP or a supervisor of the service."""
+    treatment = treatment_get_for_lifecycle(user=request.user, treatment_id=treatment_id)
+    audit_access(obj=treatment)
+    if request.method == "GET":
+        return _lifecycle_page(request, treatment)
+    form = TransitionForm(request.POST, treatment=treatment)
+    if form.is_valid():
+        try:
+            transition = treatment_transition(
+                actor=request.user,
+                treatment=treatment,
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+                to_pwp=form.cleaned_data["to_pwp"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, transition.get_kind_display())
+            return redirect("workspace:lifecycle", treatment.pk)
+    treatment.refresh_from_db()
+    return _lifecycle_page(request, treatment, form, status=400)
+
+
+@require_POST
+@role_required(Role.PWP, Role.SUPERVISOR, Role.ADMIN)
+def consent_withdrawal(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Record a withdrawal of consent and everything it stops (workspace.services)."""
+    treatment = treatment_get_for_lifecycle(user=request.user, treatment_id=treatment_id)
+    form = ConsentWithdrawalForm(request.POST)
+    if form.is_valid():
+        try:
+            consent_withdrawal_record(
+                actor=request.user,
+                treatment=treatment,
+                withdrawal=form.cleaned_data["withdrawal"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Withdrawal recorded."))
+            return redirect("workspace:lifecycle", treatment.pk)
+    return _lifecycle_page(request, treatment, status=400, withdrawal_form=form)
+
+
+@require_POST
+@role_required(Role.PWP, Role.SUPERVISOR, Role.ADMIN)
+def consent_set(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Record one consent with its date and information sheet version."""
+    treatment = treatment_get_for_lifecycle(user=request.user, treatment_id=treatment_id)
+    form = ConsentRecordForm(request.POST)
+    if form.is_valid():
+        try:
+            consent_record(actor=request.user, client=treatment.client, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("workspace:lifecycle", treatment.pk)
+    return _lifecycle_page(request, treatment, status=400, consent_form=form)
+
+
+# --- The PWP's diary --------------------------------------------------------------------
+
+
+@require_GET
+@role_required(Role.PWP)
+def diary(request: HttpRequest) -> HttpResponse:
+    """The signed-in PWP's booked sessions for one day or one week (Monday first).
+
+    Only their own caseload (`treatment__pwp=request.user`): no object ID in the URL.
+    """
+    zone = user_zone(request.user)
+    today = timezone.now().astimezone(zone).date()
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = today
+    week = request.GET.get("view") != "day"
+    first = day - datetime.timedelta(days=day.weekday()) if week else day
+    length = 7 if week else 1
+    step = datetime.timedelta(days=length)
+    context = {
+        "days": selectors.pwp_diary(pwp=request.user, first_day=first, days=length, zone=zone),
+        "week": week,
+        "first": first,
+        "last": first + step - datetime.timedelta(days=1),
+        "previous": first - step,
+        "next": first + step,
+        "today": today,
+        "day": day,
+    }
+    return render(request, "workspace/diary.html", context)
+
+
+# --- Caseload handover ----------------------------------------------------------------
+
+
+@require_GET
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def handover_list(request: HttpRequest) -> HttpResponse:
+    """Practitioners of the services this person leads, leavers first, with their open
+    clients and open alerts."""
+    rows = selectors.handover_rows(services=handover_service_ids(request.user))
+    return render(request, "workspace/handover_list.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def handover(request: HttpRequest, pwp_id: int) -> HttpResponse:
+    """Reassign a practitioner's open clients (and so their open alerts) one by one."""
+    leaver = pwp_get_for_handover(user=request.user, pwp_id=pwp_id)
+    treatments = list(
+        treatments_for_handover(user=request.user, pwp=leaver)
+        .select_related("client", "service")
+        .annotate(
+            open_alerts=Count("risk_alerts", filter=Q(risk_alerts__status="open"), distinct=True)
+        )
+    )
+    candidates: dict[int, list] = {}
+
+    def candidates_for(treatment):
+        if treatment.service_id not in candidates:
+            candidates[treatment.service_id] = list(
+                selectors.handover_candidates(treatment.service).exclude(pk=leaver.pk)
+            )
+        return candidates[treatment.service_id]
+
+    errors: list[str] = []
+    if request.method == "POST":
+        moved = 0
+        for treatment in treatments:
+            choice = request.POST.get(f"to_{treatment.pk}", "")
+            if not choice:
+                continue
+            to_pwp = next((u for u in candidates_for(treatment) if str(u.pk) == choice), None)
+            if to_pwp is None:
+                errors.append(
+                    _("%(p)s: choose a practitioner of the client's service.")
+                    % {"p": treatment.participant_id}
+                )
+                continue
+            try:
+                treatment_transfer(
+                    actor=request.user,
+                    treatment=treatment,
+                    to_pwp=to_pwp,
+                    reason=_("Caseload handover"),
+                )
+                moved += 1
+            except DomainError as error:
+                errors.append(f"{treatment.participant_id}: {error.message}")
+        if not errors:
+            messages.success(request, _("%(n)s clients reassigned.") % {"n": moved})
+            return redirect("workspace:handover", leaver.pk)
+    rows = [(t, candidates_for(t)) for t in treatments]
+    return render(
+        request,
+        "workspace/handover.html",
+        {"leaver": leaver, "rows": rows, "errors": errors},
+        status=400 if errors else 200,
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 import structlog
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "auditlog",
+    "csp",
     "django_structlog",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -54,12 +56,16 @@ INSTALLED_APPS = [
     "apps.safety",
     "apps.notifications",
     "apps.messaging",
+    "apps.earlywarning",
     "apps.trials",
     "apps.workspace",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (with a per-response nonce) and Permissions-Policy.
+    "csp.middleware.CSPMiddleware",
+    "apps.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.PrivatePagesMiddleware",
     # 400 for a NUL byte anywhere in the request, before it reaches PostgreSQL or logs.
@@ -79,6 +85,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "apps.core.middleware.HtmxSignedOutMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Writes one AccessEvent per request that read identifiable data (apps.core.audit).
+    "apps.core.middleware.AccessAuditMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     # Last, as the django-axes docs ask: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -374,8 +382,23 @@ SPECTACULAR_SETTINGS = {
 # --- Clinical and service policy --------------------------------------------
 TREATMENT_WEEKS = env.int("TREATMENT_WEEKS", default=11)
 FACE_TO_FACE_SESSIONS = env.int("FACE_TO_FACE_SESSIONS", default=6)
+
+# Early warning on the caseload (docs/early-warning.md): defaults for every
+# service; a service's WarningThresholds row overrides any of them.
+EARLY_WARNING_INACTIVE_DAYS = env.int("EARLY_WARNING_INACTIVE_DAYS", default=7)
+EARLY_WARNING_RECENT_DAYS = env.int("EARLY_WARNING_RECENT_DAYS", default=14)
+EARLY_WARNING_MOOD_MARGIN = env.str("EARLY_WARNING_MOOD_MARGIN", default="1.0")
+EARLY_WARNING_MOOD_MIN_RATINGS = env.int("EARLY_WARNING_MOOD_MIN_RATINGS", default=3)
+EARLY_WARNING_PHQ9_RISE = env.int("EARLY_WARNING_PHQ9_RISE", default=6)
+EARLY_WARNING_WAI_LOW_MAX = env.int("EARLY_WARNING_WAI_LOW_MAX", default=28)
+EARLY_WARNING_WAI_FALL = env.int("EARLY_WARNING_WAI_FALL", default=5)
+EARLY_WARNING_BOND_GAP = env.int("EARLY_WARNING_BOND_GAP", default=4)
+EARLY_WARNING_CLIENT_REPLY_DAYS = env.int("EARLY_WARNING_CLIENT_REPLY_DAYS", default=5)
+EARLY_WARNING_PWP_REPLY_DAYS = env.int("EARLY_WARNING_PWP_REPLY_DAYS", default=2)
 PHQ9_REFERRAL_THRESHOLD = env.int("PHQ9_REFERRAL_THRESHOLD", default=4)
 WAI_WORDING_FILE = env.str("WAI_WORDING_FILE", default="")
+# The therapist's version (WAI-SF-T): same licensing, its own wording file.
+WAI_T_WORDING_FILE = env.str("WAI_T_WORDING_FILE", default="")
 # Questionnaire wording in other languages (docs/i18n.md): a directory of
 # `<code>.<language>.json` files the service supplies (validated translations,
 # naming source and licence). Without one, a questionnaire is shown in English.
@@ -437,6 +460,8 @@ QUESTIONNAIRE_DEFINITIONS_DIR = env.str("QUESTIONNAIRE_DEFINITIONS_DIR", default
 QUESTIONNAIRE_PROTOCOL = {
     "baseline": env.list("QUESTIONNAIRES_BASELINE", default=["phq9", "gad7"]),
     "pre_session": env.list("QUESTIONNAIRES_PRE_SESSION", default=["phq9", "gad7"]),
+    # The working alliance early in treatment, while it can still be repaired (issue 14).
+    "early_alliance": env.list("QUESTIONNAIRES_EARLY_ALLIANCE", default=["wai_sf_c"]),
     "end_of_treatment": env.list("QUESTIONNAIRES_END", default=["phq9", "wai_sf_c"]),
     "followup_3m": env.list("QUESTIONNAIRES_FOLLOWUP_3M", default=["phq9", "wai_sf_c"]),
     "followup_6m": env.list("QUESTIONNAIRES_FOLLOWUP_6M", default=["phq9"]),
@@ -445,6 +470,12 @@ QUESTIONNAIRE_PROTOCOL = {
 QUESTIONNAIRE_FOLLOWUP_6M = env.bool("QUESTIONNAIRE_FOLLOWUP_6M", default=False)
 # A named protocol ("e_compared" or "nhs_routine", apps.questionnaires.models.PROTOCOL_PRESETS)
 # used by services without their own QuestionnaireProtocol; empty = the lists above.
+QUESTIONNAIRE_EARLY_ALLIANCE_AFTER_SESSION = env.int(
+    "QUESTIONNAIRE_EARLY_ALLIANCE_AFTER_SESSION", default=2
+)
+QUESTIONNAIRE_EARLY_ALLIANCE_WINDOW_DAYS = env.int(
+    "QUESTIONNAIRE_EARLY_ALLIANCE_WINDOW_DAYS", default=7
+)
 QUESTIONNAIRE_PROTOCOL_PRESET = env.str("QUESTIONNAIRE_PROTOCOL_PRESET", default="")
 QUESTIONNAIRE_FOLLOWUP_12M = env.bool("QUESTIONNAIRE_FOLLOWUP_12M", default=False)
 # Due windows, in days (hours for the pre-session window's opening).
@@ -581,3 +612,47 @@ CELERY_BEAT_SCHEDULE.update(
 # A deployment may acknowledge a known warning, e.g. questionnaires.W001 while
 # the licensed WAI-SF-C wording is still being obtained.
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
+
+
+# --- Browser hardening (docs/security-headers.md) ----------------------------
+# No inline scripts or styles anywhere: scripts are files under static/ (or carry
+# the response's nonce), styles are classes in app.css.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    # To trial a stricter policy in production without breaking pages.
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = None
+# Browser features no page uses are switched off for every page.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+    "fullscreen": ["self"],
+}

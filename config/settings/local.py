@@ -9,12 +9,16 @@ os.environ.setdefault("LOG_JSON", "false")
 os.environ.setdefault("STAFF_2FA_REQUIRED", "false")
 
 from config.settings.base import *  # noqa: E402,F403
-from config.settings.base import BASE_DIR, WAI_WORDING_FILE  # noqa: E402
+from config.settings.base import BASE_DIR, WAI_T_WORDING_FILE, WAI_WORDING_FILE  # noqa: E402
 
 # The demo uses placeholder WAI-SF-C wording, visibly marked as such.
 if not WAI_WORDING_FILE:
     WAI_WORDING_FILE = str(
         BASE_DIR / "apps" / "questionnaires" / "instruments" / "wai_sf_c.placeholder-wording.json"
+    )
+if not WAI_T_WORDING_FILE:
+    WAI_T_WORDING_FILE = str(
+        BASE_DIR / "apps" / "questionnaires" / "instruments" / "wai_sf_t.placeholder-wording.json"
     )
 # ... and placeholder translations of the questionnaires (Dutch), marked as such.
 QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS = True

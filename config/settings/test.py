@@ -19,6 +19,9 @@ STORAGES = {
 WAI_WORDING_FILE = str(
     BASE_DIR / "apps" / "questionnaires" / "instruments" / "wai_sf_c.placeholder-wording.json"
 )
+WAI_T_WORDING_FILE = str(
+    BASE_DIR / "apps" / "questionnaires" / "instruments" / "wai_sf_t.placeholder-wording.json"
+)
 QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS = True
 # In CI every service-backed test must run: a skip for a missing service fails.
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)

@@ -151,12 +151,12 @@ def test_caseload_lists_only_own_clients(client, treatment, other_treatment, pwp
 
 @pytest.mark.django_db
 def test_opening_a_client_record_is_audit_logged(client, treatment, pwp):
-    from auditlog.models import LogEntry
+    from apps.core.models import AccessEvent
 
     client.force_login(pwp)
     client.get(reverse("workspace:client_detail", args=[treatment.pk]))
-    entry = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).latest("timestamp")
-    assert entry.object_pk == str(treatment.pk)
+    entry = AccessEvent.objects.latest("at")
+    assert [treatment.client_id, treatment.pk] in entry.subjects
     assert entry.actor == pwp
 
 

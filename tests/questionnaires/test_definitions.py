@@ -37,7 +37,7 @@ def _fresh_cache() -> Iterator[None]:
 
 
 def test_bundled_definitions_load() -> None:
-    assert [d.code for d in all_definitions()] == ["gad7", "phq9", "wai_sf_c"]
+    assert [d.code for d in all_definitions()] == ["gad7", "phq9", "wai_sf_c", "wai_sf_t"]
     # The placeholder wording file beside them is not a definition.
     assert (DEFAULT_DIRECTORY / "wai_sf_c.placeholder-wording.json").is_file()
 

@@ -629,7 +629,7 @@ def test_new_instrument_from_json_alone(wsas_dir: Path) -> None:
 
 def test_engine_has_no_per_instrument_code() -> None:
     codes = [d.code for d in all_definitions()]
-    assert codes == ["gad7", "phq9", "wai_sf_c"]
+    assert codes == ["gad7", "phq9", "wai_sf_c", "wai_sf_t"]
     for module in (scoring_module, definitions_module):
         source = Path(module.__file__).read_text(encoding="utf-8").lower()
         for code in codes:

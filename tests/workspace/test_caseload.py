@@ -89,12 +89,12 @@ def test_service_overview_queries_do_not_grow(client, service, supervisor):
 
 
 @pytest.mark.django_db
-def test_needs_attention_order_risk_then_inactive_then_overdue_then_unread(client, pwp, service):
+def test_needs_attention_order_follows_the_warning_priority(client, pwp, service):
     quiet = TreatmentFactory(pwp=pwp, service=service, client__first_name="Quiet")
     _active_recently(quiet)
     unread = TreatmentFactory(pwp=pwp, service=service, client__first_name="Unread")
     _active_recently(unread)
-    MessageFactory(treatment=unread)
+    MessageFactory(treatment=unread, created_at=timezone.now() - datetime.timedelta(days=3))
     overdue = TreatmentFactory(pwp=pwp, service=service, client__first_name="Overdue")
     _active_recently(overdue)
     BespokeTaskFactory(
@@ -114,9 +114,10 @@ def test_needs_attention_order_risk_then_inactive_then_overdue_then_unread(clien
     content = client.get(reverse("workspace:caseload")).content.decode()
     order = [
         content.index(f'data-participant="{t.participant_id}"')
-        for t in (risky, inactive, overdue, unread, quiet)
+        for t in (risky, unread, inactive, overdue, quiet)
     ]
     assert order == sorted(order)
+    assert "Client&#x27;s message not answered for 3 days" in content
     assert "PHQ-9 item 9 answered above 0" in content  # the risk tag, in words
     assert "No activity for 7+ days" in content
 

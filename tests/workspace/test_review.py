@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.care.models import AppointmentStatus, SessionNote
+from apps.core.models import AccessEvent
 from apps.programme.models import EntryFeedback
 from tests.care.factories import (
     PHQ9_ITEM9,
@@ -64,9 +65,9 @@ def test_review_shows_everything_since_the_last_session(client, pwp, treatment, 
 def test_opening_review_and_print_is_audit_logged(client, pwp, treatment):
     client.force_login(pwp)
     for name in ("workspace:review", "workspace:review_print"):
-        before = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count()
+        before = AccessEvent.objects.filter(actor=pwp).count()
         assert client.get(reverse(name, args=[treatment.pk])).status_code == 200
-        assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count() == before + 1
+        assert AccessEvent.objects.filter(actor=pwp).count() == before + 1
 
 
 @pytest.mark.django_db

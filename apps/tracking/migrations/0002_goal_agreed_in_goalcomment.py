@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('care', '0004_sessionrecord_bespoketask_session_record'),
+        ('care', '0006_sessionrecord_bespoketask_session_record'),
         ('tracking', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('care', '0003_treatment_welcome_message_sessionnote_bespoketask'),
+        ('care', '0005_consent'),
         ('programme', '0004_feedbackreply'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('care', '0004_sessionrecord_bespoketask_session_record'),
+        ('care', '0006_sessionrecord_bespoketask_session_record'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
