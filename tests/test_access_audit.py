@@ -24,13 +24,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import ApiToken, User
-from apps.care.models import Appointment, BespokeTask, Consent, SessionNote
+from apps.care.models import Appointment, BespokeTask, Consent, SessionNote, SessionRecord
 from apps.messaging.models import Message
 from apps.programme.content import content_load
 from apps.programme.models import (
     EntryFeedback,
     EntryStatus,
     ExerciseEntry,
+    FeedbackReply,
     Module,
     ModulePlan,
     Step,
@@ -38,7 +39,7 @@ from apps.programme.models import (
 from apps.questionnaires import links
 from apps.questionnaires.models import Administration, Answer
 from apps.safety.models import RiskAlert
-from apps.tracking.models import Goal, GoalRating
+from apps.tracking.models import Goal, GoalComment, GoalRating
 from apps.trials.models import ExportJob
 from tests.accounts.token_helpers import make_token
 from tests.care.factories import (
@@ -127,6 +128,9 @@ def world(
         "participant_id": treatment.participant_id,
         "step": step,
         "entry": entry,
+        "feedback": EntryFeedback.objects.create(
+            entry=entry, author=pwp, text="Secret feedback text"
+        ),
         "draft": draft,
         "appointment": AppointmentFactory(
             treatment=treatment, number=1, starts_at=timezone.now() - datetime.timedelta(hours=2)
@@ -176,13 +180,16 @@ def _state(w) -> tuple:
         t.status,
         t.pwp_id,
         SessionNote.objects.count(),
+        SessionRecord.objects.count(),
         EntryFeedback.objects.count(),
+        FeedbackReply.objects.count(),
         Message.objects.count(),
         list(BespokeTask.objects.order_by("pk").values_list("pk", "done_at", "title")),
         list(Appointment.objects.order_by("pk").values_list("pk", "status", "starts_at")),
         list(ModulePlan.objects.order_by("pk").values_list("pk", "unlocked", "order_override")),
         list(Goal.objects.order_by("pk").values_list("pk", "title", "status")),
         GoalRating.objects.count(),
+        GoalComment.objects.count(),
         list(Administration.objects.order_by("pk").values_list("pk", "status")),
         Answer.objects.count(),
         list(RiskAlert.objects.order_by("pk").values_list("pk", "status")),
@@ -263,6 +270,15 @@ CASES = [
     ),
     # --- care: the client's own PWP (and admins) only ------------------------------
     Case("workspace:plan", "GET", _t("workspace:plan"), frozenset(PWP_WRITERS)),
+    Case("workspace:session_record", "GET", _t("workspace:session_record"), PWP_WRITERS),
+    Case(
+        "workspace:session_record",
+        "POST",
+        _t("workspace:session_record"),
+        frozenset(PWP_WRITERS),
+        data=lambda w: {"appointment": w["appointment"].pk, "agreed": "Walk each morning"},
+        ok=(302,),
+    ),
     # The lifecycle: the client's PWP, a supervisor of the service, an admin.
     Case("workspace:lifecycle", "GET", _t("workspace:lifecycle"), frozenset(STAFF_READERS)),
     Case(
@@ -460,6 +476,41 @@ CASES = [
         ),
         frozenset(OWN_CLIENT),
         ok=(302,),  # a multi-part exercise: on to the part to resume
+    ),
+    Case(
+        "programme:feedback_reply",
+        "POST",
+        lambda w: reverse("programme:feedback_reply", args=[w["entry"].pk, w["feedback"].pk]),
+        frozenset(OWN_CLIENT),
+        data=lambda w: {"text": "A reply from someone"},
+        ok=(302,),
+    ),
+    # --- shared goals: the client's own PWP (and admins) from the record ------------
+    Case("workspace:goal_new", "GET", _t("workspace:goal_new"), frozenset(PWP_WRITERS)),
+    Case(
+        "workspace:goal_new",
+        "POST",
+        _t("workspace:goal_new"),
+        frozenset(PWP_WRITERS),
+        data=lambda w: {"title": "A goal from someone"},
+        ok=(302,),
+    ),
+    Case("workspace:goal", "GET", _t("workspace:goal", "goal"), frozenset(PWP_WRITERS)),
+    Case(
+        "workspace:goal",
+        "POST",
+        _t("workspace:goal", "goal"),
+        frozenset(PWP_WRITERS),
+        data=lambda w: {"action": "comment", "text": "A comment from someone"},
+        ok=(302,),
+    ),
+    Case(
+        "tracking:goal_comment",
+        "POST",
+        _o("tracking:goal_comment", "goal"),
+        frozenset(OWN_CLIENT),
+        data=lambda w: {"text": "A comment from someone"},
+        ok=(302,),
     ),
     # --- tracking: the client's own goals ------------------------------------------
     Case("tracking:goal_detail", "GET", _o("tracking:goal_detail", "goal"), OWN_CLIENT),

@@ -213,3 +213,19 @@ class StaffRolesForm(forms.Form):
         choices=StaffRole.choices,
         required=False,
     )
+
+
+class PractitionerProfileForm(forms.Form):
+    role_title = forms.CharField(
+        label=_("Your role (optional)"),
+        required=False,
+        max_length=100,
+        help_text=_("For example, Psychological Wellbeing Practitioner."),
+    )
+    about = forms.CharField(
+        label=_("A few lines about you (optional)"),
+        required=False,
+        max_length=600,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("In your own words. Your clients see this on their home page."),
+    )

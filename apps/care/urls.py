@@ -40,5 +40,6 @@ urlpatterns = [
     path("sessions/", views.my_sessions, name="my_sessions"),
     path("sessions/<int:appointment_id>/calendar.ics", views.session_ics, name="session_ics"),
     path("tasks/", views.my_tasks, name="my_tasks"),
+    path("profile/", views.profile, name="profile"),
     path("tasks/<int:task_id>/done/", views.task_done, name="task_done"),
 ]

@@ -364,3 +364,27 @@ class EntryFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"Feedback on {self.entry_id}"
+
+
+class FeedbackReply(models.Model):
+    """The client's answer to a piece of practitioner feedback, shown with the exercise.
+
+    Client free text: screened for risk when saved (`services.feedback_reply_send`).
+    """
+
+    feedback = models.ForeignKey(EntryFeedback, on_delete=models.CASCADE, related_name="replies")
+    # The feedback's treatment, kept on the row so the outbox and the risk
+    # screen file it under the right client without a join.
+    treatment = models.ForeignKey(
+        "care.Treatment", on_delete=models.CASCADE, related_name="feedback_replies"
+    )
+    text = models.TextField(_("your reply"), max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "feedback replies"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Reply to feedback {self.feedback_id}"

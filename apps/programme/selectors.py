@@ -252,7 +252,12 @@ def entry_get_for_user(*, user, entry_id: int, write: bool) -> ExerciseEntry:
         return (
             entries.select_related("step__module", "treatment__client", "treatment__pwp")
             .prefetch_related(
-                Prefetch("feedback", queryset=EntryFeedback.objects.select_related("author"))
+                Prefetch(
+                    "feedback",
+                    queryset=EntryFeedback.objects.select_related("author").prefetch_related(
+                        "replies"
+                    ),
+                )
             )
             .get(pk=entry_id)
         )

@@ -28,6 +28,11 @@ urlpatterns = [
         name="preview_step",
     ),
     path("entries/<int:entry_id>/", views.entry_detail, name="entry"),
+    path(
+        "entries/<int:entry_id>/feedback/<int:feedback_id>/reply/",
+        views.feedback_reply,
+        name="feedback_reply",
+    ),
     path("entries/<int:entry_id>/sent/", views.entry_confirm, name="entry_confirm"),
     path("translations/", views.translation_status, name="translation_status"),
 ]

@@ -28,6 +28,7 @@ NAV = {
         (_("Messages"), "messaging:inbox"),
         (_("Enrol a client"), "care:enrol"),
         (_("Content"), "programme:preview_index"),
+        (_("Your profile"), "care:profile"),
         (_("Email settings"), "notifications:staff_preferences"),
     ],
     Role.SUPERVISOR: [

@@ -46,6 +46,7 @@ from apps.care.models import (
 from apps.care.selectors import (
     appointments_for,
     last_session_before,
+    latest_session_record,
     session_notes_for,
     sessions_total,
     tasks_for,
@@ -394,7 +395,9 @@ def review_entries(*, treatment: Treatment, since: datetime.datetime | None):
         .prefetch_related(
             Prefetch(
                 "feedback",
-                queryset=EntryFeedback.objects.select_related("author").order_by("created_at"),
+                queryset=EntryFeedback.objects.select_related("author")
+                .prefetch_related("replies")
+                .order_by("created_at"),
             )
         )
         .order_by("-submitted_at", "-pk")
@@ -407,7 +410,7 @@ def entry_get_for_treatment(*, treatment: Treatment, entry_id: int):
     try:
         return (
             ExerciseEntry.objects.select_related("step__module")
-            .prefetch_related("feedback__author")
+            .prefetch_related("feedback__author", "feedback__replies")
             .get(pk=entry_id, treatment=treatment, status=EntryStatus.SUBMITTED)
         )
     except (ExerciseEntry.DoesNotExist, ValueError, TypeError):
@@ -496,6 +499,7 @@ def review_context(
         notifications_for_treatment(treatment=treatment)[: NOTIFICATION_LOG_ROWS + 1]
     )
     messages = list(thread_for(treatment=treatment))
+    tasks = list(tasks_for(treatment=treatment))
     if since is not None:
         recent_messages = [m for m in messages if m.created_at >= since]
     else:
@@ -519,7 +523,9 @@ def review_context(
         "mood_chart": mood_chart_for(treatment=treatment),
         "scores": scores,
         "goals": goals_with_ratings(treatment=treatment),
-        "tasks": list(tasks_for(treatment=treatment)),
+        "tasks": tasks,
+        "tasks_done": sum(1 for t in tasks if t.done_at is not None),
+        "last_record": latest_session_record(treatment=treatment),
         # Not "messages": that name belongs to django.contrib.messages in templates.
         "review_messages": recent_messages[-20:],
         "messages_total": len(messages),

@@ -41,6 +41,13 @@ urlpatterns = [
         views.task_withdraw,
         name="task_withdraw",
     ),
+    path(
+        "care/clients/<int:treatment_id>/sessions/record/",
+        views.session_record,
+        name="session_record",
+    ),
+    path("care/clients/<int:treatment_id>/goals/new/", views.goal_new, name="goal_new"),
+    path("care/clients/<int:treatment_id>/goals/<int:goal_id>/", views.goal, name="goal"),
     path("care/clients/<int:treatment_id>/lifecycle/", views.lifecycle, name="lifecycle"),
     path(
         "care/clients/<int:treatment_id>/consent/withdraw/",
