@@ -86,11 +86,64 @@ def treatment_may_act(*, user: User, treatment: Treatment) -> bool:
     )
 
 
+def treatment_get_for_lifecycle(*, user: User, treatment_id: int) -> Treatment:
+    """The treatment if `user` may move it through its lifecycle (discharge, dropout,
+    trial withdrawal, transfer, re-open), else 404.
+
+    Wider than `write=True` on purpose: the client's own PWP, a supervisor of the
+    client's service (who takes decisions when the PWP is away or leaves), or an
+    admin. Never the client or a trial manager.
+    """
+    treatment = treatment_get_for_user(user=user, treatment_id=treatment_id, write=False)
+    if user.is_superuser or (user.is_pwp and treatment.pwp_id == user.pk):
+        return treatment
+    if (
+        user.is_supervisor
+        and supervised_service_ids(user).filter(service_id=treatment.service_id).exists()
+    ):
+        return treatment
+    raise Http404("No such treatment.")
+
+
+def handover_service_ids(user: User) -> QuerySet | None:
+    """Services whose caseloads `user` may hand over: None means every service (admin)."""
+    if user.is_superuser:
+        return None
+    return supervised_service_ids(user)
+
+
+def pwp_get_for_handover(*, user: User, pwp_id: int) -> User:
+    """A practitioner whose open clients `user` may reassign, else 404: an admin, or a
+    supervisor of a service the practitioner works in. The practitioner may be
+    deactivated already (that is when a handover is most needed)."""
+    services = handover_service_ids(user)
+    memberships = StaffMembership.objects.filter(role=StaffRole.PWP)
+    if services is not None:
+        if not user.is_supervisor:
+            raise Http404("No such practitioner.")
+        memberships = memberships.filter(service_id__in=services)
+    try:
+        return User.objects.filter(pk__in=memberships.values("user_id")).get(pk=pwp_id)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such practitioner.") from None
+
+
+def treatments_for_handover(*, user: User, pwp: User) -> QuerySet[Treatment]:
+    """The practitioner's open treatments in the services `user` may hand over."""
+    qs = Treatment.objects.filter(pwp=pwp, status__in=["invited", "active"])
+    services = handover_service_ids(user)
+    if services is not None:
+        qs = qs.filter(service_id__in=services)
+    return qs
+
+
 def client_current_treatment(user: User) -> Treatment | None:
     """The client's open treatment, else their most recent one, else None."""
     if not user.is_authenticated or not user.is_client:
         return None
-    treatments = Treatment.objects.filter(client=user).select_related("pwp", "service")
+    treatments = Treatment.objects.filter(client=user).select_related(
+        "pwp__practitioner_profile", "service"
+    )
     return (
         treatments.filter(status__in=["invited", "active"]).first()
         or treatments.order_by("-start_date", "-pk").first()

@@ -28,8 +28,17 @@ class TreatmentAdmin(admin.ModelAdmin):
     list_display = ["participant_id", "service", "pwp", "status", "start_date", "planned_end_date"]
     list_filter = ["service", "status"]
     search_fields = ["participant_id", "client__email"]
-    raw_id_fields = ["client", "pwp"]
-    readonly_fields = ["participant_id", "created_at", "updated_at"]
+    raw_id_fields = ["client"]
+    # Status, practitioner and end date change only through the lifecycle page
+    # (apps.care.lifecycle), which cancels, re-plans and records the history.
+    readonly_fields = [
+        "participant_id",
+        "status",
+        "pwp",
+        "ended_at",
+        "created_at",
+        "updated_at",
+    ]
 
 
 @admin.register(Appointment)

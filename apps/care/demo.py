@@ -31,6 +31,10 @@ SESSIONS = {
     ],
 }
 
+# One practitioner sees all the demo clients: each client's sessions keep their
+# own hour so that no two of the PWP's sessions overlap.
+HOURS = {"week1": 9, "week3": 10, "week5": 11, "week9": 14}
+
 WELCOME = (
     "Hello Amy, I'm Priya. I'm glad you're starting. Have a look at the first module "
     "before we meet, and send me a message here if anything is unclear."
@@ -64,7 +68,7 @@ def populate(context: dict) -> None:
             Appointment.objects.create(
                 treatment=treatment,
                 number=number,
-                starts_at=_at(treatment, day),
+                starts_at=_at(treatment, day, HOURS[key]),
                 status=status,
                 location="Riverside Clinic, room 2",
                 created_by=treatment.pwp,

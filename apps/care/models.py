@@ -236,6 +236,14 @@ class BespokeTask(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     done_at = models.DateTimeField(null=True, blank=True)
     client_note = models.TextField(_("note from the client"), blank=True, max_length=2000)
+    session_record = models.ForeignKey(
+        "SessionRecord",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("agreed in session"),
+    )
 
     class Meta:
         ordering = ["due_date", "pk"]
@@ -270,3 +278,133 @@ class SessionNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.treatment_id} by {self.author_id}"
+
+
+class SessionRecord(models.Model):
+    """What the PWP and the client agreed in one session, in the client's words.
+
+    Unlike a session note it is written for the client: their home page shows
+    it ("Agreed with Priya on Monday") with the tasks set from it
+    (`BespokeTask.session_record`) and the module to do next.
+    """
+
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="session_records"
+    )
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.CASCADE, related_name="record", verbose_name=_("session")
+    )
+    agreed = models.TextField(_("what you agreed"), blank=True, max_length=2000)
+    goal_changes = models.TextField(_("changes to goals"), blank=True, max_length=2000)
+    next_module = models.ForeignKey(
+        "programme.Module",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("module to do next"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-appointment__starts_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Agreed in {self.appointment}"
+
+
+class PractitionerProfile(models.Model):
+    """A short, optional introduction a practitioner writes for their clients."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practitioner_profile"
+    )
+    role_title = models.CharField(_("your role"), max_length=100, blank=True)
+    about = models.TextField(_("a few lines about you"), blank=True, max_length=600)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user_id}"
+
+
+class TransitionKind(models.TextChoices):
+    DISCHARGE = "discharge", _("Discharged at the end of treatment")
+    DROPOUT = "dropout", _("Dropped out")
+    TRIAL_WITHDRAWAL = "trial_withdrawal", _("Withdrew from the trial")
+    TRANSFER = "transfer", _("Transferred to another practitioner")
+    REOPEN = "reopen", _("Re-opened")
+
+
+class TreatmentTransition(models.Model):
+    """One step in a treatment's life: who moved it, when, from what to what, and why.
+
+    Written only by `apps.care.lifecycle`; never edited afterwards.
+    """
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="transitions")
+    kind = models.CharField(max_length=24, choices=TransitionKind.choices)
+    from_status = models.CharField(max_length=16, choices=TreatmentStatus.choices)
+    to_status = models.CharField(max_length=16, choices=TreatmentStatus.choices)
+    from_pwp = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    to_pwp = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.treatment_id}: {self.from_status} → {self.to_status}"
+
+
+class ConsentKind(models.TextChoices):
+    TREATMENT = "treatment", _("Treatment")
+    TRIAL = "trial", _("Taking part in the trial")
+    FOLLOW_UP = "follow_up", _("Follow-up contact")
+    RESEARCH_DATA = "research_data", _("Use of their data for research")
+    TEXT_MESSAGES = "text_messages", _("Text messages")
+
+
+class Consent(models.Model):
+    """A client's current answer on one kind of consent, with when, which version of
+    the information sheet, and who recorded it. Changes are kept by auditlog.
+
+    No row means consent was never recorded separately: the client is treated as
+    having given it at enrolment (the default for existing clients).
+    """
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    kind = models.CharField(max_length=16, choices=ConsentKind.choices)
+    given = models.BooleanField(_("consent given"), default=True)
+    version = models.CharField(_("information sheet version"), max_length=40)
+    decided_on = models.DateField(_("date"), default=datetime.date.today)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "kind"], name="one_consent_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.kind}: {'given' if self.given else 'withdrawn'}"
+
+
+def clients_without_consent(kind: str) -> models.QuerySet:
+    """IDs of clients who withdrew (or refused) consent of `kind`, for filters."""
+    return Consent.objects.filter(kind=kind, given=False).values("client_id")

@@ -1,4 +1,5 @@
 import datetime
+import zoneinfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,8 +15,10 @@ from apps.care.models import (
     Appointment,
     AppointmentStatus,
     BespokeTask,
+    PractitionerProfile,
     Service,
     SessionNote,
+    SessionRecord,
     StaffMembership,
     StaffRole,
     Treatment,
@@ -207,6 +210,50 @@ def _check_can_book(treatment: Treatment, starts_at: datetime.datetime) -> None:
         raise DomainError(_("Choose a date and time in the future"), field="starts_at")
 
 
+def _check_pwp_free(
+    *,
+    treatment: Treatment,
+    starts_at: datetime.datetime,
+    duration_minutes: int,
+    exclude_pk: int | None = None,
+) -> None:
+    """Refuse a session that overlaps another live session of the same PWP.
+
+    Locks the PWP's user row first, so two bookings for the same practitioner
+    at once are checked one after the other (the second sees the first). Must
+    run inside a transaction.
+    """
+    User.objects.select_for_update().filter(pk=treatment.pwp_id).first()
+    ends_at = starts_at + datetime.timedelta(minutes=duration_minutes)
+    candidates = (
+        Appointment.objects.filter(
+            treatment__pwp_id=treatment.pwp_id,
+            status=AppointmentStatus.SCHEDULED,
+            starts_at__lt=ends_at,
+            starts_at__gt=starts_at - datetime.timedelta(hours=24),
+        )
+        .exclude(pk=exclude_pk)
+        .select_related("treatment")
+        .order_by("starts_at")
+    )
+    for other in candidates:
+        if other.ends_at > starts_at:
+            tz = zoneinfo.ZoneInfo(treatment.service.time_zone)
+            raise DomainError(
+                _(
+                    "The practitioner already has a session from %(start)s to %(end)s "
+                    "(%(participant)s, session %(n)s). Choose another time."
+                )
+                % {
+                    "start": other.starts_at.astimezone(tz).strftime("%H:%M on %d %B %Y"),
+                    "end": other.ends_at.astimezone(tz).strftime("%H:%M"),
+                    "participant": other.treatment.participant_id,
+                    "n": other.number,
+                },
+                field="starts_at",
+            )
+
+
 @transaction.atomic
 def appointment_schedule(
     *,
@@ -234,6 +281,7 @@ def appointment_schedule(
         created_by=actor,
     )
     appointment.full_clean(validate_constraints=False)
+    _check_pwp_free(treatment=treatment, starts_at=starts_at, duration_minutes=duration_minutes)
     if number in session_numbers_taken(treatment):
         raise DomainError(
             _("Session %(n)s is already booked. Reschedule it or choose another number.")
@@ -329,6 +377,12 @@ def appointment_reschedule(
     if appointment.status != AppointmentStatus.SCHEDULED:
         raise DomainError(_("Only a session that is still booked can be moved."))
     _check_can_book(appointment.treatment, starts_at)
+    _check_pwp_free(
+        treatment=appointment.treatment,
+        starts_at=starts_at,
+        duration_minutes=appointment.duration_minutes,
+        exclude_pk=appointment.pk,
+    )
     appointment.starts_at = starts_at
     if location is not None:
         appointment.location = location.strip()
@@ -414,6 +468,7 @@ def bespoke_task_assign(
     due_date: datetime.date,
     instructions: str = "",
     step=None,
+    session_record: "SessionRecord | None" = None,
 ) -> BespokeTask:
     """Give the client a task (free text, or a specific exercise `step`) by a date.
 
@@ -434,6 +489,7 @@ def bespoke_task_assign(
         due_date=due_date,
         step=step,
         created_by=actor,
+        session_record=session_record,
     )
     task.full_clean()
     task.save()
@@ -474,3 +530,56 @@ def session_note_add(
     note.full_clean()
     note.save()
     return note
+
+
+@transaction.atomic
+def session_record_save(
+    *,
+    actor: User,
+    appointment: Appointment,
+    agreed: str = "",
+    goal_changes: str = "",
+    next_module=None,
+) -> SessionRecord:
+    """Write (or rewrite) what was agreed in `appointment`, for the client to see.
+
+    Only for a session that has started and was not cancelled or missed; a
+    session still marked scheduled is marked attended. Saving again for the
+    same session replaces the words and keeps the tasks already set from it.
+    Raises DomainError for an ended treatment or an unsuitable session.
+    """
+    appointment = _lock_appointment(appointment)
+    treatment = appointment.treatment
+    if not treatment.is_open:
+        raise DomainError(_("This treatment has ended. You cannot record a session for it."))
+    if appointment.starts_at > timezone.now():
+        raise DomainError(_("Choose a session that has already happened"), field="appointment")
+    if appointment.is_cancelled or appointment.status == AppointmentStatus.DID_NOT_ATTEND:
+        raise DomainError(_("Choose a session the client attended"), field="appointment")
+    if appointment.status == AppointmentStatus.SCHEDULED:
+        appointment_record_attendance(
+            actor=actor, appointment=appointment, status=AppointmentStatus.ATTENDED
+        )
+    record, _created = SessionRecord.objects.get_or_create(
+        appointment=appointment, defaults={"treatment": treatment, "created_by": actor}
+    )
+    record.agreed = agreed.strip()
+    record.goal_changes = goal_changes.strip()
+    if next_module is not None:
+        record.next_module = next_module
+    record.full_clean()
+    record.save()
+    return record
+
+
+@transaction.atomic
+def practitioner_profile_save(*, actor: User, role_title: str, about: str) -> PractitionerProfile:
+    """Save the practitioner's own short profile (shown to their clients). Staff only."""
+    if actor.is_client:
+        raise DomainError(_("Only practitioners have a profile."))
+    profile, _created = PractitionerProfile.objects.get_or_create(user=actor)
+    profile.role_title = role_title.strip()
+    profile.about = about.strip()
+    profile.full_clean()
+    profile.save()
+    return profile

@@ -25,6 +25,14 @@ appointment_closed = django.dispatch.Signal()
 # notifications emails them an invitation to accept the new treatment.
 treatment_invitation_requested = django.dispatch.Signal()
 
-# A treatment ended (completed, withdrawn or dropped out; status already set).
+# A treatment ended (completed, withdrawn or dropped out; status already set),
+# by `treatment_end` or a closing step of apps.care.lifecycle.
 # kwargs: ``treatment``. questionnaires cancels what must not go on.
 treatment_ended = django.dispatch.Signal()
+
+# A treatment changed status or practitioner through apps.care.lifecycle.
+# kwargs: ``treatment``, ``transition`` (a TreatmentTransition), ``actor``.
+# questionnaires cancels open administrations and re-plans (follow-ups continue
+# after a discharge or dropout; nothing continues after a trial withdrawal);
+# notifications tells the client and the practitioners.
+treatment_status_changed = django.dispatch.Signal()

@@ -22,6 +22,7 @@ class CoreConfig(AppConfig):
         from auditlog.models import LogEntry
         from django.db.models.signals import pre_save
 
+        # why: models can be imported only once the app registry is ready.
         from apps.core import audit
         from apps.core.models import AccessEvent
 

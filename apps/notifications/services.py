@@ -50,12 +50,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from apps.accounts.models import User
+from apps.care.consent import has_consent
 from apps.care.models import (
     OPEN_STATUSES,
     Appointment,
     AppointmentStatus,
+    ConsentKind,
     Treatment,
     TreatmentStatus,
+    clients_without_consent,
 )
 from apps.core.errors import DomainError
 from apps.core.time import user_zone
@@ -142,6 +145,8 @@ def _resolve_channels(recipient: User, kind: str, channels: Iterable[str] | None
         return [Channel.EMAIL]
     pref = preference_for(recipient)
     chosen = [c for c in (Channel.EMAIL, Channel.SMS) if pref.channel_enabled(c)]
+    if Channel.SMS in chosen and not has_consent(recipient, ConsentKind.TEXT_MESSAGES):
+        chosen.remove(Channel.SMS)
     # With every channel off we still keep an email row: it is suppressed at
     # send time, so staff can see the person turned messages off.
     return chosen or [Channel.EMAIL]
@@ -474,6 +479,10 @@ def notification_deliver(*, notification_id: int) -> str:
             return suppress(SuppressedReason.OPTED_OUT)
         if notification.channel == Channel.SMS and not pref.phone_number:
             return suppress(SuppressedReason.NO_ADDRESS)
+        if notification.channel == Channel.SMS and not has_consent(
+            recipient, ConsentKind.TEXT_MESSAGES
+        ):
+            return suppress(SuppressedReason.OPTED_OUT)  # consent to texts withdrawn
         if not pref.channel_enabled(notification.channel):
             return suppress(SuppressedReason.OPTED_OUT)
     if spec.quiet_hours:
@@ -672,6 +681,7 @@ def _with_sms(rows: list[Notification]) -> list[Notification]:
             user_id__in={r.recipient_id for r in rows}, sms_enabled=True
         )
         .exclude(phone_number="")
+        .exclude(user_id__in=clients_without_consent(ConsentKind.TEXT_MESSAGES))
         .values_list("user_id", flat=True)
     )
     email_off = set(

@@ -14,6 +14,7 @@ class QuestionnairesConfig(AppConfig):
         from apps.questionnaires import (
             checks,  # noqa: F401  (registers the system checks)
             notify,
+            receivers,
             services,
         )
         from apps.questionnaires.models import Administration, QuestionnaireProtocol
@@ -27,3 +28,4 @@ class QuestionnairesConfig(AppConfig):
         treatment_ended.connect(
             services.on_treatment_ended, dispatch_uid="questionnaires_on_treatment_ended"
         )
+        receivers.connect()

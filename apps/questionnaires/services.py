@@ -21,11 +21,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.care.consent import has_consent
 from apps.care.models import (
     CANCELLED_STATUSES,
     OPEN_STATUSES,
     Appointment,
     AppointmentStatus,
+    ConsentKind,
     Service,
     Treatment,
     TreatmentStatus,
@@ -154,7 +156,8 @@ def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]
     earlier; follow-ups 3/6/12 calendar months after that end, or after the
     start when the protocol's ``followup_anchor`` is baseline (E-COMPARED); the
     WAI-SF-C moves from 3 to 6 months when the protocol says so and treatment
-    ran longer than 3 months. A withdrawn treatment gets nothing. Pure: reads,
+    ran longer than 3 months. A withdrawn treatment gets nothing; a client who
+    stopped follow-up contact gets no follow-ups. Pure: reads,
     never writes.
     """
     if treatment.status == TreatmentStatus.WITHDRAWN:
@@ -236,6 +239,8 @@ def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]
                 end + settings.QUESTIONNAIRE_END_WINDOW_DAYS * day,
             )
         )
+    if not has_consent(treatment.client, ConsentKind.FOLLOW_UP):
+        return plan  # "stop follow-up contact": no follow-up questionnaires from now on
     for time_point, months in TimePoint.FOLLOWUPS.items():
         opens = add_months(followup_base, months)
         for code in followups[time_point]:
@@ -303,7 +308,8 @@ def treatment_administrations_sync(
             or row.due_until != p.due_until
             or row.appointment_id != (p.appointment.pk if p.appointment else None)
         )
-        reopen = row.status == AdministrationStatus.CANCELLED
+        # A closed treatment never brings back what its closing cancelled.
+        reopen = row.status == AdministrationStatus.CANCELLED and treatment.is_open
         if row.status == AdministrationStatus.WAITING_FOR_WORDING:
             changed = reopen = False  # held until the wording arrives (administrations_advance)
         if changed or reopen:
@@ -663,7 +669,10 @@ def administration_create_ad_hoc(
 
 @transaction.atomic
 def treatment_questionnaires_cancel(
-    *, treatment: Treatment, now: datetime.datetime | None = None
+    *,
+    treatment: Treatment,
+    now: datetime.datetime | None = None,
+    only_answerable: bool = False,
 ) -> int:
     """Cancel every unfinished questionnaire of a treatment, planned or asked for by the PWP.
 
@@ -672,13 +681,19 @@ def treatment_questionnaires_cancel(
     invitations and reminders are withdrawn. Completed and missed ones are kept.
     Stored risk answers keep their alerts (raised when saved). Returns the number
     cancelled.
+
+    `only_answerable` (a discharge or a dropout): cancel only what the client
+    could answer now (open or in progress); scheduled ones, the follow-ups among
+    them, stay with the plan.
     """
     now = now or timezone.now()
+    statuses = (
+        ANSWERABLE_STATUSES
+        if only_answerable
+        else (*ACTIVE_STATUSES, AdministrationStatus.WAITING_FOR_WORDING)
+    )
     rows = list(
-        Administration.objects.select_for_update().filter(
-            treatment=treatment,
-            status__in=(*ACTIVE_STATUSES, AdministrationStatus.WAITING_FOR_WORDING),
-        )
+        Administration.objects.select_for_update().filter(treatment=treatment, status__in=statuses)
     )
     for row in rows:
         row.status, row.cancelled_at, row.link_nonce = AdministrationStatus.CANCELLED, now, ""

@@ -17,3 +17,10 @@ class SafetyConfig(AppConfig):
         register_changes(ServiceSafetyPolicy)
         register_identifiable(RiskAlert, treatment=lambda o: o.__dict__.get("treatment_id"))
         notify.register()
+
+        from apps.care.signals import treatment_status_changed
+        from apps.safety.services import open_alerts_follow_transfer
+
+        treatment_status_changed.connect(
+            open_alerts_follow_transfer, dispatch_uid="safety.open_alerts_follow_transfer"
+        )

@@ -401,3 +401,14 @@ def escalation_chain(alert: RiskAlert) -> dict:
             alert.raised_at + escalation_delay_for(alert.treatment.service)
         )
     return {"told": told, "next_step": next_step, "next_people": next_people, "next_at": next_at}
+
+
+def open_alerts_follow_transfer(sender, *, treatment, transition, **kwargs) -> None:
+    """Receiver of `care.signals.treatment_status_changed`: after a transfer the new
+    practitioner is told of every open alert of the client at once (the alerts follow
+    the treatment, so they are now theirs to acknowledge)."""
+    if transition.kind != "transfer" or not treatment.pwp.is_active:
+        return
+    now = timezone.now()
+    for alert in RiskAlert.objects.filter(treatment=treatment, status=RiskAlertStatus.OPEN):
+        _tell(alert, [treatment.pwp], step=EscalationStep.PWP, kind=KIND_ALERT, now=now)

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from apps.accounts.models import User
-from apps.care.models import Treatment
+from apps.care.models import ConsentKind, Treatment, clients_without_consent
 from apps.trials.models import ExportJob
 
 
@@ -26,8 +26,13 @@ def is_researcher(user) -> bool:
 
 
 def research_treatments(user: User) -> QuerySet[Treatment]:
-    """Every treatment for a researcher; none for anyone else."""
-    return Treatment.objects.all() if is_researcher(user) else Treatment.objects.none()
+    """Every treatment for a researcher, except participants who withdrew their data
+    from research; none for anyone else."""
+    if not is_researcher(user):
+        return Treatment.objects.none()
+    return Treatment.objects.exclude(
+        client_id__in=clients_without_consent(ConsentKind.RESEARCH_DATA)
+    )
 
 
 def export_jobs_visible_to(user: User) -> QuerySet[ExportJob]:

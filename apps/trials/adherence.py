@@ -85,7 +85,13 @@ from django.db.models.functions import Cast, Coalesce, Concat, TruncWeek
 from django.utils import timezone
 
 from apps.accounts.models import LoginEvent
-from apps.care.models import Appointment, AppointmentStatus, Treatment
+from apps.care.models import (
+    Appointment,
+    AppointmentStatus,
+    ConsentKind,
+    Treatment,
+    clients_without_consent,
+)
 from apps.messaging.models import Message
 from apps.programme.models import (
     EntryStatus,
@@ -133,8 +139,11 @@ class Scope:
 
 
 def treatments_in_scope(scope: Scope) -> QuerySet[Treatment]:
-    """Treatments (participants) selected by `scope`, in participant ID order."""
-    qs = Treatment.objects.all()
+    """Treatments (participants) selected by `scope`, in participant ID order.
+
+    Never a participant who withdrew their data from research (docs/codebook.md).
+    """
+    qs = Treatment.objects.exclude(client_id__in=clients_without_consent(ConsentKind.RESEARCH_DATA))
     if scope.service_ids:
         qs = qs.filter(service_id__in=scope.service_ids)
     if scope.date_from:

@@ -7,6 +7,7 @@ class TrialsConfig(AppConfig):
     verbose_name = _("Trials")
 
     def ready(self) -> None:
+        # why: models can be imported only once the app registry is ready.
         from apps.core.audit import seal_model
         from apps.trials.models import DataAccessLog
 

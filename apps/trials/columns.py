@@ -467,6 +467,14 @@ def codebook_markdown() -> str:
         "Conventions: one header row; UTF-8; dates ISO 8601 (`2025-03-01`); times ISO 8601",
         "UTC (`2025-03-01T09:30:00Z`); yes/no as 1/0; a missing value is an empty cell.",
         "Participants appear only by participant ID.",
+        "",
+        "Consent: a participant who withdrew their data from research (consent to the use",
+        "of their data for research withdrawn, recorded on the client's record) is left out",
+        "of every dataset and the research API from the moment it is recorded: exports made",
+        "afterwards do not contain them, including their earlier rows. Files exported before",
+        "the withdrawal are not recalled by the platform. Withdrawing from treatment or from",
+        "follow-up contact alone keeps the participant in the exports (their status shows",
+        "in `treatment_status`).",
     ]
     datasets = (
         (

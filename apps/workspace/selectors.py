@@ -31,18 +31,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.accounts.models import User
 from apps.care.models import (
     CANCELLED_STATUSES,
     OPEN_STATUSES,
     Appointment,
     AppointmentStatus,
     BespokeTask,
+    StaffMembership,
+    StaffRole,
     Treatment,
     TreatmentStatus,
 )
 from apps.care.selectors import (
     appointments_for,
     last_session_before,
+    latest_session_record,
     session_notes_for,
     sessions_total,
     tasks_for,
@@ -391,7 +395,9 @@ def review_entries(*, treatment: Treatment, since: datetime.datetime | None):
         .prefetch_related(
             Prefetch(
                 "feedback",
-                queryset=EntryFeedback.objects.select_related("author").order_by("created_at"),
+                queryset=EntryFeedback.objects.select_related("author")
+                .prefetch_related("replies")
+                .order_by("created_at"),
             )
         )
         .order_by("-submitted_at", "-pk")
@@ -404,7 +410,7 @@ def entry_get_for_treatment(*, treatment: Treatment, entry_id: int):
     try:
         return (
             ExerciseEntry.objects.select_related("step__module")
-            .prefetch_related("feedback__author")
+            .prefetch_related("feedback__author", "feedback__replies")
             .get(pk=entry_id, treatment=treatment, status=EntryStatus.SUBMITTED)
         )
     except (ExerciseEntry.DoesNotExist, ValueError, TypeError):
@@ -493,6 +499,7 @@ def review_context(
         notifications_for_treatment(treatment=treatment)[: NOTIFICATION_LOG_ROWS + 1]
     )
     messages = list(thread_for(treatment=treatment))
+    tasks = list(tasks_for(treatment=treatment))
     if since is not None:
         recent_messages = [m for m in messages if m.created_at >= since]
     else:
@@ -516,7 +523,9 @@ def review_context(
         "mood_chart": mood_chart_for(treatment=treatment),
         "scores": scores,
         "goals": goals_with_ratings(treatment=treatment),
-        "tasks": list(tasks_for(treatment=treatment)),
+        "tasks": tasks,
+        "tasks_done": sum(1 for t in tasks if t.done_at is not None),
+        "last_record": latest_session_record(treatment=treatment),
         # Not "messages": that name belongs to django.contrib.messages in templates.
         "review_messages": recent_messages[-20:],
         "messages_total": len(messages),
@@ -528,4 +537,102 @@ def review_context(
         "last_notes": [n for n in notes if last_session and n.appointment_id == last_session.pk]
         or notes[:1],
         "today": timezone.localdate(now),
+    }
+
+
+def pwp_diary(*, pwp, first_day: datetime.date, days: int, zone) -> list[tuple]:
+    """The PWP's booked sessions from `first_day` for `days` days, by local day:
+    [(day, [appointment, ...]), ...]; every day listed, empty ones too. One query."""
+    start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=zone)
+    end = start + datetime.timedelta(days=days)
+    rows = (
+        Appointment.objects.filter(
+            treatment__pwp=pwp,
+            status=AppointmentStatus.SCHEDULED,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("treatment__client")
+        .order_by("starts_at")
+    )
+    by_day: dict[datetime.date, list] = {
+        first_day + datetime.timedelta(days=n): [] for n in range(days)
+    }
+    for appointment in rows:
+        local = appointment.starts_at.astimezone(zone)
+        appointment.local_start = local
+        appointment.local_end = appointment.ends_at.astimezone(zone)
+        by_day.setdefault(local.date(), []).append(appointment)
+    return list(by_day.items())
+
+
+def handover_candidates(service) -> QuerySet:
+    """Active practitioners of `service` who can take over a client."""
+    return (
+        User.objects.filter(
+            is_active=True, memberships__service=service, memberships__role=StaffRole.PWP
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+def handover_rows(*, services) -> list:
+    """Practitioners of `services` (None: all) with open clients and open alerts,
+    deactivated ones first. One query."""
+    memberships = StaffMembership.objects.filter(role=StaffRole.PWP)
+    if services is not None:
+        memberships = memberships.filter(service_id__in=services)
+    open_q = Q(caseload__status__in=OPEN_STATUSES)
+    if services is not None:
+        open_q &= Q(caseload__service_id__in=services)
+    return list(
+        User.objects.filter(pk__in=memberships.values("user_id"))
+        .annotate(
+            open_clients=Count("caseload", filter=open_q, distinct=True),
+            open_alerts=Count(
+                "caseload__risk_alerts",
+                filter=open_q & Q(caseload__risk_alerts__status="open"),
+                distinct=True,
+            ),
+        )
+        .order_by("is_active", "first_name", "last_name", "email")
+    )
+
+
+def review_glance(context: dict) -> dict:
+    """What changed since the last session, for the box at the top of the review.
+
+    Made from the review context only (no queries): open risk alerts, each
+    score with its change, the mood summary, exercises and steps done, modules
+    completed in the period, tasks done and open, unread messages from the
+    client, goals.
+    """
+    since = context.get("since")
+    tasks = context.get("tasks") or []
+    goals = context.get("goals") or []
+    plans = context.get("module_plans") or []
+    return {
+        "alerts": len(context.get("alerts") or []),
+        "scores": [
+            {"name": s["name"], "latest": s["latest"], "delta": s["delta"]}
+            for s in context.get("scores") or []
+            if s.get("latest") is not None
+        ],
+        "mood": (context.get("mood_chart") or {}).get("summary", ""),
+        "exercises": len(context.get("entries") or []),
+        "steps": len(context.get("steps_completed") or []),
+        "modules_completed": [
+            p.module.title
+            for p in plans
+            if p.completed_at and (since is None or p.completed_at >= since)
+        ],
+        "tasks_done": sum(1 for t in tasks if t.done_at),
+        "tasks_open": sum(1 for t in tasks if not t.done_at),
+        "unread": sum(
+            1
+            for m in context.get("review_messages") or []
+            if getattr(m, "from_client", False) and not m.read_at
+        ),
+        "goals": len(goals),
     }

@@ -7,10 +7,12 @@ a treatment (tasks, entries) are then looked up within it, so a guessed ID
 from another caseload is a 404.
 """
 
+import datetime
 from itertools import groupby
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,31 +25,62 @@ from apps.accounts.decorators import role_required
 from apps.accounts.models import Role
 from apps.care import selectors as care_selectors
 from apps.care import services as care_services
-from apps.care.access import STAFF_ROLES, treatment_get_for_user, treatment_may_act
+from apps.care.access import (
+    STAFF_ROLES,
+    handover_service_ids,
+    pwp_get_for_handover,
+    treatment_get_for_lifecycle,
+    treatment_get_for_user,
+    treatment_may_act,
+    treatments_for_handover,
+)
+from apps.care.consent import consent_record, consent_state
 from apps.care.forms import SessionNoteForm
-from apps.care.models import Service, Treatment
+from apps.care.lifecycle import allowed_kinds, treatment_transfer, treatment_transition
+from apps.care.models import ConsentKind, Service, Treatment
 from apps.care.selectors import service_treatments
+from apps.care.staff import service_get_for_manager, services_managed_by
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
-from apps.core.time import zone_or_default
+from apps.core.time import user_zone, zone_or_default
 from apps.earlywarning.services import warnings_mark_seen
 from apps.programme.models import Module
 from apps.programme.selectors import module_plan_for
-from apps.programme.services import feedback_leave, module_reorder, module_unlock
+from apps.programme.services import (
+    feedback_leave,
+    feedback_replies_mark_read,
+    module_reorder,
+    module_unlock,
+)
 from apps.questionnaires.catalogue import scoring_definition
+from apps.questionnaires.models import PROTOCOL_PRESET_CHOICES
 from apps.safety.forms import AcknowledgeForm
 from apps.safety.selectors import risk_alert_get_for_user
 from apps.safety.services import escalation_chain, risk_alert_acknowledge
+from apps.tracking import selectors as tracking_selectors
+from apps.tracking import services as tracking_services
+from apps.tracking.forms import GoalCommentForm
 from apps.workspace import selectors
+from apps.workspace import services as workspace_services
 from apps.workspace.forms import (
     CaseloadFilterForm,
+    ConsentRecordForm,
+    ConsentWithdrawalForm,
     FeedbackForm,
+    GoalAgreeForm,
     ModuleActionForm,
+    ServiceSettingsForm,
+    SessionRecordForm,
+    StaffGoalForm,
     TaskForm,
+    TransitionForm,
     WelcomeForm,
 )
+from apps.workspace.lifecycle import discharge_summary
 from apps.workspace.selectors import caseload_rows
+from apps.workspace.service_settings import service_settings_save, settings_for
+from apps.workspace.services import consent_withdrawal_record
 
 PWP_ROLES = (Role.PWP, Role.ADMIN)
 ALERT_ROLES = (Role.PWP, Role.SUPERVISOR, Role.ADMIN)
@@ -198,14 +231,22 @@ def _review_page(
         }
     )
     context.update(extra)
+    context["glance"] = selectors.review_glance(context)
     return render(request, template, context)
 
 
 @require_GET
 @role_required(*STAFF_ROLES)
 def review(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    """Everything since the last session on one screen. Opening it is audit-logged."""
-    return _review_page(request, treatment_id, "workspace/review.html")
+    """Everything since the last session on one screen. Opening it is audit-logged.
+
+    The client's replies to feedback show as new once; their own PWP opening
+    the page marks them read.
+    """
+    response = _review_page(request, treatment_id, "workspace/review.html")
+    if response.status_code == 200:
+        feedback_replies_mark_read(treatment_id=treatment_id, reader=request.user)
+    return response
 
 
 # The client's record *is* the review page (old URL name kept for links and tests).
@@ -427,6 +468,168 @@ def task_withdraw(request: HttpRequest, treatment_id: int, task_id: int) -> Http
     return redirect(reverse("workspace:plan", args=[treatment.pk]) + "#tasks")
 
 
+# --- Shared goals -----------------------------------------------------------------------
+
+
+def _goal_page(request, treatment, goal, *, forms_: dict, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "workspace/goal.html",
+        {
+            "treatment": treatment,
+            "goal": goal,
+            "comments": list(goal.comments.all()) if goal else [],
+            "edit_form": forms_.get("edit")
+            or StaffGoalForm(
+                auto_id="edit_%s",
+                initial={
+                    "title": goal.title,
+                    "why_it_matters": goal.why_it_matters,
+                    "how_ill_know": goal.how_ill_know,
+                    "target_date": goal.target_date,
+                }
+                if goal
+                else None,
+            ),
+            "comment_form": forms_.get("comment") or GoalCommentForm(),
+            "agree_form": forms_.get("agree")
+            or GoalAgreeForm(
+                treatment=treatment, initial={"appointment": goal.agreed_in_id if goal else None}
+            ),
+            "page_has_errors": status == 400,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PWP_ROLES)
+def goal_new(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """The PWP proposes a goal with the client, from the client's record."""
+    treatment = _own_client_treatment(request, treatment_id)
+    form = StaffGoalForm(request.POST or None, auto_id="edit_%s")
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = tracking_services.goal_create(
+                actor=request.user, client=treatment.client, **form.cleaned_data
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Goal saved. The client sees it with their goals."))
+            return redirect(reverse("workspace:goal", args=[treatment.pk, goal.pk]))
+    return _goal_page(
+        request, treatment, None, forms_={"edit": form}, status=400 if form.errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PWP_ROLES)
+def goal(request: HttpRequest, treatment_id: int, goal_id: int) -> HttpResponse:
+    """One goal as the PWP sees it: the client's ratings and both sides' comments.
+
+    POST `action`: "edit" (change the wording with the client), "comment", or
+    "agree" (mark it agreed in a session). A problem keeps what was typed.
+    """
+    treatment = _own_client_treatment(request, treatment_id)
+    goal = tracking_selectors.goal_get_for_treatment(treatment=treatment, goal_id=goal_id)
+    if request.method == "GET":
+        audit_access(obj=treatment)
+        return _goal_page(request, treatment, goal, forms_={})
+    action = request.POST.get("action")
+    if action == "edit":
+        form = StaffGoalForm(request.POST, auto_id="edit_%s")
+        call = lambda data: tracking_services.goal_update(actor=request.user, goal=goal, **data)  # noqa: E731
+        done = _("Goal changed. The client sees the new wording.")
+    elif action == "comment":
+        form = GoalCommentForm(request.POST)
+        call = lambda data: tracking_services.goal_comment_add(  # noqa: E731
+            actor=request.user, goal=goal, text=data["text"]
+        )
+        done = _("Comment saved. The client sees it with the goal.")
+    elif action == "agree":
+        form = GoalAgreeForm(request.POST, treatment=treatment)
+        call = lambda data: tracking_services.goal_agree_in_session(  # noqa: E731
+            actor=request.user, goal=goal, appointment=data["appointment"]
+        )
+        done = _("Saved.")
+    else:
+        raise Http404("Unknown action.")
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(reverse("workspace:goal", args=[treatment.pk, goal.pk]))
+    return _goal_page(request, treatment, goal, forms_={action: form}, status=400)
+
+
+# --- After a session: what was agreed --------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PWP_ROLES)
+def session_record(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """After a session the PWP records what was agreed: tasks, next module, goal changes.
+
+    The tasks and the module go into the client's plan through care's and
+    programme's services; the client's home page shows the record. A problem
+    shows the form again with everything typed still in it.
+    """
+    treatment = _own_client_treatment(request, treatment_id)
+    if request.method == "POST":
+        form = SessionRecordForm(request.POST, treatment=treatment)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                workspace_services.session_agreement_record(
+                    actor=request.user,
+                    treatment=treatment,
+                    appointment=data["appointment"],
+                    agreed=data["agreed"],
+                    tasks=data["tasks"],
+                    due_date=data["due_date"],
+                    next_module=data["next_module"],
+                    goal_changes=data["goal_changes"],
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+            else:
+                messages.success(
+                    request, _("Saved. The client sees what you agreed on their home page.")
+                )
+                return redirect(reverse("workspace:review", args=[treatment.pk]))
+    else:
+        now = timezone.now()
+        last = (
+            treatment.appointments.filter(starts_at__lte=now)
+            .exclude(status__in=["cancelled_by_client", "cancelled_by_service", "did_not_attend"])
+            .order_by("-starts_at")
+            .first()
+        )
+        upcoming = (
+            treatment.appointments.filter(starts_at__gt=now, status="scheduled")
+            .order_by("starts_at")
+            .first()
+        )
+        due = (
+            timezone.localtime(upcoming.starts_at).date()
+            if upcoming
+            else timezone.localdate() + datetime.timedelta(days=7)
+        )
+        form = SessionRecordForm(
+            treatment=treatment, initial={"appointment": last, "due_date": due}
+        )
+    return render(
+        request,
+        "workspace/session_record.html",
+        {"treatment": treatment, "form": form, "page_has_errors": bool(form.errors)},
+        status=400 if form.errors else 200,
+    )
+
+
 # --- Risk alert detail -----------------------------------------------------------------
 
 
@@ -525,3 +728,248 @@ def _subject_context(alert) -> dict:
         "screen_categories": [c.replace("_", " ") for c in categories if c],
         "time_zone": zone,
     }
+
+
+# --- Treatment lifecycle ------------------------------------------------------------------
+
+
+def _lifecycle_page(
+    request: HttpRequest,
+    treatment: Treatment,
+    form: TransitionForm | None = None,
+    status=200,
+    withdrawal_form=None,
+    consent_form=None,
+):
+    context = {
+        "treatment": treatment,
+        "form": form or TransitionForm(treatment=treatment),
+        "withdrawal_form": withdrawal_form or ConsentWithdrawalForm(),
+        "consent_form": consent_form
+        or ConsentRecordForm(initial={"decided_on": timezone.localdate()}),
+        "consent_rows": [
+            (ConsentKind(kind).label, consent)
+            for kind, consent in consent_state(treatment.client).items()
+        ],
+        "allowed": allowed_kinds(treatment),
+        "summary": discharge_summary(treatment),
+        "transitions": treatment.transitions.select_related("actor", "from_pwp", "to_pwp"),
+    }
+    return render(request, "workspace/lifecycle.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.PWP, Role.SUPERVISOR, Role.ADMIN)
+def lifecycle(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Discharge summary, history and the next steps (discharge, dropout, trial
+    withdrawal, transfer, re-open) for the client's PWP or a supervisor of the service."""
+    treatment = treatment_get_for_lifecycle(user=request.user, treatment_id=treatment_id)
+    audit_access(obj=treatment)
+    if request.method == "GET":
+        return _lifecycle_page(request, treatment)
+    form = TransitionForm(request.POST, treatment=treatment)
+    if form.is_valid():
+        try:
+            transition = treatment_transition(
+                actor=request.user,
+                treatment=treatment,
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+                to_pwp=form.cleaned_data["to_pwp"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, transition.get_kind_display())
+            return redirect("workspace:lifecycle", treatment.pk)
+    treatment.refresh_from_db()
+    return _lifecycle_page(request, treatment, form, status=400)
+
+
+@require_POST
+@role_required(Role.PWP, Role.SUPERVISOR, Role.ADMIN)
+def consent_withdrawal(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Record a withdrawal of consent and everything it stops (workspace.services)."""
+    treatment = treatment_get_for_lifecycle(user=request.user, treatment_id=treatment_id)
+    form = ConsentWithdrawalForm(request.POST)
+    if form.is_valid():
+        try:
+            consent_withdrawal_record(
+                actor=request.user,
+                treatment=treatment,
+                withdrawal=form.cleaned_data["withdrawal"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Withdrawal recorded."))
+            return redirect("workspace:lifecycle", treatment.pk)
+    return _lifecycle_page(request, treatment, status=400, withdrawal_form=form)
+
+
+@require_POST
+@role_required(Role.PWP, Role.SUPERVISOR, Role.ADMIN)
+def consent_set(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """Record one consent with its date and information sheet version."""
+    treatment = treatment_get_for_lifecycle(user=request.user, treatment_id=treatment_id)
+    form = ConsentRecordForm(request.POST)
+    if form.is_valid():
+        try:
+            consent_record(actor=request.user, client=treatment.client, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("workspace:lifecycle", treatment.pk)
+    return _lifecycle_page(request, treatment, status=400, consent_form=form)
+
+
+# --- The PWP's diary --------------------------------------------------------------------
+
+
+@require_GET
+@role_required(Role.PWP)
+def diary(request: HttpRequest) -> HttpResponse:
+    """The signed-in PWP's booked sessions for one day or one week (Monday first).
+
+    Only their own caseload (`treatment__pwp=request.user`): no object ID in the URL.
+    """
+    zone = user_zone(request.user)
+    today = timezone.now().astimezone(zone).date()
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = today
+    week = request.GET.get("view") != "day"
+    first = day - datetime.timedelta(days=day.weekday()) if week else day
+    length = 7 if week else 1
+    step = datetime.timedelta(days=length)
+    context = {
+        "days": selectors.pwp_diary(pwp=request.user, first_day=first, days=length, zone=zone),
+        "week": week,
+        "first": first,
+        "last": first + step - datetime.timedelta(days=1),
+        "previous": first - step,
+        "next": first + step,
+        "today": today,
+        "day": day,
+    }
+    return render(request, "workspace/diary.html", context)
+
+
+# --- Caseload handover ----------------------------------------------------------------
+
+
+@require_GET
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def handover_list(request: HttpRequest) -> HttpResponse:
+    """Practitioners of the services this person leads, leavers first, with their open
+    clients and open alerts."""
+    rows = selectors.handover_rows(services=handover_service_ids(request.user))
+    return render(request, "workspace/handover_list.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def handover(request: HttpRequest, pwp_id: int) -> HttpResponse:
+    """Reassign a practitioner's open clients (and so their open alerts) one by one."""
+    leaver = pwp_get_for_handover(user=request.user, pwp_id=pwp_id)
+    treatments = list(
+        treatments_for_handover(user=request.user, pwp=leaver)
+        .select_related("client", "service")
+        .annotate(
+            open_alerts=Count("risk_alerts", filter=Q(risk_alerts__status="open"), distinct=True)
+        )
+    )
+    candidates: dict[int, list] = {}
+
+    def candidates_for(treatment):
+        if treatment.service_id not in candidates:
+            candidates[treatment.service_id] = list(
+                selectors.handover_candidates(treatment.service).exclude(pk=leaver.pk)
+            )
+        return candidates[treatment.service_id]
+
+    errors: list[str] = []
+    if request.method == "POST":
+        moved = 0
+        for treatment in treatments:
+            choice = request.POST.get(f"to_{treatment.pk}", "")
+            if not choice:
+                continue
+            to_pwp = next((u for u in candidates_for(treatment) if str(u.pk) == choice), None)
+            if to_pwp is None:
+                errors.append(
+                    _("%(p)s: choose a practitioner of the client's service.")
+                    % {"p": treatment.participant_id}
+                )
+                continue
+            try:
+                treatment_transfer(
+                    actor=request.user,
+                    treatment=treatment,
+                    to_pwp=to_pwp,
+                    reason=_("Caseload handover"),
+                )
+                moved += 1
+            except DomainError as error:
+                errors.append(f"{treatment.participant_id}: {error.message}")
+        if not errors:
+            messages.success(request, _("%(n)s clients reassigned.") % {"n": moved})
+            return redirect("workspace:handover", leaver.pk)
+    rows = [(t, candidates_for(t)) for t in treatments]
+    return render(
+        request,
+        "workspace/handover.html",
+        {"leaver": leaver, "rows": rows, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+# --- Service settings -------------------------------------------------------------------
+
+
+@require_GET
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def service_settings_index(request: HttpRequest) -> HttpResponse:
+    services = list(services_managed_by(request.user))
+    if len(services) == 1:
+        return redirect("workspace:service_settings", service_id=services[0].pk)
+    return render(request, "workspace/service_settings_index.html", {"services": services})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def service_settings(request: HttpRequest, service_id: int) -> HttpResponse:
+    """Time zone, crisis resources, escalation wait and questionnaire protocol."""
+    service = service_get_for_manager(user=request.user, service_id=service_id)
+    current = settings_for(service)
+    form = ServiceSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial=current,
+        protocol_choices=PROTOCOL_PRESET_CHOICES,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = service_settings_save(
+                actor=request.user, service=service, data=form.cleaned_data
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            if changed:
+                messages.success(request, _("Settings saved. The change is in the audit log."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("workspace:service_settings", service_id=service.pk)
+    return render(
+        request,
+        "workspace/service_settings.html",
+        {
+            "service": service,
+            "form": form,
+            "current": current,
+            "page_has_errors": bool(form.errors),
+        },
+    )

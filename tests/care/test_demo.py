@@ -63,3 +63,15 @@ def test_workspace_demo_adds_sessions_task_welcome_note_and_thread_once(client):
     client.login(email="client@example.org", password=DEMO_PASSWORD)
     home = client.get(reverse("programme:home")).content.decode()
     assert "Walk to the shop and back" in home
+
+
+@pytest.mark.django_db
+def test_demo_never_books_one_practitioner_into_two_sessions_at_once():
+    from apps.care.models import Appointment
+
+    call_command("demo")
+    booked = list(Appointment.objects.filter(status="scheduled").select_related("treatment"))
+    for a in booked:
+        for b in booked:
+            if a.pk < b.pk and a.treatment.pwp_id == b.treatment.pwp_id:
+                assert a.ends_at <= b.starts_at or b.ends_at <= a.starts_at, (a, b)

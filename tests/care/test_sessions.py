@@ -180,3 +180,44 @@ def test_ics_is_a_proper_event_without_clinical_detail(client, client_user, trea
     assert treatment.pwp.first_name in summary
     for word in ("therapy", "CBT", "depression", "mental", "PHQ"):
         assert word.lower() not in body.lower()
+
+
+@pytest.mark.django_db
+def test_a_pwp_cannot_be_booked_into_two_overlapping_sessions(pwp, treatment, service):
+    from tests.factories import TreatmentFactory
+
+    second_client = TreatmentFactory(pwp=pwp, service=service)
+    first = appointment_schedule(actor=pwp, treatment=treatment, starts_at=_in(3, hour=10))
+    with pytest.raises(DomainError) as error:
+        appointment_schedule(
+            actor=pwp,
+            treatment=second_client,
+            starts_at=_in(3, hour=10) + datetime.timedelta(minutes=15),
+        )
+    assert error.value.field == "starts_at"
+    assert "already has a session" in str(error.value)
+    assert treatment.participant_id in str(error.value)
+    # Back to back is fine; moving the first onto the second is refused.
+    second = appointment_schedule(
+        actor=pwp,
+        treatment=second_client,
+        starts_at=_in(3, hour=10) + datetime.timedelta(minutes=30),
+    )
+    with pytest.raises(DomainError):
+        appointment_reschedule(actor=pwp, appointment=second, starts_at=_in(3, hour=10))
+    # Moving a session within its own slot does not clash with itself.
+    appointment_reschedule(
+        actor=pwp, appointment=first, starts_at=_in(3, hour=10) - datetime.timedelta(minutes=10)
+    )
+    assert Appointment.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_cancelled_session_frees_the_slot_and_other_pwps_are_independent(
+    pwp, other_pwp, treatment, other_treatment
+):
+    first = appointment_schedule(actor=pwp, treatment=treatment, starts_at=_in(4))
+    appointment_schedule(actor=other_pwp, treatment=other_treatment, starts_at=_in(4))
+    appointment_cancel(actor=pwp, appointment=first, by_client=True)
+    appointment_schedule(actor=pwp, treatment=treatment, starts_at=_in(4))
+    assert Appointment.objects.filter(status="scheduled").count() == 2

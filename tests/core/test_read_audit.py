@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.accounts.models import LoginEvent
 from apps.core.models import AccessEvent, AccessSubject
+from apps.earlywarning.models import WarningReview
 from apps.notifications.models import NotificationPreference
 from apps.programme.models import Module, StepProgress
 from apps.questionnaires import links
@@ -82,6 +83,18 @@ EXEMPT: dict[str, str] = {
     "trials:export_confirm": "pseudonymised research data; reads are in trials.DataAccessLog",
     "trials:export_job": "pseudonymised research data; reads are in trials.DataAccessLog",
     "trials:export_download": "pseudonymised research data; reads are in trials.DataAccessLog",
+    "accounts:api_tokens": "the signed-in trial manager's own tokens",
+    "accounts:api_token_revoke": "the signed-in trial manager's own token",
+    "accounts:language": "the signed-in person's own language",
+    "accounts:otp_setup_link": "the signed-in person's own second factor, from an emailed link",
+    "accounts:password_change": "the signed-in person's own password",
+    "care:treatment_accept": OWN,
+    "programme:translation_status": "course content and its translations",
+    "workspace:consent_set": "POST only: records a consent, then shows workspace:lifecycle",
+    "workspace:consent_withdrawal": "POST only: records a withdrawal, then workspace:lifecycle",
+    "workspace:handover_list": "lists practitioners; their clients are on workspace:handover",
+    "trials:warning_report": "pseudonymised research data; reads are in trials.DataAccessLog",
+    "trials:export_approve": "pseudonymised research data; reads are in trials.DataAccessLog",
     "api-schema": "the API's description",
     "api-docs": "the API's description",
 }
@@ -118,6 +131,10 @@ AUDITED: dict[str, tuple[str, str]] = {
     "workspace:alert_detail": ("supervisor", ""),
     "messaging:inbox": ("pwp", ""),
     "messaging:thread": ("pwp", ""),
+    "workspace:lifecycle": ("pwp", ""),
+    "workspace:diary": ("pwp", ""),
+    "workspace:handover": ("supervisor", ""),
+    "workspace:warnings_seen": ("pwp", ""),
 }
 
 POST_DATA = {
@@ -140,6 +157,7 @@ ARGS = {
     "step_slug": lambda w: w["step"].slug,
     "job_id": lambda w: w["export_job"].pk,
     "n": lambda w: 1,
+    "pwp_id": lambda w: w["personas"]["pwp"].pk,
     "token": lambda w: links.link_token_for(w["open_administration"]),
 }
 
@@ -204,8 +222,9 @@ ADMIN_EXEMPT = {
     "questionnaires.questionnaireprotocol": "a service's schedule",
     "safety.servicesafetypolicy": "a service's crisis contacts",
     "trials.exportjob": "pseudonymised research exports",
+    "earlywarning.warningthresholds": "a service's early-warning thresholds",
     "trials.dataaccesslog": "the research audit itself",
-    "authtoken.tokenproxy": "staff API tokens: no client data",
+    "accounts.apitoken": "trial managers' API tokens (hashed): no client data",
 }
 ADMIN_EXEMPT_APPS = {
     "auth": "groups: no client data",
@@ -230,6 +249,9 @@ def test_every_identifiable_admin_page_writes_an_audit_row(client, world):  # no
         treatment=w["treatment"],
         value=5,
         rated_on=datetime.date(2026, 1, 5),
+    )
+    WarningReview.objects.create(
+        treatment=w["treatment"], reviewed_by=w["personas"]["pwp"], note="Plan made"
     )
     client.force_login(w["personas"]["admin_user"])
     silent = []

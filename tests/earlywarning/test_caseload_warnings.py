@@ -12,7 +12,8 @@ from apps.earlywarning.models import WarningReview
 from tests.care.factories import AppointmentFactory, MessageFactory, mood
 from tests.factories import TreatmentFactory
 
-CASELOAD_QUERIES = 25  # pinned: the caseload with any number of clients (incl. access audit)
+# Pinned: the caseload with any number of clients (the read audit adds a constant few).
+CASELOAD_QUERIES = 25
 
 
 def _active(t):
