@@ -7,9 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 1000 tandem
 WORKDIR /app
 
-COPY pyproject.toml ./
+# Exactly the pinned, hashed packages (requirements-production.lock; `make lock`).
+COPY pyproject.toml requirements-production.lock ./
 RUN pip install --no-cache-dir --upgrade pip \
-    && pip install --no-cache-dir -e .
+    && pip install --no-cache-dir --require-hashes -r requirements-production.lock \
+    && pip install --no-cache-dir --no-deps -e .
 
 COPY --chown=tandem:tandem . .
 # collectstatic needs a SECRET_KEY to import settings; this one is never used at run time.

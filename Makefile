@@ -2,17 +2,19 @@
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PORT ?= 8000
 # Links printed by `make run` (demo logins, invitation links) use the port it serves on.
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: install run test lint migrate demo content css messages
+.PHONY: install run test lint migrate demo content css messages lock
 
-$(STAMP): pyproject.toml
+# Installs exactly what CI tested: every package pinned and hashed in requirements.lock.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -51,3 +53,9 @@ lint: install
 # Rebuilds static/css/app.css from frontend/ (needs Node; the output is committed).
 css:
 	cd frontend && ./build.sh
+
+# After changing a pin in pyproject.toml: rebuild both lock files (needs PyPI).
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements-production.lock

@@ -23,14 +23,15 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.models import ApiToken
-from apps.care.models import Appointment, BespokeTask, Consent, SessionNote
+from apps.accounts.models import ApiToken, User
+from apps.care.models import Appointment, BespokeTask, Consent, SessionNote, SessionRecord
 from apps.messaging.models import Message
 from apps.programme.content import content_load
 from apps.programme.models import (
     EntryFeedback,
     EntryStatus,
     ExerciseEntry,
+    FeedbackReply,
     Module,
     ModulePlan,
     Step,
@@ -38,7 +39,7 @@ from apps.programme.models import (
 from apps.questionnaires import links
 from apps.questionnaires.models import Administration, Answer
 from apps.safety.models import RiskAlert
-from apps.tracking.models import Goal, GoalRating
+from apps.tracking.models import Goal, GoalComment, GoalRating
 from apps.trials.models import ExportJob
 from tests.accounts.token_helpers import make_token
 from tests.care.factories import (
@@ -71,6 +72,7 @@ STAFF_READERS = frozenset({"pwp", "supervisor", "admin_user"})
 PWP_WRITERS = frozenset({"pwp", "admin_user"})
 OWN_CLIENT = frozenset({"client_user"})
 RESEARCHERS = frozenset({"trial_manager", "admin_user"})
+LEADS = frozenset({"supervisor", "admin_user"})
 
 # The client persona's own name and email (they are the client whose data is guarded).
 OWN_IDENTITY = ("Ceridwen", "Quillfeather", "client@example.org")
@@ -121,9 +123,14 @@ def world(
     completed = phq9_completed(treatment, PHQ9_ITEM9)  # raises a risk alert
     return {
         "treatment": treatment,
+        "service": treatment.service,
+        "colleague_pwp": colleague_pwp,
         "participant_id": treatment.participant_id,
         "step": step,
         "entry": entry,
+        "feedback": EntryFeedback.objects.create(
+            entry=entry, author=pwp, text="Secret feedback text"
+        ),
         "draft": draft,
         "appointment": AppointmentFactory(
             treatment=treatment, number=1, starts_at=timezone.now() - datetime.timedelta(hours=2)
@@ -173,19 +180,23 @@ def _state(w) -> tuple:
         t.status,
         t.pwp_id,
         SessionNote.objects.count(),
+        SessionRecord.objects.count(),
         EntryFeedback.objects.count(),
+        FeedbackReply.objects.count(),
         Message.objects.count(),
         list(BespokeTask.objects.order_by("pk").values_list("pk", "done_at", "title")),
         list(Appointment.objects.order_by("pk").values_list("pk", "status", "starts_at")),
         list(ModulePlan.objects.order_by("pk").values_list("pk", "unlocked", "order_override")),
         list(Goal.objects.order_by("pk").values_list("pk", "title", "status")),
         GoalRating.objects.count(),
+        GoalComment.objects.count(),
         list(Administration.objects.order_by("pk").values_list("pk", "status")),
         Answer.objects.count(),
         list(RiskAlert.objects.order_by("pk").values_list("pk", "status")),
         ExportJob.objects.count(),
         list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         list(ExerciseEntry.objects.order_by("pk").values_list("pk", "status", "data")),
+        list(User.objects.order_by("pk").values_list("pk", "is_active", "is_pwp", "is_supervisor")),
         list(Consent.objects.order_by("pk").values_list("pk", "kind", "given")),
     )
 
@@ -217,6 +228,29 @@ def _o(name: str, key: str, *more) -> Callable[[dict], str]:
 
 
 CASES = [
+    # --- care: staff of a service (its supervisors and admins) ----------------------
+    Case("care:staff_list", "GET", _o("care:staff_list", "service"), frozenset(LEADS)),
+    Case("care:staff_invite", "GET", _o("care:staff_invite", "service"), frozenset(LEADS)),
+    Case(
+        "care:staff_member",
+        "GET",
+        lambda w: reverse("care:staff_member", args=[w["service"].pk, w["colleague_pwp"].pk]),
+        frozenset(LEADS),
+    ),
+    Case(
+        "care:staff_member",
+        "POST",
+        lambda w: reverse("care:staff_member", args=[w["service"].pk, w["colleague_pwp"].pk]),
+        frozenset(LEADS),
+        data=lambda w: {"action": "deactivate"},
+        ok=(302,),
+    ),
+    Case(
+        "workspace:service_settings",
+        "GET",
+        _o("workspace:service_settings", "service"),
+        frozenset(LEADS),
+    ),
     # --- care: reads (PWP, supervisor of the service, admin) -----------------------
     Case("workspace:review", "GET", _t("workspace:review"), frozenset(STAFF_READERS)),
     Case("workspace:client_detail", "GET", _t("workspace:client_detail"), frozenset(STAFF_READERS)),
@@ -236,6 +270,15 @@ CASES = [
     ),
     # --- care: the client's own PWP (and admins) only ------------------------------
     Case("workspace:plan", "GET", _t("workspace:plan"), frozenset(PWP_WRITERS)),
+    Case("workspace:session_record", "GET", _t("workspace:session_record"), PWP_WRITERS),
+    Case(
+        "workspace:session_record",
+        "POST",
+        _t("workspace:session_record"),
+        frozenset(PWP_WRITERS),
+        data=lambda w: {"appointment": w["appointment"].pk, "agreed": "Walk each morning"},
+        ok=(302,),
+    ),
     # The lifecycle: the client's PWP, a supervisor of the service, an admin.
     Case("workspace:lifecycle", "GET", _t("workspace:lifecycle"), frozenset(STAFF_READERS)),
     Case(
@@ -433,6 +476,41 @@ CASES = [
         ),
         frozenset(OWN_CLIENT),
         ok=(302,),  # a multi-part exercise: on to the part to resume
+    ),
+    Case(
+        "programme:feedback_reply",
+        "POST",
+        lambda w: reverse("programme:feedback_reply", args=[w["entry"].pk, w["feedback"].pk]),
+        frozenset(OWN_CLIENT),
+        data=lambda w: {"text": "A reply from someone"},
+        ok=(302,),
+    ),
+    # --- shared goals: the client's own PWP (and admins) from the record ------------
+    Case("workspace:goal_new", "GET", _t("workspace:goal_new"), frozenset(PWP_WRITERS)),
+    Case(
+        "workspace:goal_new",
+        "POST",
+        _t("workspace:goal_new"),
+        frozenset(PWP_WRITERS),
+        data=lambda w: {"title": "A goal from someone"},
+        ok=(302,),
+    ),
+    Case("workspace:goal", "GET", _t("workspace:goal", "goal"), frozenset(PWP_WRITERS)),
+    Case(
+        "workspace:goal",
+        "POST",
+        _t("workspace:goal", "goal"),
+        frozenset(PWP_WRITERS),
+        data=lambda w: {"action": "comment", "text": "A comment from someone"},
+        ok=(302,),
+    ),
+    Case(
+        "tracking:goal_comment",
+        "POST",
+        _o("tracking:goal_comment", "goal"),
+        frozenset(OWN_CLIENT),
+        data=lambda w: {"text": "A comment from someone"},
+        ok=(302,),
     ),
     # --- tracking: the client's own goals ------------------------------------------
     Case("tracking:goal_detail", "GET", _o("tracking:goal_detail", "goal"), OWN_CLIENT),
@@ -660,6 +738,8 @@ def test_every_object_scoped_url_is_in_the_matrix():
         "programme:module",
         "programme:step_part",
         "programme:step_check",
+        # Content slugs, staff only, no client data: tests/programme/test_preview.py.
+        "programme:preview_step",
         # Steps are programme content; the treatment is the signed-in client's own.
         "programme:autosave",
         "programme:step_ping",
@@ -689,6 +769,9 @@ LIST_PAGES = {
     "workspace:caseload": {"pwp"},
     "workspace:service_overview": {"supervisor", "admin_user"},
     "care:enrol": set(),
+    "care:staff_services": set(),
+    "workspace:service_settings_index": set(),
+    "programme:preview_index": set(),
     "care:my_sessions": OWN_CLIENT,
     "care:my_tasks": OWN_CLIENT,
     "messaging:inbox": {"pwp", "supervisor", "admin_user"},

@@ -141,7 +141,9 @@ def client_current_treatment(user: User) -> Treatment | None:
     """The client's open treatment, else their most recent one, else None."""
     if not user.is_authenticated or not user.is_client:
         return None
-    treatments = Treatment.objects.filter(client=user).select_related("pwp", "service")
+    treatments = Treatment.objects.filter(client=user).select_related(
+        "pwp__practitioner_profile", "service"
+    )
     return (
         treatments.filter(status__in=["invited", "active"]).first()
         or treatments.order_by("-start_date", "-pk").first()

@@ -12,6 +12,7 @@ class CareConfig(AppConfig):
             Appointment,
             BespokeTask,
             Consent,
+            Service,
             SessionNote,
             StaffMembership,
             Treatment,
@@ -23,6 +24,7 @@ class CareConfig(AppConfig):
             register_treatment_clients,
         )
 
+        register_changes(Service, exclude_fields=["next_participant_number"])
         register_changes(Treatment, clinical_text=["welcome_message"])
         register_changes(StaffMembership)
         register_changes(Appointment)

@@ -180,3 +180,52 @@ class CancelForm(forms.Form):
         choices=[("client", _("The client")), ("service", _("The service"))],
         error_messages={"required": _("Choose who cancelled the session")},
     )
+
+
+class StaffInviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_("We send the invitation here. It has a link to set a password."),
+        error_messages={"required": _("Enter their email address")},
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        error_messages={"required": _("Enter their first name")},
+    )
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a role")},
+    )
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles
+
+
+class StaffRolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles in this service"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=StaffRole.choices,
+        required=False,
+    )
+
+
+class PractitionerProfileForm(forms.Form):
+    role_title = forms.CharField(
+        label=_("Your role (optional)"),
+        required=False,
+        max_length=100,
+        help_text=_("For example, Psychological Wellbeing Practitioner."),
+    )
+    about = forms.CharField(
+        label=_("A few lines about you (optional)"),
+        required=False,
+        max_length=600,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("In your own words. Your clients see this on their home page."),
+    )

@@ -236,6 +236,14 @@ class BespokeTask(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     done_at = models.DateTimeField(null=True, blank=True)
     client_note = models.TextField(_("note from the client"), blank=True, max_length=2000)
+    session_record = models.ForeignKey(
+        "SessionRecord",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("agreed in session"),
+    )
 
     class Meta:
         ordering = ["due_date", "pk"]
@@ -270,6 +278,57 @@ class SessionNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.treatment_id} by {self.author_id}"
+
+
+class SessionRecord(models.Model):
+    """What the PWP and the client agreed in one session, in the client's words.
+
+    Unlike a session note it is written for the client: their home page shows
+    it ("Agreed with Priya on Monday") with the tasks set from it
+    (`BespokeTask.session_record`) and the module to do next.
+    """
+
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="session_records"
+    )
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.CASCADE, related_name="record", verbose_name=_("session")
+    )
+    agreed = models.TextField(_("what you agreed"), blank=True, max_length=2000)
+    goal_changes = models.TextField(_("changes to goals"), blank=True, max_length=2000)
+    next_module = models.ForeignKey(
+        "programme.Module",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("module to do next"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-appointment__starts_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Agreed in {self.appointment}"
+
+
+class PractitionerProfile(models.Model):
+    """A short, optional introduction a practitioner writes for their clients."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practitioner_profile"
+    )
+    role_title = models.CharField(_("your role"), max_length=100, blank=True)
+    about = models.TextField(_("a few lines about you"), blank=True, max_length=600)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user_id}"
 
 
 class TransitionKind(models.TextChoices):

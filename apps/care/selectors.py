@@ -27,6 +27,7 @@ from apps.care.models import (
     BespokeTask,
     Service,
     SessionNote,
+    SessionRecord,
     Treatment,
 )
 
@@ -123,12 +124,13 @@ def task_get_for_treatment(*, treatment: Treatment, task_id: int) -> BespokeTask
 
 
 def client_home_care_context(*, treatment: Treatment | None) -> dict:
-    """What the client's home page shows from their care: two queries.
+    """What the client's home page shows from their care: four queries.
 
     Keys: next_session (Appointment or None, with `total`), upcoming_sessions
     (scheduled sessions from now, in order, each with `total`), tasks_open
     (tasks not done yet, soonest first), welcome_message (str), pwp (User or
-    None). `treatment` is the client's own (`client_current_treatment`).
+    None), agreed (the latest SessionRecord with its tasks, or None).
+    `treatment` is the client's own (`client_current_treatment`).
     """
     if treatment is None:
         return {
@@ -137,6 +139,7 @@ def client_home_care_context(*, treatment: Treatment | None) -> dict:
             "tasks_open": [],
             "welcome_message": "",
             "pwp": None,
+            "agreed": None,
         }
     now = timezone.now()
     appointments = list(treatment.appointments.exclude(status__in=CANCELLED_STATUSES))
@@ -160,7 +163,19 @@ def client_home_care_context(*, treatment: Treatment | None) -> dict:
         "welcome_message": treatment.welcome_message,
         "pwp": treatment.pwp,
         "care_treatment": treatment,
+        "agreed": latest_session_record(treatment=treatment) if treatment.is_open else None,
     }
+
+
+def latest_session_record(*, treatment: Treatment) -> SessionRecord | None:
+    """What was agreed in the most recent recorded session, with its tasks. Two queries."""
+    return (
+        SessionRecord.objects.filter(treatment=treatment)
+        .select_related("appointment", "created_by", "next_module")
+        .prefetch_related("tasks")
+        .order_by("-appointment__starts_at", "-pk")
+        .first()
+    )
 
 
 # --- Pre-session review --------------------------------------------------------------

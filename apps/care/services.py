@@ -15,8 +15,10 @@ from apps.care.models import (
     Appointment,
     AppointmentStatus,
     BespokeTask,
+    PractitionerProfile,
     Service,
     SessionNote,
+    SessionRecord,
     StaffMembership,
     StaffRole,
     Treatment,
@@ -466,6 +468,7 @@ def bespoke_task_assign(
     due_date: datetime.date,
     instructions: str = "",
     step=None,
+    session_record: "SessionRecord | None" = None,
 ) -> BespokeTask:
     """Give the client a task (free text, or a specific exercise `step`) by a date.
 
@@ -486,6 +489,7 @@ def bespoke_task_assign(
         due_date=due_date,
         step=step,
         created_by=actor,
+        session_record=session_record,
     )
     task.full_clean()
     task.save()
@@ -526,3 +530,56 @@ def session_note_add(
     note.full_clean()
     note.save()
     return note
+
+
+@transaction.atomic
+def session_record_save(
+    *,
+    actor: User,
+    appointment: Appointment,
+    agreed: str = "",
+    goal_changes: str = "",
+    next_module=None,
+) -> SessionRecord:
+    """Write (or rewrite) what was agreed in `appointment`, for the client to see.
+
+    Only for a session that has started and was not cancelled or missed; a
+    session still marked scheduled is marked attended. Saving again for the
+    same session replaces the words and keeps the tasks already set from it.
+    Raises DomainError for an ended treatment or an unsuitable session.
+    """
+    appointment = _lock_appointment(appointment)
+    treatment = appointment.treatment
+    if not treatment.is_open:
+        raise DomainError(_("This treatment has ended. You cannot record a session for it."))
+    if appointment.starts_at > timezone.now():
+        raise DomainError(_("Choose a session that has already happened"), field="appointment")
+    if appointment.is_cancelled or appointment.status == AppointmentStatus.DID_NOT_ATTEND:
+        raise DomainError(_("Choose a session the client attended"), field="appointment")
+    if appointment.status == AppointmentStatus.SCHEDULED:
+        appointment_record_attendance(
+            actor=actor, appointment=appointment, status=AppointmentStatus.ATTENDED
+        )
+    record, _created = SessionRecord.objects.get_or_create(
+        appointment=appointment, defaults={"treatment": treatment, "created_by": actor}
+    )
+    record.agreed = agreed.strip()
+    record.goal_changes = goal_changes.strip()
+    if next_module is not None:
+        record.next_module = next_module
+    record.full_clean()
+    record.save()
+    return record
+
+
+@transaction.atomic
+def practitioner_profile_save(*, actor: User, role_title: str, about: str) -> PractitionerProfile:
+    """Save the practitioner's own short profile (shown to their clients). Staff only."""
+    if actor.is_client:
+        raise DomainError(_("Only practitioners have a profile."))
+    profile, _created = PractitionerProfile.objects.get_or_create(user=actor)
+    profile.role_title = role_title.strip()
+    profile.about = about.strip()
+    profile.full_clean()
+    profile.save()
+    return profile

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.care import views
+from apps.care import staff_views, views
 
 app_name = "care"
 
@@ -27,9 +27,19 @@ urlpatterns = [
         views.session_attendance,
         name="session_attendance",
     ),
+    # Service leads manage their staff.
+    path("staff/", staff_views.staff_services, name="staff_services"),
+    path("staff/<int:service_id>/", staff_views.staff_list, name="staff_list"),
+    path("staff/<int:service_id>/invite/", staff_views.staff_invite, name="staff_invite"),
+    path(
+        "staff/<int:service_id>/people/<int:user_id>/",
+        staff_views.staff_member,
+        name="staff_member",
+    ),
     # The client's own pages.
     path("sessions/", views.my_sessions, name="my_sessions"),
     path("sessions/<int:appointment_id>/calendar.ics", views.session_ics, name="session_ics"),
     path("tasks/", views.my_tasks, name="my_tasks"),
+    path("profile/", views.profile, name="profile"),
     path("tasks/<int:task_id>/done/", views.task_done, name="task_done"),
 ]

@@ -34,10 +34,11 @@ from apps.care.forms import (
     AttendanceForm,
     CancelForm,
     EnrolForm,
+    PractitionerProfileForm,
     TaskDoneForm,
 )
 from apps.care.ics import appointment_ics
-from apps.care.models import Treatment, TreatmentStatus
+from apps.care.models import PractitionerProfile, Treatment, TreatmentStatus
 from apps.care.services import treatment_accept, treatment_enrol
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
@@ -421,3 +422,32 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
         return render(request, "care/_client_tasks.html", context)
     messages.success(request, _("Well done. Your practitioner will see this."))
     return redirect(_safe_next(request, reverse("care:my_tasks")))
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.PWP)
+def profile(request: HttpRequest) -> HttpResponse:
+    """The PWP's own short profile: name, role and a few lines, shown to their clients."""
+    current = PractitionerProfile.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        form = PractitionerProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                services.practitioner_profile_save(actor=request.user, **form.cleaned_data)
+            except DomainError as error:
+                apply_domain_error(form, error)
+            else:
+                messages.success(
+                    request, _("Profile saved. Your clients see it on their home page.")
+                )
+                return redirect("care:profile")
+    else:
+        form = PractitionerProfileForm(
+            initial={"role_title": current.role_title, "about": current.about} if current else None
+        )
+    return render(
+        request,
+        "care/profile.html",
+        {"form": form, "page_has_errors": bool(form.errors)},
+        status=400 if form.errors else 200,
+    )

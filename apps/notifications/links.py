@@ -41,6 +41,8 @@ def invitation_link(notification: Notification) -> dict:
     return {
         "link": absolute_url("accounts:invitation_accept", _uid(notification), token),
         "days": settings.INVITATION_TIMEOUT // 86400,
+        # A member of staff is invited by their service, not by "your practitioner".
+        "for_staff": user.is_staff_member,
     }
 
 

@@ -18,3 +18,7 @@ class ProgrammeConfig(AppConfig):
         register_changes(EntryFeedback, clinical_text=["text"])
         for model in (ExerciseEntry, ModulePlan, StepProgress):
             register_identifiable(model, treatment=lambda o: o.__dict__.get("treatment_id"))
+
+        from apps.programme.notify import register_kinds
+
+        register_kinds()

@@ -21,6 +21,11 @@ translated is stored empty, so pages fall back to English and say so, and the
 translation-status page lists it (docs/i18n.md). Loading is idempotent: rows
 are matched by slug and updated. Content removed from the files is never
 deleted when client progress points at it; it is retired (`is_active=False`).
+
+The files are a release: `release:` in programme.yaml names its version. A
+step edited in the admin since (`Step.locally_edited`, apps.programme.revisions)
+keeps its text: the load reports it, as a conflict when this release changed
+the same step, and only `overwrite=True` replaces it.
 """
 
 from dataclasses import dataclass, field
@@ -39,6 +44,11 @@ from apps.programme.models import (
     Step,
     StepKind,
     StepProgress,
+)
+from apps.programme.revisions import (
+    last_release_content,
+    step_content,
+    step_release_recorded,
 )
 
 
@@ -59,6 +69,13 @@ class LoadReport:
     unchanged: int = 0
     retired: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    release: str = ""
+    # Steps edited here whose text was kept: the release changed them too...
+    conflicts: list[str] = field(default_factory=list)
+    # ...or the release left them as they were.
+    kept_local: list[str] = field(default_factory=list)
+    # Steps edited here whose text the release replaced (overwrite=True).
+    overwritten: list[str] = field(default_factory=list)
     # "<module>/<step slug> (<lang>)": translations whose step is not in module.yaml.
     stale_translations: list[str] = field(default_factory=list)
 
@@ -253,15 +270,68 @@ def _has_progress(*, steps=None, module=None) -> bool:
     )
 
 
+def _release_changed_step(step: Step, defaults: dict) -> bool:
+    """Whether the release's text for `step` differs from the last release loaded into it."""
+    base = last_release_content(step)
+    if base is None:
+        return True
+    return any(
+        (base.get(name) or None) != (value or None)
+        for name, value in defaults.items()
+        if name in base
+    )
+
+
+STRUCTURE = ("order", "is_active")
+
+
+def _load_step(
+    *, module: Module, sdata: dict, defaults: dict, report: LoadReport, overwrite: bool
+) -> Step:
+    step = Step.objects.filter(module=module, slug=sdata["slug"]).first()
+    if step is not None and step.locally_edited and not overwrite:
+        # An edit made here wins: only the step's place in the module follows the files.
+        moved = [name for name in STRUCTURE if getattr(step, name) != defaults[name]]
+        for name in moved:
+            setattr(step, name, defaults[name])
+        if moved:
+            step.save(update_fields=moved)
+        content = {k: v for k, v in defaults.items() if k not in STRUCTURE}
+        if _release_changed_step(step, content):
+            report.conflicts.append(str(step))
+        else:
+            report.kept_local.append(str(step))
+        report.unchanged += 1
+        return step
+    before = step_content(step) if step is not None else None
+    was_local = step is not None and step.locally_edited
+    step = _upsert(Step, report, defaults, module=module, slug=sdata["slug"])
+    if before is None or step.revision == 0 or was_local or before != step_content(step):
+        step_release_recorded(step=step, release=report.release)
+        if was_local:
+            report.overwritten.append(str(step))
+    elif step.release != report.release:
+        step.release = report.release
+        step.save(update_fields=["release"])
+    return step
+
+
 @transaction.atomic
-def content_load(*, directory: Path) -> LoadReport:
-    """Create or update the programme from `directory`. See the module docstring."""
+def content_load(*, directory: Path, overwrite: bool = False) -> LoadReport:
+    """Create or update the programme from `directory`. See the module docstring.
+
+    `overwrite`: replace the text of steps edited here with the release's.
+    """
     data, modules = parse_content(directory)
-    report = LoadReport()
+    report = LoadReport(release=str(data.get("release") or ""))
     programme = _upsert(
         Programme,
         report,
-        {**_translated(data, "title"), **_translated(data, "description")},
+        {
+            **_translated(data, "title"),
+            **_translated(data, "description"),
+            "release": report.release,
+        },
         slug=data["slug"],
     )
     report.programme = programme
@@ -300,7 +370,9 @@ def content_load(*, directory: Path) -> LoadReport:
             }
             for lang in translated_languages():
                 defaults[f"body_{lang}"] = sdata["_bodies"].get(lang)
-            step = _upsert(Step, report, defaults, module=module, slug=sdata["slug"])
+            step = _load_step(
+                module=module, sdata=sdata, defaults=defaults, report=report, overwrite=overwrite
+            )
             kept_steps.append(step.pk)
         for step in module.steps.exclude(pk__in=kept_steps):
             _retire_or_delete(step, report, has_progress=_has_progress(steps=[step]))

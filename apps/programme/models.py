@@ -26,6 +26,12 @@ class Programme(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    release = models.CharField(
+        _("content release"),
+        max_length=40,
+        blank=True,
+        help_text=_("The version of the content files last loaded (programme.yaml 'release')."),
+    )
 
     def __str__(self) -> str:
         return self.title
@@ -82,6 +88,14 @@ class Step(models.Model):
         default=True,
         help_text=_("Retired steps are hidden from clients but keep their progress."),
     )
+    # Content versions (apps.programme.revisions): `revision` is the number of
+    # the StepRevision the step shows now; `release` the content release it
+    # came from. `locally_edited` is set by an edit in the admin and cleared
+    # when the step goes back to a release's text; load_content leaves such a
+    # step alone unless told to overwrite.
+    revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
+    release = models.CharField(_("release"), max_length=40, blank=True, editable=False)
+    locally_edited = models.BooleanField(_("edited here"), default=False, editable=False)
 
     class Meta:
         ordering = ["module", "order", "pk"]
@@ -145,6 +159,52 @@ class Step(models.Model):
     def entry_type(self) -> str:
         return "quiz" if self.kind == StepKind.QUIZ else self.exercise_type
 
+    @property
+    def version_label(self) -> str:
+        if self.locally_edited:
+            return _("Local revision %(n)s (edited after release %(release)s)") % {
+                "n": self.revision,
+                "release": self.release or "–",
+            }
+        return _("Release %(release)s (revision %(n)s)") % {
+            "release": self.release or "–",
+            "n": self.revision,
+        }
+
+
+class RevisionSource(models.TextChoices):
+    RELEASE = "release", _("Content release")
+    LOCAL = "local", _("Edited here")
+
+
+class StepRevision(models.Model):
+    """One version of a step's content, kept so that it can be seen and restored.
+
+    `content` holds every content field (both languages). A release revision
+    is written by load_content; a local one by an edit in the admin or a revert
+    to a local revision.
+    """
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(_("revision"))
+    source = models.CharField(_("source"), max_length=16, choices=RevisionSource.choices)
+    release = models.CharField(_("release"), max_length=40, blank=True)
+    content = models.JSONField(default=dict)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["step", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "number"], name="unique_step_revision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} r{self.number} ({self.get_source_display()})"
+
 
 # --- Progress -----------------------------------------------------------------
 
@@ -200,6 +260,8 @@ class StepProgress(models.Model):
         "care.Treatment", on_delete=models.CASCADE, related_name="step_progress"
     )
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="progress")
+    # The step's revision when the client first opened it (Step.revision).
+    step_revision = models.PositiveIntegerField(null=True, blank=True, editable=False)
     opened_at = models.DateTimeField(default=timezone.now)
     last_opened_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
@@ -244,6 +306,9 @@ class ExerciseEntry(models.Model):
         "care.Treatment", on_delete=models.CASCADE, related_name="exercise_entries"
     )
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="entries")
+    # The step's revision the client answered (set when the entry is made and
+    # when it is sent): what they wrote stays tied to the text they saw.
+    step_revision = models.PositiveIntegerField(null=True, blank=True, editable=False)
     exercise_type = models.CharField(max_length=32)
     data = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
@@ -299,3 +364,27 @@ class EntryFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"Feedback on {self.entry_id}"
+
+
+class FeedbackReply(models.Model):
+    """The client's answer to a piece of practitioner feedback, shown with the exercise.
+
+    Client free text: screened for risk when saved (`services.feedback_reply_send`).
+    """
+
+    feedback = models.ForeignKey(EntryFeedback, on_delete=models.CASCADE, related_name="replies")
+    # The feedback's treatment, kept on the row so the outbox and the risk
+    # screen file it under the right client without a join.
+    treatment = models.ForeignKey(
+        "care.Treatment", on_delete=models.CASCADE, related_name="feedback_replies"
+    )
+    text = models.TextField(_("your reply"), max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "feedback replies"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Reply to feedback {self.feedback_id}"

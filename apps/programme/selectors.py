@@ -252,7 +252,12 @@ def entry_get_for_user(*, user, entry_id: int, write: bool) -> ExerciseEntry:
         return (
             entries.select_related("step__module", "treatment__client", "treatment__pwp")
             .prefetch_related(
-                Prefetch("feedback", queryset=EntryFeedback.objects.select_related("author"))
+                Prefetch(
+                    "feedback",
+                    queryset=EntryFeedback.objects.select_related("author").prefetch_related(
+                        "replies"
+                    ),
+                )
             )
             .get(pk=entry_id)
         )
@@ -335,3 +340,27 @@ def translation_status() -> list[LanguageStatus]:
             )
         )
     return out
+
+
+def preview_modules() -> list[Module]:
+    """Active modules in order, each with its active steps (two queries)."""
+    return list(
+        Module.objects.filter(is_active=True)
+        .order_by("order", "pk")
+        .prefetch_related(
+            Prefetch("steps", queryset=Step.objects.filter(is_active=True).order_by("order", "pk"))
+        )
+    )
+
+
+def preview_step(*, module_slug: str, step_slug: str) -> tuple[Step, list[Step]]:
+    """The active step and its module's active steps in order; 404 if unknown."""
+    steps = list(
+        Step.objects.filter(module__slug=module_slug, module__is_active=True, is_active=True)
+        .select_related("module")
+        .order_by("order", "pk")
+    )
+    for step in steps:
+        if step.slug == step_slug:
+            return step, steps
+    raise Http404("No such step.")

@@ -17,11 +17,13 @@ from apps.accounts.models import User
 from apps.care.access import STAFF_ROLES, has_role, treatment_get_for_user
 from apps.care.models import Treatment
 from apps.core.errors import DomainError
+from apps.notifications.services import notification_schedule
 from apps.programme.exercises.base import NEW_ROW, ROWS
 from apps.programme.models import (
     EntryFeedback,
     EntryStatus,
     ExerciseEntry,
+    FeedbackReply,
     Module,
     ModulePlan,
     Step,
@@ -30,7 +32,11 @@ from apps.programme.models import (
 from apps.programme.selectors import module_plan_for
 from apps.safety.keywords import entry_mentions_self_harm
 from apps.safety.models import RiskSource
-from apps.safety.services import risk_alert_raise_for_entry
+from apps.safety.services import risk_alert_raise_for_entry, risk_screen_client_text
+
+# Outbox kind: tell the PWP their client answered their feedback (registered
+# in ProgrammeConfig.ready; the email never carries the client's words).
+FEEDBACK_REPLY_KIND = "feedback_reply"
 
 DRAFT = "_draft"  # unsent changes to a sent entry that the client may edit
 
@@ -81,7 +87,12 @@ def step_open(*, treatment: Treatment, step: Step) -> StepProgress:
     progress, created = StepProgress.objects.select_for_update().get_or_create(
         treatment=treatment,
         step=step,
-        defaults={"opened_at": now, "last_opened_at": now, "last_seen_at": now},
+        defaults={
+            "opened_at": now,
+            "last_opened_at": now,
+            "last_seen_at": now,
+            "step_revision": step.revision or None,
+        },
     )
     if not created:
         progress.last_opened_at = now
@@ -117,7 +128,12 @@ def step_complete(*, treatment: Treatment, step: Step) -> StepProgress:
     progress, created = StepProgress.objects.select_for_update().get_or_create(
         treatment=treatment,
         step=step,
-        defaults={"opened_at": now, "last_opened_at": now, "last_seen_at": now},
+        defaults={
+            "opened_at": now,
+            "last_opened_at": now,
+            "last_seen_at": now,
+            "step_revision": step.revision or None,
+        },
     )
     progress.add_activity(now)
     if progress.completed_at is None:
@@ -164,6 +180,7 @@ def _create_entry(*, treatment, step, client_request_id, data) -> ExerciseEntry:
         exercise_type=step.entry_type,
         client_request_id=client_request_id,
         data=data,
+        step_revision=step.revision or None,
     )
     try:
         with transaction.atomic():
@@ -314,6 +331,8 @@ def exercise_submit(
     entry.data = {k: v for k, v in data.items() if not k.startswith("_")}
     entry.status = EntryStatus.SUBMITTED
     entry.submitted_at = entry.submitted_at or now
+    # The version of the step they answered: what they wrote stays tied to it.
+    entry.step_revision = step.revision or None
     entry.version += 1
     entry.full_clean(exclude=["data"])
     entry.save()
@@ -390,6 +409,54 @@ def feedback_mark_read(*, treatment: Treatment, entry_ids: list[int]) -> int:
     """Mark the practitioner's feedback on these entries as read by the client."""
     return EntryFeedback.objects.filter(
         entry__treatment=treatment, entry_id__in=entry_ids, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def feedback_reply_send(*, client: User, feedback: EntryFeedback, text: str) -> FeedbackReply:
+    """The client answers a piece of their practitioner's feedback.
+
+    Only the client whose entry it is may reply (Http404 otherwise). The reply
+    goes through the risk screen like every other client text (an alert to the
+    PWP in this transaction when it mentions self-harm or suicide) and the PWP
+    is told through the outbox that there is a reply, never what it says.
+    Raises DomainError for an empty reply or an ended treatment.
+    """
+    treatment = feedback.entry.treatment
+    if treatment.client_id != client.pk:
+        raise Http404("No such feedback.")
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write your reply before you send it."), field="text")
+    if not treatment.is_open:
+        raise DomainError(_("Your treatment has ended, so replies are closed."), field="text")
+    reply = FeedbackReply(feedback=feedback, treatment=treatment, text=text)
+    reply.full_clean()
+    reply.save()
+    risk_screen_client_text(
+        treatment=treatment,
+        subject=reply,
+        source=RiskSource.FEEDBACK_REPLY_SAFETY_WORDS,
+        texts=[text],
+    )
+    notification_schedule(
+        recipient=treatment.pwp,
+        kind=FEEDBACK_REPLY_KIND,
+        due_at=reply.created_at,
+        dedupe_key=f"{FEEDBACK_REPLY_KIND}:reply:{reply.pk}",
+        object=reply,
+        context={"treatment_id": treatment.pk},
+    )
+    return reply
+
+
+def feedback_replies_mark_read(*, treatment_id: int, reader: User) -> int:
+    """The client's own PWP opened the review page: the client's replies count as read.
+
+    Anyone else (a supervisor, an admin) reading the page marks nothing.
+    """
+    return FeedbackReply.objects.filter(
+        treatment_id=treatment_id, treatment__pwp=reader, read_at__isnull=True
     ).update(read_at=timezone.now())
 
 

@@ -10,11 +10,14 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import LoginEvent, Role
@@ -28,6 +31,7 @@ from apps.care.access import (
 from apps.care.models import Treatment
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
+from apps.core.forms import apply_domain_error
 from apps.core.sessions import background_request
 from apps.programme import selectors, services
 from apps.programme.exercises.base import NEW_ROW, PART, ROWS, Part
@@ -903,6 +907,45 @@ def entry_confirm(request: HttpRequest, entry_id: int) -> HttpResponse:
     )
 
 
+class FeedbackReplyForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Reply to your practitioner"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Your practitioner reads this with your exercise."),
+        error_messages={"required": gettext_lazy("Write your reply before you send it")},
+    )
+
+
+def _entry_page(request, entry: ExerciseEntry, *, bound=None, status: int = 200) -> HttpResponse:
+    """The entry page; `bound` is (feedback_id, form) after a reply with a problem."""
+    is_client_view = entry.treatment.client_id == request.user.pk
+    feedback = _feedback_items(entry) if entry.is_submitted else []
+    practitioner_feedback = list(entry.feedback.all())
+    may_reply = is_client_view and entry.treatment.is_open
+    for fb in practitioner_feedback:
+        if bound is not None and bound[0] == fb.pk:
+            fb.reply_form = bound[1]
+        elif may_reply:
+            fb.reply_form = FeedbackReplyForm(auto_id=f"id_reply_{fb.pk}_%s")
+    return render(
+        request,
+        "programme/entry.html",
+        {
+            "entry": entry,
+            "step": entry.step,
+            "is_client_view": is_client_view,
+            "summary": entry.summary(),
+            "feedback_items": feedback,
+            "practitioner_feedback": practitioner_feedback,
+            "editable": is_client_view and services.entry_editable(entry),
+            "reply_form": bound[1] if bound is not None else None,
+            "page_has_errors": bound is not None,
+        },
+        status=status,
+    )
+
+
 @require_GET
 def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
     """One entry: the client's own, or a client's entry for their practitioner."""
@@ -918,20 +961,36 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
         audit_access(obj=entry.treatment)
     else:
         raise Http404("No such entry.")
-    feedback = _feedback_items(entry) if entry.is_submitted else []
-    return render(
-        request,
-        "programme/entry.html",
-        {
-            "entry": entry,
-            "step": entry.step,
-            "is_client_view": is_client_view,
-            "summary": entry.summary(),
-            "feedback_items": feedback,
-            "practitioner_feedback": list(entry.feedback.all()),
-            "editable": is_client_view and services.entry_editable(entry),
-        },
-    )
+    return _entry_page(request, entry)
+
+
+@require_POST
+@role_required(Role.CLIENT)
+def feedback_reply(request: HttpRequest, entry_id: int, feedback_id: int) -> HttpResponse:
+    """The client answers their practitioner's feedback, under the feedback itself.
+
+    Another client's entry or feedback is a 404. A problem shows the entry page
+    again with the reply still in the box.
+    """
+    entry = selectors.entry_get_for_user(user=request.user, entry_id=entry_id, write=True)
+    if entry.treatment.client_id != request.user.pk:
+        raise Http404("No such entry.")
+    feedback = next((fb for fb in entry.feedback.all() if fb.pk == feedback_id), None)
+    if feedback is None:
+        raise Http404("No such feedback.")
+    form = FeedbackReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.feedback_reply_send(
+                client=request.user, feedback=feedback, text=form.cleaned_data["text"]
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Reply sent. Your practitioner will read it."))
+            url = reverse("programme:entry", args=[entry.pk])
+            return redirect(f"{url}#feedback-{feedback.pk}")
+    return _entry_page(request, entry, bound=(feedback.pk, form), status=400)
 
 
 @require_GET
@@ -943,3 +1002,72 @@ def translation_status(request: HttpRequest) -> HttpResponse:
         "programme/translation_status.html",
         {"languages": selectors.translation_status()},
     )
+
+
+# --- Preview for authors and practitioners ----------------------------------------------
+
+
+def _may_preview(user) -> bool:
+    """Staff who write or use the content: practitioners, supervisors, admins and
+    content authors (admin-site users). Never clients or trial managers alone."""
+    return has_role(user, *STAFF_ROLES) or (user.is_active and user.is_staff)
+
+
+@require_GET
+def preview_index(request: HttpRequest) -> HttpResponse:
+    """Every module and step, each linking to its preview."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not _may_preview(request.user):
+        raise PermissionDenied
+    return render(request, "programme/preview_index.html", {"modules": selectors.preview_modules()})
+
+
+@require_GET
+def preview_step(request: HttpRequest, module_slug: str, step_slug: str) -> HttpResponse:
+    """A step as the client sees it, without a client account. Read-only: nothing
+    here writes (no progress, no entry, no answer); a quiz answer is checked from
+    the address alone."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not _may_preview(request.user):
+        raise PermissionDenied
+    step, steps = selectors.preview_step(module_slug=module_slug, step_slug=step_slug)
+    index = [s.pk for s in steps].index(step.pk)
+    context = {
+        "step": step,
+        "module": step.module,
+        "step_number": index + 1,
+        "step_total": len(steps),
+        "previous": steps[index - 1] if index > 0 else None,
+        "following": steps[index + 1] if index + 1 < len(steps) else None,
+    }
+    exercise = step.exercise
+    if step.kind == StepKind.QUIZ:
+        questions = list(step.questions or [])
+        q = request.GET.get("q", "")
+        number = int(q) if q.isdigit() and int(q) < len(questions) else 0
+        answer = request.GET.get("answer", "")
+        answered = int(answer) if answer.isdigit() else None
+        if questions:
+            question = questions[number]
+            context.update(
+                question=question,
+                question_index=number,
+                question_total=len(questions),
+                question_form=exercise.question_form(
+                    question, initial={"answer": answered} if answered is not None else None
+                ),
+                answer_result=(
+                    exercise.answer_feedback(question, answered)
+                    if answered is not None and answered < len(question.get("options", []))
+                    else None
+                ),
+                next_question=number + 1 if number + 1 < len(questions) else None,
+            )
+    elif exercise is not None and not exercise.handled_elsewhere:
+        context["form"] = exercise.get_form(step=step)
+        context["row_form"] = exercise.get_row_form()
+    elif exercise is not None:
+        context["handled_elsewhere"] = True
+    return render(request, "programme/preview_step.html", context)

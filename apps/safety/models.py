@@ -29,6 +29,10 @@ class RiskSource(models.TextChoices):
     MESSAGE_SAFETY_WORDS = "message_safety_words", _("Message mentions self-harm or suicide")
     MOOD_NOTE_SAFETY_WORDS = "mood_note_safety_words", _("Mood note mentions self-harm or suicide")
     GOAL_SAFETY_WORDS = "goal_safety_words", _("Goal mentions self-harm or suicide")
+    FEEDBACK_REPLY_SAFETY_WORDS = (
+        "feedback_reply_safety_words",
+        _("Reply to feedback mentions self-harm or suicide"),
+    )
     QUESTIONNAIRE_TEXT_SAFETY_WORDS = (
         "questionnaire_text_safety_words",
         _("Questionnaire text mentions self-harm or suicide"),
@@ -42,6 +46,7 @@ TEXT_SOURCES = frozenset(
         RiskSource.MESSAGE_SAFETY_WORDS,
         RiskSource.MOOD_NOTE_SAFETY_WORDS,
         RiskSource.GOAL_SAFETY_WORDS,
+        RiskSource.FEEDBACK_REPLY_SAFETY_WORDS,
         RiskSource.QUESTIONNAIRE_TEXT_SAFETY_WORDS,
     }
 )

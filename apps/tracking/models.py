@@ -108,6 +108,14 @@ class Goal(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    agreed_in = models.ForeignKey(
+        "care.Appointment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agreed in session"),
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -151,3 +159,18 @@ class GoalRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal_id} {self.rated_at:%Y-%m-%d}: {self.value}"
+
+
+class GoalComment(models.Model):
+    """A comment on a goal by the client or their practitioner; both see all of them."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("comment"), max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Comment on goal {self.goal_id}"

@@ -27,6 +27,7 @@ from apps.tracking.models import (
     MOOD_MAX,
     MOOD_MIN,
     Goal,
+    GoalComment,
     GoalRating,
     GoalStatus,
     MoodRating,
@@ -225,9 +226,27 @@ def goals_for(*, user: User) -> QuerySet[Goal]:
 def goal_get_for_client(*, user: User, goal_id: int) -> Goal:
     """The client's own goal `goal_id`, else 404 (another client's goal is never found)."""
     try:
-        return _with_ratings(Goal.objects.filter(client=user)).get(pk=goal_id)
+        return _with_thread(_with_ratings(Goal.objects.filter(client=user))).get(pk=goal_id)
     except (Goal.DoesNotExist, ValueError, TypeError):
         raise Http404("No such goal.") from None
+
+
+def _with_thread(goals: QuerySet[Goal]) -> QuerySet[Goal]:
+    """Comments (with authors), who proposed the goal and the session it was agreed in."""
+    return goals.select_related("created_by", "agreed_in").prefetch_related(
+        Prefetch("comments", queryset=GoalComment.objects.select_related("author"))
+    )
+
+
+def goal_get_for_treatment(*, treatment: Treatment, goal_id: int) -> Goal:
+    """Staff view: goal `goal_id` set in `treatment` (already access-checked), else 404."""
+    if not isinstance(treatment, Treatment):
+        raise TypeError("Pass a Treatment fetched through treatment_get_for_user.")
+    try:
+        goal = _with_thread(_with_ratings(Goal.objects.filter(treatment=treatment))).get(pk=goal_id)
+    except (Goal.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such goal.") from None
+    return decorate_goal(goal)
 
 
 def goals_with_ratings(*, treatment: Treatment) -> list[Goal]:
@@ -239,7 +258,11 @@ def goals_with_ratings(*, treatment: Treatment) -> list[Goal]:
     """
     if not isinstance(treatment, Treatment):
         raise TypeError("Pass a Treatment fetched through treatment_get_for_user.")
-    goals = list(_with_ratings(Goal.objects.filter(treatment=treatment)).order_by("created_at"))
+    goals = list(
+        _with_ratings(
+            Goal.objects.filter(treatment=treatment).select_related("agreed_in")
+        ).order_by("created_at")
+    )
     return [decorate_goal(g) for g in goals]
 
 

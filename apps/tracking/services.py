@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.care.models import OPEN_STATUSES, Treatment
+from apps.care.models import CANCELLED_STATUSES, OPEN_STATUSES, Appointment, Treatment
 from apps.core.errors import DomainError
 from apps.safety.models import RiskSource
 from apps.safety.services import risk_screen_client_text
@@ -20,6 +20,7 @@ from apps.tracking.models import (
     MOOD_MAX,
     MOOD_MIN,
     Goal,
+    GoalComment,
     GoalRating,
     GoalStatus,
     MoodRating,
@@ -231,3 +232,43 @@ def goal_rate(
             texts=[rating.note],
         )
     return rating
+
+
+@transaction.atomic
+def goal_comment_add(*, actor: User, goal: Goal, text: str) -> GoalComment:
+    """The client or their practitioner comments on a goal; both see every comment.
+
+    Access is the caller's job, as for goal_create. A client's comment goes
+    through the risk screen. Raises DomainError for an empty comment.
+    """
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write your comment before you send it."), field="text")
+    comment = GoalComment(goal=goal, author=actor, text=text)
+    _clean(comment, exclude=["goal", "author"])
+    comment.save()
+    _screen(
+        actor=actor,
+        client=goal.client,
+        subject=comment,
+        source=RiskSource.GOAL_SAFETY_WORDS,
+        texts=[text],
+    )
+    return comment
+
+
+@transaction.atomic
+def goal_agree_in_session(*, actor: User, goal: Goal, appointment: Appointment | None) -> Goal:
+    """Mark a goal as agreed in `appointment` (None clears it).
+
+    The session must belong to the goal's treatment, have started and not have
+    been cancelled. Raises DomainError otherwise.
+    """
+    if appointment is not None:
+        if appointment.treatment_id != goal.treatment_id:
+            raise DomainError(_("Choose a session of this client"), field="appointment")
+        if appointment.status in CANCELLED_STATUSES or appointment.starts_at > timezone.now():
+            raise DomainError(_("Choose a session that has already happened"), field="appointment")
+    goal.agreed_in = appointment
+    goal.save(update_fields=["agreed_in", "updated_at"])
+    return goal

@@ -11,5 +11,6 @@ urlpatterns = [
     path("goals/<int:goal_id>/", views.goal_detail, name="goal_detail"),
     path("goals/<int:goal_id>/edit/", views.goal_edit, name="goal_edit"),
     path("goals/<int:goal_id>/rate/", views.goal_rate, name="goal_rate"),
+    path("goals/<int:goal_id>/comment/", views.goal_comment, name="goal_comment"),
     path("goals/<int:goal_id>/status/", views.goal_status, name="goal_status"),
 ]

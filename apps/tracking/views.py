@@ -14,7 +14,7 @@ from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
 from apps.tracking import selectors, services
 from apps.tracking.feedback import goal_is_vague, goal_vague_hint
-from apps.tracking.forms import GoalForm, GoalRatingForm, MoodForm
+from apps.tracking.forms import GoalCommentForm, GoalForm, GoalRatingForm, MoodForm
 from apps.tracking.models import GoalStatus
 from apps.tracking.selectors import (
     DEFAULT_CHART_WEEKS,
@@ -230,16 +230,21 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
     )
 
 
-def _goal_detail_response(request, goal, rating_form, *, status=200) -> HttpResponse:
+def _goal_detail_response(
+    request, goal, rating_form, *, comment_form=None, status=200
+) -> HttpResponse:
     selectors.decorate_goal(goal)
+    comment_form = comment_form or GoalCommentForm()
     return render(
         request,
         "tracking/goal_detail.html",
         {
             "goal": goal,
             "rating_form": rating_form,
+            "comment_form": comment_form,
             "form": rating_form,
-            "page_has_errors": bool(rating_form.errors),
+            "page_has_errors": bool(rating_form.errors or comment_form.errors),
+            "comments": list(goal.comments.all()),
             "progress_chart": goal_progress_chart(goal),
             "ratings": list(reversed(list(goal.ratings.all()))),
             "is_vague": goal_is_vague(goal.title),
@@ -298,3 +303,20 @@ def goal_status(request: HttpRequest, goal_id: int) -> HttpResponse:
     }
     messages.success(request, texts[goal.status])
     return redirect("tracking:goals")
+
+
+@require_POST
+@role_required(Role.CLIENT)
+def goal_comment(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """The client comments on their goal; their practitioner sees it with the ratings."""
+    goal = goal_get_for_client(user=request.user, goal_id=goal_id)
+    form = GoalCommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.goal_comment_add(actor=request.user, goal=goal, text=form.cleaned_data["text"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Comment saved. Your practitioner sees it too."))
+            return redirect(reverse("tracking:goal_detail", args=[goal.pk]) + "#comments")
+    return _goal_detail_response(request, goal, GoalRatingForm(), comment_form=form, status=400)

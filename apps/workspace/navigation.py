@@ -27,12 +27,16 @@ NAV = {
         (_("Alerts"), "safety:alerts"),
         (_("Messages"), "messaging:inbox"),
         (_("Enrol a client"), "care:enrol"),
+        (_("Content"), "programme:preview_index"),
+        (_("Your profile"), "care:profile"),
         (_("Email settings"), "notifications:staff_preferences"),
     ],
     Role.SUPERVISOR: [
         (_("Service overview"), "workspace:service_overview"),
         (_("Caseload handover"), "workspace:handover_list"),
         (_("Alerts"), "safety:alerts"),
+        (_("Staff"), "care:staff_services"),
+        (_("Service settings"), "workspace:service_settings_index"),
         (_("Email settings"), "notifications:staff_preferences"),
     ],
     Role.TRIAL_MANAGER: [
@@ -45,6 +49,8 @@ NAV = {
         (_("Admin home"), "workspace:admin_home"),
         (_("Alerts"), "safety:alerts"),
         (_("Enrol a client"), "care:enrol"),
+        (_("Staff"), "care:staff_services"),
+        (_("Service settings"), "workspace:service_settings_index"),
         (_("Admin site"), "admin:index"),
     ],
 }

@@ -46,6 +46,7 @@ from apps.care.models import (
 from apps.care.selectors import (
     appointments_for,
     last_session_before,
+    latest_session_record,
     session_notes_for,
     sessions_total,
     tasks_for,
@@ -394,7 +395,9 @@ def review_entries(*, treatment: Treatment, since: datetime.datetime | None):
         .prefetch_related(
             Prefetch(
                 "feedback",
-                queryset=EntryFeedback.objects.select_related("author").order_by("created_at"),
+                queryset=EntryFeedback.objects.select_related("author")
+                .prefetch_related("replies")
+                .order_by("created_at"),
             )
         )
         .order_by("-submitted_at", "-pk")
@@ -407,7 +410,7 @@ def entry_get_for_treatment(*, treatment: Treatment, entry_id: int):
     try:
         return (
             ExerciseEntry.objects.select_related("step__module")
-            .prefetch_related("feedback__author")
+            .prefetch_related("feedback__author", "feedback__replies")
             .get(pk=entry_id, treatment=treatment, status=EntryStatus.SUBMITTED)
         )
     except (ExerciseEntry.DoesNotExist, ValueError, TypeError):
@@ -496,6 +499,7 @@ def review_context(
         notifications_for_treatment(treatment=treatment)[: NOTIFICATION_LOG_ROWS + 1]
     )
     messages = list(thread_for(treatment=treatment))
+    tasks = list(tasks_for(treatment=treatment))
     if since is not None:
         recent_messages = [m for m in messages if m.created_at >= since]
     else:
@@ -519,7 +523,9 @@ def review_context(
         "mood_chart": mood_chart_for(treatment=treatment),
         "scores": scores,
         "goals": goals_with_ratings(treatment=treatment),
-        "tasks": list(tasks_for(treatment=treatment)),
+        "tasks": tasks,
+        "tasks_done": sum(1 for t in tasks if t.done_at is not None),
+        "last_record": latest_session_record(treatment=treatment),
         # Not "messages": that name belongs to django.contrib.messages in templates.
         "review_messages": recent_messages[-20:],
         "messages_total": len(messages),
@@ -592,3 +598,41 @@ def handover_rows(*, services) -> list:
         )
         .order_by("is_active", "first_name", "last_name", "email")
     )
+
+
+def review_glance(context: dict) -> dict:
+    """What changed since the last session, for the box at the top of the review.
+
+    Made from the review context only (no queries): open risk alerts, each
+    score with its change, the mood summary, exercises and steps done, modules
+    completed in the period, tasks done and open, unread messages from the
+    client, goals.
+    """
+    since = context.get("since")
+    tasks = context.get("tasks") or []
+    goals = context.get("goals") or []
+    plans = context.get("module_plans") or []
+    return {
+        "alerts": len(context.get("alerts") or []),
+        "scores": [
+            {"name": s["name"], "latest": s["latest"], "delta": s["delta"]}
+            for s in context.get("scores") or []
+            if s.get("latest") is not None
+        ],
+        "mood": (context.get("mood_chart") or {}).get("summary", ""),
+        "exercises": len(context.get("entries") or []),
+        "steps": len(context.get("steps_completed") or []),
+        "modules_completed": [
+            p.module.title
+            for p in plans
+            if p.completed_at and (since is None or p.completed_at >= since)
+        ],
+        "tasks_done": sum(1 for t in tasks if t.done_at),
+        "tasks_open": sum(1 for t in tasks if not t.done_at),
+        "unread": sum(
+            1
+            for m in context.get("review_messages") or []
+            if getattr(m, "from_client", False) and not m.read_at
+        ),
+        "goals": len(goals),
+    }

@@ -19,6 +19,8 @@ urlpatterns = [
         views.warnings_seen,
         name="warnings_seen",
     ),
+    path("care/settings/", views.service_settings_index, name="service_settings_index"),
+    path("care/settings/<int:service_id>/", views.service_settings, name="service_settings"),
     path("care/clients/<int:treatment_id>/", views.client_detail, name="client_detail"),
     path("care/clients/<int:treatment_id>/review/", views.review, name="review"),
     path("care/clients/<int:treatment_id>/review/print/", views.review_print, name="review_print"),
@@ -39,6 +41,13 @@ urlpatterns = [
         views.task_withdraw,
         name="task_withdraw",
     ),
+    path(
+        "care/clients/<int:treatment_id>/sessions/record/",
+        views.session_record,
+        name="session_record",
+    ),
+    path("care/clients/<int:treatment_id>/goals/new/", views.goal_new, name="goal_new"),
+    path("care/clients/<int:treatment_id>/goals/<int:goal_id>/", views.goal, name="goal"),
     path("care/clients/<int:treatment_id>/lifecycle/", views.lifecycle, name="lifecycle"),
     path(
         "care/clients/<int:treatment_id>/consent/withdraw/",

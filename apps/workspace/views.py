@@ -39,6 +39,7 @@ from apps.care.forms import SessionNoteForm
 from apps.care.lifecycle import allowed_kinds, treatment_transfer, treatment_transition
 from apps.care.models import ConsentKind, Service, Treatment
 from apps.care.selectors import service_treatments
+from apps.care.staff import service_get_for_manager, services_managed_by
 from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
@@ -46,24 +47,39 @@ from apps.core.time import user_zone, zone_or_default
 from apps.earlywarning.services import warnings_mark_seen
 from apps.programme.models import Module
 from apps.programme.selectors import module_plan_for
-from apps.programme.services import feedback_leave, module_reorder, module_unlock
+from apps.programme.services import (
+    feedback_leave,
+    feedback_replies_mark_read,
+    module_reorder,
+    module_unlock,
+)
 from apps.questionnaires.catalogue import scoring_definition
+from apps.questionnaires.models import PROTOCOL_PRESET_CHOICES
 from apps.safety.forms import AcknowledgeForm
 from apps.safety.selectors import risk_alert_get_for_user
 from apps.safety.services import escalation_chain, risk_alert_acknowledge
+from apps.tracking import selectors as tracking_selectors
+from apps.tracking import services as tracking_services
+from apps.tracking.forms import GoalCommentForm
 from apps.workspace import selectors
+from apps.workspace import services as workspace_services
 from apps.workspace.forms import (
     CaseloadFilterForm,
     ConsentRecordForm,
     ConsentWithdrawalForm,
     FeedbackForm,
+    GoalAgreeForm,
     ModuleActionForm,
+    ServiceSettingsForm,
+    SessionRecordForm,
+    StaffGoalForm,
     TaskForm,
     TransitionForm,
     WelcomeForm,
 )
 from apps.workspace.lifecycle import discharge_summary
 from apps.workspace.selectors import caseload_rows
+from apps.workspace.service_settings import service_settings_save, settings_for
 from apps.workspace.services import consent_withdrawal_record
 
 PWP_ROLES = (Role.PWP, Role.ADMIN)
@@ -215,14 +231,22 @@ def _review_page(
         }
     )
     context.update(extra)
+    context["glance"] = selectors.review_glance(context)
     return render(request, template, context)
 
 
 @require_GET
 @role_required(*STAFF_ROLES)
 def review(request: HttpRequest, treatment_id: int) -> HttpResponse:
-    """Everything since the last session on one screen. Opening it is audit-logged."""
-    return _review_page(request, treatment_id, "workspace/review.html")
+    """Everything since the last session on one screen. Opening it is audit-logged.
+
+    The client's replies to feedback show as new once; their own PWP opening
+    the page marks them read.
+    """
+    response = _review_page(request, treatment_id, "workspace/review.html")
+    if response.status_code == 200:
+        feedback_replies_mark_read(treatment_id=treatment_id, reader=request.user)
+    return response
 
 
 # The client's record *is* the review page (old URL name kept for links and tests).
@@ -442,6 +466,168 @@ def task_withdraw(request: HttpRequest, treatment_id: int, task_id: int) -> Http
     else:
         messages.success(request, _("Task removed."))
     return redirect(reverse("workspace:plan", args=[treatment.pk]) + "#tasks")
+
+
+# --- Shared goals -----------------------------------------------------------------------
+
+
+def _goal_page(request, treatment, goal, *, forms_: dict, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "workspace/goal.html",
+        {
+            "treatment": treatment,
+            "goal": goal,
+            "comments": list(goal.comments.all()) if goal else [],
+            "edit_form": forms_.get("edit")
+            or StaffGoalForm(
+                auto_id="edit_%s",
+                initial={
+                    "title": goal.title,
+                    "why_it_matters": goal.why_it_matters,
+                    "how_ill_know": goal.how_ill_know,
+                    "target_date": goal.target_date,
+                }
+                if goal
+                else None,
+            ),
+            "comment_form": forms_.get("comment") or GoalCommentForm(),
+            "agree_form": forms_.get("agree")
+            or GoalAgreeForm(
+                treatment=treatment, initial={"appointment": goal.agreed_in_id if goal else None}
+            ),
+            "page_has_errors": status == 400,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PWP_ROLES)
+def goal_new(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """The PWP proposes a goal with the client, from the client's record."""
+    treatment = _own_client_treatment(request, treatment_id)
+    form = StaffGoalForm(request.POST or None, auto_id="edit_%s")
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = tracking_services.goal_create(
+                actor=request.user, client=treatment.client, **form.cleaned_data
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Goal saved. The client sees it with their goals."))
+            return redirect(reverse("workspace:goal", args=[treatment.pk, goal.pk]))
+    return _goal_page(
+        request, treatment, None, forms_={"edit": form}, status=400 if form.errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PWP_ROLES)
+def goal(request: HttpRequest, treatment_id: int, goal_id: int) -> HttpResponse:
+    """One goal as the PWP sees it: the client's ratings and both sides' comments.
+
+    POST `action`: "edit" (change the wording with the client), "comment", or
+    "agree" (mark it agreed in a session). A problem keeps what was typed.
+    """
+    treatment = _own_client_treatment(request, treatment_id)
+    goal = tracking_selectors.goal_get_for_treatment(treatment=treatment, goal_id=goal_id)
+    if request.method == "GET":
+        audit_access(obj=treatment)
+        return _goal_page(request, treatment, goal, forms_={})
+    action = request.POST.get("action")
+    if action == "edit":
+        form = StaffGoalForm(request.POST, auto_id="edit_%s")
+        call = lambda data: tracking_services.goal_update(actor=request.user, goal=goal, **data)  # noqa: E731
+        done = _("Goal changed. The client sees the new wording.")
+    elif action == "comment":
+        form = GoalCommentForm(request.POST)
+        call = lambda data: tracking_services.goal_comment_add(  # noqa: E731
+            actor=request.user, goal=goal, text=data["text"]
+        )
+        done = _("Comment saved. The client sees it with the goal.")
+    elif action == "agree":
+        form = GoalAgreeForm(request.POST, treatment=treatment)
+        call = lambda data: tracking_services.goal_agree_in_session(  # noqa: E731
+            actor=request.user, goal=goal, appointment=data["appointment"]
+        )
+        done = _("Saved.")
+    else:
+        raise Http404("Unknown action.")
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(reverse("workspace:goal", args=[treatment.pk, goal.pk]))
+    return _goal_page(request, treatment, goal, forms_={action: form}, status=400)
+
+
+# --- After a session: what was agreed --------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PWP_ROLES)
+def session_record(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """After a session the PWP records what was agreed: tasks, next module, goal changes.
+
+    The tasks and the module go into the client's plan through care's and
+    programme's services; the client's home page shows the record. A problem
+    shows the form again with everything typed still in it.
+    """
+    treatment = _own_client_treatment(request, treatment_id)
+    if request.method == "POST":
+        form = SessionRecordForm(request.POST, treatment=treatment)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                workspace_services.session_agreement_record(
+                    actor=request.user,
+                    treatment=treatment,
+                    appointment=data["appointment"],
+                    agreed=data["agreed"],
+                    tasks=data["tasks"],
+                    due_date=data["due_date"],
+                    next_module=data["next_module"],
+                    goal_changes=data["goal_changes"],
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+            else:
+                messages.success(
+                    request, _("Saved. The client sees what you agreed on their home page.")
+                )
+                return redirect(reverse("workspace:review", args=[treatment.pk]))
+    else:
+        now = timezone.now()
+        last = (
+            treatment.appointments.filter(starts_at__lte=now)
+            .exclude(status__in=["cancelled_by_client", "cancelled_by_service", "did_not_attend"])
+            .order_by("-starts_at")
+            .first()
+        )
+        upcoming = (
+            treatment.appointments.filter(starts_at__gt=now, status="scheduled")
+            .order_by("starts_at")
+            .first()
+        )
+        due = (
+            timezone.localtime(upcoming.starts_at).date()
+            if upcoming
+            else timezone.localdate() + datetime.timedelta(days=7)
+        )
+        form = SessionRecordForm(
+            treatment=treatment, initial={"appointment": last, "due_date": due}
+        )
+    return render(
+        request,
+        "workspace/session_record.html",
+        {"treatment": treatment, "form": form, "page_has_errors": bool(form.errors)},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- Risk alert detail -----------------------------------------------------------------
@@ -738,4 +924,52 @@ def handover(request: HttpRequest, pwp_id: int) -> HttpResponse:
         "workspace/handover.html",
         {"leaver": leaver, "rows": rows, "errors": errors},
         status=400 if errors else 200,
+    )
+
+
+# --- Service settings -------------------------------------------------------------------
+
+
+@require_GET
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def service_settings_index(request: HttpRequest) -> HttpResponse:
+    services = list(services_managed_by(request.user))
+    if len(services) == 1:
+        return redirect("workspace:service_settings", service_id=services[0].pk)
+    return render(request, "workspace/service_settings_index.html", {"services": services})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def service_settings(request: HttpRequest, service_id: int) -> HttpResponse:
+    """Time zone, crisis resources, escalation wait and questionnaire protocol."""
+    service = service_get_for_manager(user=request.user, service_id=service_id)
+    current = settings_for(service)
+    form = ServiceSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial=current,
+        protocol_choices=PROTOCOL_PRESET_CHOICES,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = service_settings_save(
+                actor=request.user, service=service, data=form.cleaned_data
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            if changed:
+                messages.success(request, _("Settings saved. The change is in the audit log."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("workspace:service_settings", service_id=service.pk)
+    return render(
+        request,
+        "workspace/service_settings.html",
+        {
+            "service": service,
+            "form": form,
+            "current": current,
+            "page_has_errors": bool(form.errors),
+        },
     )

@@ -74,7 +74,8 @@ def test_client_home_care_context_keys_and_query_count(treatment, django_assert_
     )
     BespokeTaskFactory(treatment=treatment)
     treatment.welcome_message = "Hi"
-    with django_assert_num_queries(2):
+    # Sessions, open tasks and the latest agreed session (none here: no task prefetch).
+    with django_assert_num_queries(3):
         context = client_home_care_context(treatment=treatment)
         assert context["next_session"].total == 6
     assert set(context) >= {
@@ -83,6 +84,7 @@ def test_client_home_care_context_keys_and_query_count(treatment, django_assert_
         "tasks_open",
         "welcome_message",
         "pwp",
+        "agreed",
     }
     assert len(context["tasks_open"]) == 1 and context["welcome_message"] == "Hi"
 

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.accounts.models import LoginEvent
 from apps.core.models import AccessEvent, AccessSubject
+from apps.earlywarning.models import WarningReview
 from apps.notifications.models import NotificationPreference
 from apps.programme.models import Module, StepProgress
 from apps.questionnaires import links
@@ -89,6 +90,21 @@ EXEMPT: dict[str, str] = {
     "accounts:password_change": "the signed-in person's own password",
     "care:treatment_accept": OWN,
     "programme:translation_status": "course content and its translations",
+    "care:profile": "the signed-in practitioner's own profile",
+    "care:staff_services": "staff accounts: no client data",
+    "care:staff_list": "staff accounts: no client data",
+    "care:staff_invite": "staff accounts: no client data",
+    "care:staff_member": "staff accounts: no client data",
+    "programme:feedback_reply": OWN,
+    "programme:preview_index": "course content",
+    "programme:preview_step": "course content shown as a client sees it, with no client data",
+    "tracking:goal_comment": OWN,
+    "workspace:service_settings_index": "a service's settings: no client data",
+    "workspace:service_settings": "a service's settings: no client data",
+    "workspace:consent_set": "POST only: records a consent, then shows workspace:lifecycle",
+    "workspace:consent_withdrawal": "POST only: records a withdrawal, then workspace:lifecycle",
+    "workspace:handover_list": "lists practitioners; their clients are on workspace:handover",
+    "trials:warning_report": "pseudonymised research data; reads are in trials.DataAccessLog",
     "trials:export_approve": "pseudonymised research data; reads are in trials.DataAccessLog",
     "api-schema": "the API's description",
     "api-docs": "the API's description",
@@ -126,6 +142,13 @@ AUDITED: dict[str, tuple[str, str]] = {
     "workspace:alert_detail": ("supervisor", ""),
     "messaging:inbox": ("pwp", ""),
     "messaging:thread": ("pwp", ""),
+    "workspace:lifecycle": ("pwp", ""),
+    "workspace:diary": ("pwp", ""),
+    "workspace:handover": ("supervisor", ""),
+    "workspace:warnings_seen": ("pwp", ""),
+    "workspace:goal": ("pwp", ""),
+    "workspace:goal_new": ("pwp", ""),
+    "workspace:session_record": ("pwp", ""),
 }
 
 POST_DATA = {
@@ -148,6 +171,7 @@ ARGS = {
     "step_slug": lambda w: w["step"].slug,
     "job_id": lambda w: w["export_job"].pk,
     "n": lambda w: 1,
+    "pwp_id": lambda w: w["personas"]["pwp"].pk,
     "token": lambda w: links.link_token_for(w["open_administration"]),
 }
 
@@ -209,9 +233,12 @@ ADMIN_EXEMPT = {
     "care.service": "services: no client data",
     "programme.programme": "course content",
     "programme.module": "course content",
+    "programme.step": "course content",
+    "programme.steprevision": "course content (local edits of a step)",
     "questionnaires.questionnaireprotocol": "a service's schedule",
     "safety.servicesafetypolicy": "a service's crisis contacts",
     "trials.exportjob": "pseudonymised research exports",
+    "earlywarning.warningthresholds": "a service's early-warning thresholds",
     "trials.dataaccesslog": "the research audit itself",
     "accounts.apitoken": "trial managers' API tokens (hashed): no client data",
 }
@@ -238,6 +265,9 @@ def test_every_identifiable_admin_page_writes_an_audit_row(client, world):  # no
         treatment=w["treatment"],
         value=5,
         rated_on=datetime.date(2026, 1, 5),
+    )
+    WarningReview.objects.create(
+        treatment=w["treatment"], reviewed_by=w["personas"]["pwp"], note="Plan made"
     )
     client.force_login(w["personas"]["admin_user"])
     silent = []
