@@ -5,6 +5,27 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("LOG_JSON", "false")
 
+
+def _redis_url_for_this_process(url: str) -> str:
+    """Each pytest-xdist worker gets its own Redis database (the next numbers after the
+    configured one), so that cache keys, queues and the worker tests' flushdb of one
+    process never touch another's. pytest-django gives each its own test database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    base = int(parts.path.lstrip("/") or 0)
+    number = (base + 1 + int(worker[2:])) % 16
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+# Marked once done: subprocesses (real Celery workers) inherit the chosen URL as it is.
+if os.environ.get("REDIS_URL") and not os.environ.get("TANDEM_TEST_REDIS_CHOSEN"):
+    os.environ["REDIS_URL"] = _redis_url_for_this_process(os.environ["REDIS_URL"])
+    os.environ["TANDEM_TEST_REDIS_CHOSEN"] = "1"
+
 from config.settings.base import *  # noqa: E402,F403
 from config.settings.base import BASE_DIR, STORAGES, env  # noqa: E402
 
