@@ -40,8 +40,11 @@ demo: content
 run: demo
 	trap true INT; TANDEM_PORT=$(PORT) $(BIN)/honcho -f Procfile start || [ $$? -eq 130 ]
 
+# In parallel processes (pytest-xdist), each with its own test database and Redis
+# database; TEST_PROCESSES=0 runs in this process.
+TEST_PROCESSES ?= auto
 test: install messages
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -27,7 +27,12 @@ if os.environ.get("REDIS_URL") and not os.environ.get("TANDEM_TEST_REDIS_CHOSEN"
     os.environ["TANDEM_TEST_REDIS_CHOSEN"] = "1"
 
 from config.settings.base import *  # noqa: E402,F403
-from config.settings.base import BASE_DIR, STORAGES, env  # noqa: E402
+from config.settings.base import BASE_DIR, DATABASES, STORAGES, env  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No test needs a commit to survive a power cut: commits (every transactional and
+    # browser test, every live-server request) do not wait for the disk.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
