@@ -49,14 +49,22 @@ from apps.accounts.services import (
     password_changed_notify,
     recovery_code_use,
     recovery_codes_replace,
-    sign_in_lockout_clear,
     totp_device_begin,
     totp_device_confirm,
     totp_verify,
     two_step_setup_link_send,
     user_language_set,
 )
-from apps.accounts.throttle import sign_in_failed, sign_in_succeeded, sign_in_wait
+from apps.accounts.throttle import (
+    attempt_begin,
+    attempt_count,
+    attempt_succeeded,
+    known_device_remember,
+    sign_in_counters,
+    sign_in_counters_clear,
+    sign_in_wait_message,
+    throttled_response,
+)
 from apps.accounts.tokens import invitation_token_generator, two_step_setup_token_generator
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
@@ -84,33 +92,39 @@ def _has_setup_grant(request: HttpRequest, user: User) -> bool:
 
 
 class LoginView(auth_views.LoginView):
-    """Email and password. Django's view hands the request to the form, and
-    AuthenticationForm passes it to authenticate(), which django-axes needs to
-    count failures per (email, IP) and refuse a locked-out pair."""
+    """Email and password, within the growing delays of apps.accounts.throttle
+    (checked before any password is). AuthenticationForm passes the request
+    to authenticate(), so django-axes can record the attempt."""
 
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        # Growing delays across emails and addresses (apps.accounts.throttle),
-        # checked before any password is.
-        wait = sign_in_wait(request, request.POST.get("username", ""))
-        if wait is not None:
-            response = render(
-                request, "accounts/sign_in_wait.html", {"seconds": wait.seconds}, status=429
-            )
-            response["Retry-After"] = str(wait.seconds)
-            return response
-        return super().post(request, *args, **kwargs)
+        self.attempt = attempt_begin(
+            sign_in_counters(request, request.POST.get("username", "")), scope="sign_in"
+        )
+        response = super().post(request, *args, **kwargs)
+        if self.attempt.wait is not None:
+            throttled_response(response, self.attempt.wait)
+        return response
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        attempt = getattr(self, "attempt", None)
+        if attempt is not None and attempt.wait is not None:
+            kwargs["wait_message"] = sign_in_wait_message(attempt.wait)
+        return kwargs
 
     def form_invalid(self, form):
-        sign_in_failed(self.request, form.data.get("username", ""))
+        attempt_count(self.attempt)
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        sign_in_succeeded(self.request, form.data.get("username", ""))
-        return super().form_valid(form)
+        attempt_succeeded(self.attempt)
+        response = super().form_valid(form)
+        known_device_remember(self.request, response, form.get_user().email)
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -174,8 +188,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        # The lockout page points here: a new password ends the wait.
-        sign_in_lockout_clear(user=form.user)
+        # A new password ends any wait on this email, and this browser, which
+        # proved the mailbox, counts as the person's own from now on.
+        sign_in_counters_clear(self.request, form.user.email)
+        known_device_remember(self.request, response, form.user.email)
         password_changed_notify(user=form.user)
         return response
 
