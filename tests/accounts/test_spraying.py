@@ -1,21 +1,29 @@
-"""Password spraying: one address trying many emails is slowed down; one email
-tried from many addresses is slowed down; behind a proxy, clients are told
-apart by X-Forwarded-For and a shared proxy address is not a global lockout."""
+"""Password spraying and friends: one address trying many emails, asking for
+many reset links or guessing two-step codes for many accounts is slowed down;
+one email tried or reset from many addresses is slowed down; behind a proxy,
+clients are told apart by X-Forwarded-For and a shared proxy address is not a
+global lockout."""
 
 import datetime
 import re
 
 import pytest
 import time_machine
-from django.test import RequestFactory
+from django.core import mail
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from apps.accounts import throttle
-from tests.factories import PASSWORD
+from apps.notifications.models import Notification
+from tests.accounts.factories import TOTPDeviceFactory
+from tests.accounts.otp_helpers import device_code, sign_in
+from tests.factories import PASSWORD, StaffFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("throttle_on")]
 
 LOGIN = reverse("accounts:login")
+RESET = reverse("accounts:password_reset")
+VERIFY = reverse("accounts:otp_verify")
 NOW = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 
 
@@ -114,3 +122,85 @@ def test_parallel_attempts_cannot_share_one_opening(pwp):
         assert second.wait is not None
         throttle.attempt_release(first)
         assert throttle.attempt_begin(counters, scope="test").wait is None
+
+
+# --- Password reset requests ---------------------------------------------------
+
+
+def _reset(client, email, **extra):
+    return client.post(RESET, {"email": email}, **extra)
+
+
+def test_one_address_asking_for_resets_for_many_emails_is_slowed(
+    client, client_user, clock, django_capture_on_commit_callbacks
+):
+    codes = [_reset(client, f"r{i}@example.org").status_code for i in range(5)]
+    assert codes == [302] * 5
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _reset(client, client_user.email)
+    assert response.status_code == 429
+    assert response["Retry-After"] == "1"
+    page = response.content.decode()
+    assert "There were several requests for a new password." in page
+    assert "Wait 1 second, then try again." in page
+    assert mail.outbox == []  # the waiting request sent nothing
+    # Everyone else asks as usual.
+    assert _reset(Client(), "r99@example.org", REMOTE_ADDR="198.51.100.4").status_code == 302
+
+
+def test_resets_for_one_email_are_limited_from_any_address_and_reveal_nobody(
+    client, client_user, clock
+):
+    for i in range(3):
+        assert _reset(client, client_user.email, REMOTE_ADDR=f"198.51.100.{i}").status_code == 302
+        assert _reset(client, "nobody@example.org", REMOTE_ADDR=f"203.0.113.{i}").status_code == 302
+    known = _reset(client, client_user.email.upper(), REMOTE_ADDR="198.51.100.50")
+    unknown = _reset(client, "nobody@example.org", REMOTE_ADDR="203.0.113.50")
+    assert known.status_code == unknown.status_code == 429
+    assert known["Retry-After"] == unknown["Retry-After"]
+    assert _page(known).replace(client_user.email.upper(), "E") == _page(unknown).replace(
+        "nobody@example.org", "E"
+    )
+    assert Notification.objects.filter(recipient=client_user, kind="password_reset").count() == 1
+    clock.shift(datetime.timedelta(seconds=1))
+    assert _reset(client, client_user.email, REMOTE_ADDR="198.51.100.51").status_code == 302
+
+
+def test_behind_a_proxy_one_clients_reset_requests_do_not_stop_the_others(client, clock, settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for i in range(5):
+        _reset(client, f"s{i}@example.org", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy)
+    assert (
+        _reset(client, "s9@example.org", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy).status_code
+        == 429
+    )
+    other = _reset(client, "t@example.org", HTTP_X_FORWARDED_FOR="198.51.100.9", **proxy)
+    assert other.status_code == 302
+
+
+# --- Two-step codes ----------------------------------------------------------------
+
+
+def test_one_address_guessing_codes_for_many_accounts_is_slowed(service, clock, settings):
+    settings.STAFF_2FA_REQUIRED = True
+    settings.TWO_STEP_IP_FREE_FAILURES = 3
+    staff = [StaffFactory(pwp_in=service, email=f"staff{i}@north.example") for i in range(4)]
+    devices = [TOTPDeviceFactory(user=person) for person in staff]
+    browsers = []
+    for person in staff:
+        browser = Client(REMOTE_ADDR="198.51.100.66")
+        assert sign_in(browser, person).status_code == 302
+        browsers.append(browser)
+    for browser, device in zip(browsers[:3], devices, strict=False):
+        wrong = f"{(int(device_code(device)) + 1) % 1_000_000:06d}"
+        page = browser.post(VERIFY, {"otp_token": wrong})
+        assert "That code did not work" in page.content.decode()
+    # The fourth account's right code has to wait: this address guessed too often.
+    right = browsers[3].post(VERIFY, {"otp_token": device_code(devices[3])})
+    assert right.status_code == 429
+    assert right["Retry-After"] == "1"
+    assert "There were several wrong codes from your network." in right.content.decode()
+    assert "Wait 1 second, then try again." in right.content.decode()
+    clock.shift(datetime.timedelta(seconds=1))
+    assert browsers[3].post(VERIFY, {"otp_token": device_code(devices[3])}).status_code == 302
