@@ -29,6 +29,17 @@ class LoginForm(auth_forms.AuthenticationForm):
         "inactive": _("This account is closed. Contact your service if you think this is wrong."),
     }
 
+    def __init__(self, request=None, *args, wait_message: str | None = None, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        # Set by the view when this attempt has to wait (apps.accounts.throttle).
+        self.wait_message = wait_message
+
+    def clean(self):
+        if self.wait_message:
+            # Before authenticate(): a waiting attempt checks no password.
+            raise forms.ValidationError(self.wait_message, code="wait")
+        return super().clean()
+
 
 class PasswordResetForm(forms.Form):
     email = forms.EmailField(

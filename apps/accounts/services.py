@@ -36,17 +36,6 @@ def invitation_accept(*, user: User, password: str) -> None:
     invitation_accepted.send(sender=User, user=user)
 
 
-def sign_in_lockout_clear(*, user: User) -> int:
-    """End any django-axes lockout on the person's email (every IP address).
-
-    Called after they set a new password from an emailed reset link: whoever
-    can read that email may sign in. Returns the number of records removed.
-    """
-    from axes.utils import reset
-
-    return reset(username=user.email.lower())
-
-
 def password_changed_notify(*, user: User) -> None:
     """Email the person that their password changed (not them? they can act)."""
     account_email_requested.send(sender=User, user=user, kind="password_changed")

@@ -8,7 +8,7 @@ is then written by the notifications app in that same transaction).
 
 import datetime
 
-from axes.models import AccessFailureLog, AccessLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
@@ -48,4 +48,5 @@ def sign_in_records_prune() -> int:
     cutoff = timezone.now() - datetime.timedelta(days=settings.SIGN_IN_RECORD_RETENTION_DAYS)
     deleted = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
     deleted += AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    deleted += AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()[0]
     return deleted

@@ -49,14 +49,28 @@ from apps.accounts.services import (
     password_changed_notify,
     recovery_code_use,
     recovery_codes_replace,
-    sign_in_lockout_clear,
     totp_device_begin,
     totp_device_confirm,
     totp_verify,
     two_step_setup_link_send,
     user_language_set,
 )
-from apps.accounts.throttle import sign_in_failed, sign_in_succeeded, sign_in_wait
+from apps.accounts.throttle import (
+    Wait,
+    attempt_begin,
+    attempt_count,
+    attempt_release,
+    attempt_succeeded,
+    known_device_remember,
+    password_reset_counters,
+    password_reset_wait_message,
+    sign_in_counters,
+    sign_in_counters_clear,
+    sign_in_wait_message,
+    throttled_response,
+    two_step_counters,
+    two_step_wait_message,
+)
 from apps.accounts.tokens import invitation_token_generator, two_step_setup_token_generator
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
@@ -84,33 +98,39 @@ def _has_setup_grant(request: HttpRequest, user: User) -> bool:
 
 
 class LoginView(auth_views.LoginView):
-    """Email and password. Django's view hands the request to the form, and
-    AuthenticationForm passes it to authenticate(), which django-axes needs to
-    count failures per (email, IP) and refuse a locked-out pair."""
+    """Email and password, within the growing delays of apps.accounts.throttle
+    (checked before any password is). AuthenticationForm passes the request
+    to authenticate(), so django-axes can record the attempt."""
 
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        # Growing delays across emails and addresses (apps.accounts.throttle),
-        # checked before any password is.
-        wait = sign_in_wait(request, request.POST.get("username", ""))
-        if wait is not None:
-            response = render(
-                request, "accounts/sign_in_wait.html", {"seconds": wait.seconds}, status=429
-            )
-            response["Retry-After"] = str(wait.seconds)
-            return response
-        return super().post(request, *args, **kwargs)
+        self.attempt = attempt_begin(
+            sign_in_counters(request, request.POST.get("username", "")), scope="sign_in"
+        )
+        response = super().post(request, *args, **kwargs)
+        if self.attempt.wait is not None:
+            throttled_response(response, self.attempt.wait)
+        return response
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        attempt = getattr(self, "attempt", None)
+        if attempt is not None and attempt.wait is not None:
+            kwargs["wait_message"] = sign_in_wait_message(attempt.wait)
+        return kwargs
 
     def form_invalid(self, form):
-        sign_in_failed(self.request, form.data.get("username", ""))
+        attempt_count(self.attempt)
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        sign_in_succeeded(self.request, form.data.get("username", ""))
-        return super().form_valid(form)
+        attempt_succeeded(self.attempt)
+        response = super().form_valid(form)
+        known_device_remember(self.request, response, form.get_user().email)
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -151,15 +171,26 @@ def invitation_accept_view(request: HttpRequest, uidb64: str, token: str) -> Htt
 
 @require_http_methods(["GET", "POST"])
 def password_reset_view(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link. Every request counts, per address and per email
+    as typed, and the answer is the same whether or not an account exists."""
     form = PasswordResetForm(request.POST if request.method == "POST" else None)
+    wait = None
     if request.method == "POST" and form.is_valid():
-        form.save()
-        return redirect("accounts:password_reset_done")
-    return render(
+        attempt = attempt_begin(
+            password_reset_counters(request, form.cleaned_data["email"]), scope="password_reset"
+        )
+        wait = attempt.wait
+        if wait is None:
+            attempt_count(attempt)
+            form.save()
+            return redirect("accounts:password_reset_done")
+        form.add_error(None, password_reset_wait_message(wait))
+    response = render(
         request,
         "accounts/password_reset_form.html",
         {"form": form, "page_has_errors": bool(form.errors)},
     )
+    return throttled_response(response, wait) if wait is not None else response
 
 
 def password_reset_done_view(request: HttpRequest) -> HttpResponse:
@@ -174,8 +205,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        # The lockout page points here: a new password ends the wait.
-        sign_in_lockout_clear(user=form.user)
+        # A new password ends any wait on this email, and this browser, which
+        # proved the mailbox, counts as the person's own from now on.
+        sign_in_counters_clear(self.request, form.user.email)
+        known_device_remember(self.request, response, form.user.email)
         password_changed_notify(user=form.user)
         return response
 
@@ -239,6 +272,31 @@ def _mark_verified(request: HttpRequest, device) -> None:
     request.session.cycle_key()
 
 
+def _code_checked(request: HttpRequest, form, field: str, check):
+    """Run `check` (a service that raises DomainError for a wrong code) within
+    the per-address limit on two-step codes (apps.accounts.throttle).
+
+    Returns (result, wait): result is None when the code was refused or has to
+    wait, and the form then holds the reason; wait is set for the 429.
+    """
+    attempt = attempt_begin(two_step_counters(request), scope="two_step")
+    if attempt.wait is not None:
+        form.add_error(field, two_step_wait_message(attempt.wait))
+        return None, attempt.wait
+    try:
+        result = check()
+    except DomainError as error:
+        attempt_count(attempt)
+        apply_domain_error(form, error)
+        return None, None
+    attempt_release(attempt)
+    return result, None
+
+
+def _code_page(response: HttpResponse, wait: Wait | None) -> HttpResponse:
+    return throttled_response(response, wait) if wait is not None else response
+
+
 def _grouped(text: str, size: int = 4) -> str:
     return " ".join(text[i : i + size] for i in range(0, len(text), size))
 
@@ -257,20 +315,23 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
         return _setup_link_page(request, user, next_url)
     device = totp_device_begin(user=user)
     form = OTPTokenForm(request.POST if request.method == "POST" else None)
+    wait = None
     if request.method == "POST" and form.is_valid():
-        try:
-            codes = totp_device_confirm(
+        codes, wait = _code_checked(
+            request,
+            form,
+            "otp_token",
+            lambda: totp_device_confirm(
                 user=user, device=device, token=form.cleaned_data["otp_token"]
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
+            ),
+        )
+        if codes is not None:
             _mark_verified(request, device)
             request.session.pop(SETUP_GRANT_SESSION_KEY, None)
             request.session[RECOVERY_CODES_SESSION_KEY] = codes
             return redirect(_with_next("accounts:otp_recovery_codes", next_url))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return render(
+    response = render(
         request,
         "accounts/otp_setup.html",
         {
@@ -284,6 +345,7 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
             "page_has_errors": bool(form.errors),
         },
     )
+    return _code_page(response, wait)
 
 
 def _setup_link_page(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
@@ -339,19 +401,23 @@ def otp_verify_view(request: HttpRequest) -> HttpResponse:
     if user.is_verified():
         return redirect(next_url)
     form = OTPTokenForm(request.POST if request.method == "POST" else None)
+    wait = None
     if request.method == "POST" and form.is_valid():
-        try:
-            totp_verify(user=user, device=device, token=form.cleaned_data["otp_token"])
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
+        verified, wait = _code_checked(
+            request,
+            form,
+            "otp_token",
+            lambda: totp_verify(user=user, device=device, token=form.cleaned_data["otp_token"]),
+        )
+        if verified is not None:
             _mark_verified(request, device)
             return redirect(next_url)
-    return render(
+    response = render(
         request,
         "accounts/otp_verify.html",
         {"form": form, "next": next_url, "nav_items": [], "page_has_errors": bool(form.errors)},
     )
+    return _code_page(response, wait)
 
 
 @never_cache
@@ -365,12 +431,16 @@ def otp_recovery_view(request: HttpRequest) -> HttpResponse:
     if user.is_verified():
         return redirect(next_url)
     form = RecoveryCodeForm(request.POST if request.method == "POST" else None)
+    wait = None
     if request.method == "POST" and form.is_valid():
-        try:
-            device, left = recovery_code_use(user=user, code=form.cleaned_data["code"])
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
+        used, wait = _code_checked(
+            request,
+            form,
+            "code",
+            lambda: recovery_code_use(user=user, code=form.cleaned_data["code"]),
+        )
+        if used is not None:
+            device, left = used
             _mark_verified(request, device)
             messages.info(
                 request,
@@ -382,7 +452,7 @@ def otp_recovery_view(request: HttpRequest) -> HttpResponse:
                 % {"n": left},
             )
             return redirect(next_url)
-    return render(
+    response = render(
         request,
         "accounts/otp_recovery.html",
         {
@@ -393,6 +463,7 @@ def otp_recovery_view(request: HttpRequest) -> HttpResponse:
             "page_has_errors": bool(form.errors),
         },
     )
+    return _code_page(response, wait)
 
 
 @never_cache

@@ -88,8 +88,6 @@ MIDDLEWARE = [
     # Writes one AccessEvent per request that read identifiable data (apps.core.audit).
     "apps.core.middleware.AccessAuditMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
-    # Last, as the django-axes docs ask: it turns a lockout into the lockout page.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -185,11 +183,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_HOURS", default=24) * 3600
 INVITATION_TIMEOUT = env.int("INVITATION_DAYS", default=7) * 86400
 
-# Axes first: it refuses a locked-out (email, IP) before any password check.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Growing delays, not lockouts, guard the sign-in form (apps.accounts.throttle),
+# so no lockout backend is needed here.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 # Two-step verification (django-otp) for every staff role; clients never.
 # Enforced in one place: apps.accounts.middleware.StaffTwoFactorMiddleware.
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=True)
@@ -200,21 +196,20 @@ TWO_STEP_SETUP_LINK_HOURS = env.int("TWO_STEP_SETUP_LINK_HOURS", default=24)
 # Device keys and recovery codes stay out of admin pages; admins can still
 # delete a person's devices (a reset), and they set up again at next sign-in.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
-# Brute-force protection (django-axes): lock an (email, IP) pair out after
-# AXES_FAILURE_LIMIT failed sign-ins for AXES_COOLOFF_MINUTES.
+# The sign-in log (django-axes): every successful sign-in (email, client
+# address, browser, sign-out time) and every failed one, for security review
+# (Django admin › Axes). Axes only records: its lockout is off, because a hard
+# lock per (email, address) refuses even the right password and lets anyone
+# who shares the owner's address keep them out. Growing delays
+# (apps.accounts.throttle, below) do that job. See docs/security.md.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCK_OUT_AT_FAILURE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # The start-up banner is noise in structured logs.
 AXES_VERBOSE = False
-# django-axes keeps a record of each sign-in (email, IP address, browser) for
-# security review; a daily task deletes records older than this many days.
+# A daily task deletes sign-in records older than this many days.
 SIGN_IN_RECORD_RETENTION_DAYS = env.int("SIGN_IN_RECORD_RETENTION_DAYS", default=90)
-AXES_USERNAME_CALLABLE = "apps.accounts.lockout.username_from_request"
-AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "apps.accounts.sign_in_log.username_from_request"
 # The client address (for axes and apps.accounts.throttle): behind N trusted
 # proxies that each append to X-Forwarded-For, the N-th entry from the right;
 # with 0 (direct) only REMOTE_ADDR, so the header cannot be forged. With
@@ -223,13 +218,23 @@ AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 AXES_IPWARE_PROXY_TRUSTED_IPS = env.list("AXES_PROXY_TRUSTED_IPS", default=[])
 AXES_CLIENT_IP_CALLABLE = "apps.accounts.throttle.client_ip"
-# Growing delays across emails (per client address) and across addresses (per
-# email): see apps.accounts.throttle.
+# Growing delays (apps.accounts.throttle) on every door a guesser can knock
+# on: sign-in per client address and per email (per email and browser on a
+# known device), password-reset requests per address and per email, and
+# two-step codes per address. Window and longest wait are shared.
 SIGN_IN_THROTTLE_ENABLED = env.bool("SIGN_IN_THROTTLE_ENABLED", default=True)
 SIGN_IN_WINDOW_MINUTES = env.int("SIGN_IN_WINDOW_MINUTES", default=15)
+# Axes also keeps a running count per (email, address, browser); with no
+# lockout it is only a summary, forgotten after the same window.
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=SIGN_IN_WINDOW_MINUTES)
+SIGN_IN_MAX_DELAY_SECONDS = env.int("SIGN_IN_MAX_DELAY_SECONDS", default=300)
 SIGN_IN_IP_FREE_FAILURES = env.int("SIGN_IN_IP_FREE_FAILURES", default=10)
 SIGN_IN_EMAIL_FREE_FAILURES = env.int("SIGN_IN_EMAIL_FREE_FAILURES", default=3)
-SIGN_IN_MAX_DELAY_SECONDS = env.int("SIGN_IN_MAX_DELAY_SECONDS", default=300)
+# A browser where someone signed in is "known" for their email this long.
+SIGN_IN_KNOWN_DEVICE_DAYS = env.int("SIGN_IN_KNOWN_DEVICE_DAYS", default=90)
+PASSWORD_RESET_IP_FREE_REQUESTS = env.int("PASSWORD_RESET_IP_FREE_REQUESTS", default=5)
+PASSWORD_RESET_EMAIL_FREE_REQUESTS = env.int("PASSWORD_RESET_EMAIL_FREE_REQUESTS", default=3)
+TWO_STEP_IP_FREE_FAILURES = env.int("TWO_STEP_IP_FREE_FAILURES", default=10)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -611,7 +616,13 @@ CELERY_BEAT_SCHEDULE.update(
 # --- System checks ------------------------------------------------------------
 # A deployment may acknowledge a known warning, e.g. questionnaires.W001 while
 # the licensed WAI-SF-C wording is still being obtained.
-SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
+SILENCED_SYSTEM_CHECKS = [
+    # django-axes is only the sign-in log here (its lockout is off): its
+    # middleware and authentication backend, which enforce lockouts, are left out.
+    "axes.W002",
+    "axes.W003",
+    *env.list("SILENCED_SYSTEM_CHECKS", default=[]),
+]
 
 
 # --- Browser hardening (docs/security-headers.md) ----------------------------

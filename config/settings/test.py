@@ -52,10 +52,11 @@ QUESTIONNAIRE_PLACEHOLDER_TRANSLATIONS = True
 # In CI every service-backed test must run: a skip for a missing service fails.
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 LOGGING = {"version": 1, "disable_existing_loggers": False}
-# Off so that tests elsewhere can use client.login()/force_login (which pass no
-# request to authenticate(), as axes needs) and reach staff pages in one step.
-# tests/accounts turns both on where it tests them.
+# Two-step off so that tests elsewhere can use client.login()/force_login and
+# reach staff pages in one step; the sign-in log (axes) off so that those
+# sign-ins write no rows. tests/accounts turns them on where it tests them.
 STAFF_2FA_REQUIRED = False
 AXES_ENABLED = False
-# Off for the same reason; tests/accounts/test_spraying.py turns it on with its own cache.
+# Off so that repeated sign-ins in other tests never wait; tests/accounts
+# (test_spraying.py, test_lockout.py) turns it on with a cache of its own.
 SIGN_IN_THROTTLE_ENABLED = False
