@@ -6,6 +6,7 @@
 // 1. Initialise govuk-frontend components on load and after every htmx swap.
 // 2. Move focus to an error summary when a page load or swap shows one.
 // 3. Warn 2 minutes before the session times out and offer to stay signed in.
+// 4. A link to a part of the page inside a closed section opens the section.
 
 import { initAll } from "../vendor/govuk-frontend.min.js";
 
@@ -298,3 +299,45 @@ function setupSignOut() {
 }
 
 setupSignOut();
+
+// ---------------------------------------------------------------------------
+// 4: links into sections that open and close (<details class="app-section">)
+// ---------------------------------------------------------------------------
+// "At a glance" on the review links to sections below that may be closed.
+// The browser scrolls to a heading in a closed section's <summary> but does
+// not open it; open it (and any closed section around the target) first.
+
+function openSectionsFor(hash, { scroll = false } = {}) {
+  if (!hash || hash.length < 2) return;
+  let target;
+  try {
+    target = document.getElementById(decodeURIComponent(hash.slice(1)));
+  } catch {
+    return;
+  }
+  if (!target) return;
+  const own = target.matches("details") ? target : target.querySelector(":scope > details");
+  let opened = false;
+  for (const details of [own, ...ancestorDetails(target)]) {
+    if (details && !details.open) {
+      details.open = true;
+      opened = true;
+    }
+  }
+  if (opened && scroll) target.scrollIntoView();
+}
+
+function ancestorDetails(element) {
+  const found = [];
+  for (let d = element.closest("details"); d; d = d.parentElement?.closest("details")) {
+    found.push(d);
+  }
+  return found;
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.('a[href^="#"]');
+  if (link) openSectionsFor(link.getAttribute("href"));
+});
+window.addEventListener("hashchange", () => openSectionsFor(window.location.hash));
+openSectionsFor(window.location.hash, { scroll: true });
