@@ -220,7 +220,7 @@ def everything(treatment: Treatment, marker: str, *, reader=None) -> dict:
         treatment=treatment,
         kind="session_reminder",
         channel=Channel.EMAIL,
-        dedupe_key=f"privacy-test-{marker}",
+        dedupe_key=f"privacy-test-{treatment.pk}",
         due_at=now,
         original_due_at=now,
         status=Status.SENT,
@@ -250,8 +250,8 @@ def everything(treatment: Treatment, marker: str, *, reader=None) -> dict:
         audit.seal(event)
         AccessSubject.objects.create(event=event, client_id=client.pk, treatment_id=treatment.pk)
     first, second = (
-        UserFactory(is_staff=True, is_superuser=True, email=f"{marker.lower()}-a1@example.org"),
-        UserFactory(is_staff=True, is_superuser=True, email=f"{marker.lower()}-a2@example.org"),
+        UserFactory(is_staff=True, is_superuser=True, email=f"a1-{treatment.pk}@example.org"),
+        UserFactory(is_staff=True, is_superuser=True, email=f"a2-{treatment.pk}@example.org"),
     )
     rows["rejected_erasure"] = ErasureRequest.objects.create(
         client=client,
