@@ -22,6 +22,7 @@ from apps.accounts.models import User
 from apps.care.models import Treatment
 from apps.core.audit import chain_verify
 from apps.notifications.models import Notification
+from apps.notifications.services import notification_render
 from apps.privacy.bundle import NOT_IN_THE_COPY, SECTIONS, csv_cell
 from apps.privacy.models import (
     PrivacyAction,
@@ -271,7 +272,10 @@ def test_a_clients_own_copy_waits_for_staff_to_release_it(
     assert response.status_code == 302
     copy.refresh_from_db()
     assert copy.release_state == ReleaseState.RELEASED and copy.released_by == supervisor
-    assert Notification.objects.filter(recipient=me, kind=DATA_COPY_READY).exists()
+    email = Notification.objects.get(recipient=me, kind=DATA_COPY_READY)
+    message = notification_render(email)
+    assert "ready" in message.subject and "/privacy/your-data/" in message.body
+    assert "ALPHA-session-note" not in message.body  # the email holds no data
 
     client.force_login(me)
     assert "Download your data" in client.get(reverse("privacy:my_data")).content.decode()
