@@ -15,7 +15,8 @@ the retention schedule (`retention`):
   deleted. The user row itself stays as an empty shell because the
   append-only audit tables refer to it by ID (docs/audit.md).
 - `client_erase`: deletes the client's records, keeping only the research
-  data (`RESEARCH_MODELS`) when the research exemption applies.
+  data the trial exports read (with its text removed) when the research
+  exemption applies.
 
 `DISPOSITION` says, for every model holding a client's data, what each
 operation does with it; tests/privacy checks it against the model registry.
@@ -238,7 +239,7 @@ def _delete(qs: models.QuerySet, deleted: Counter) -> None:
 
 def client_erase(*, client: User, keep_research: bool) -> dict[str, Any]:
     """Delete the client's records; with `keep_research`, keep the research data
-    (`RESEARCH_MODELS`) with its free text removed. Then anonymise the account.
+    (see `DISPOSITION`) with its free text removed. Then anonymise the account.
 
     Returns {"changed": {text key: rows}, "deleted": {model: rows}, "account": {...}}.
     The caller checks there is no open treatment or open alert, and holds the
@@ -355,9 +356,3 @@ DISPOSITION: dict[str, tuple[str, str, str]] = {
     "accounts.user_groups": (NA, NA, NA),
     "accounts.user_user_permissions": (NA, NA, NA),
 }
-
-#: Models whose rows stay (text removed) under the research exemption: what the
-#: trial exports read (apps/trials/adherence.py).
-RESEARCH_MODELS = tuple(
-    label for label, (_a, exempt, _e) in DISPOSITION.items() if exempt.startswith((KEEP, TEXT))
-)
