@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/", include("apps.notifications.urls")),
     path("messages/", include("apps.messaging.urls")),
     path("trials/", include("apps.trials.urls")),
+    path("privacy/", include("apps.privacy.urls")),
     path("api/v1/", include((router.urls, "api"))),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -26,6 +26,7 @@ from django.utils import timezone
 from apps.accounts.models import ApiToken, User
 from apps.care.models import Appointment, BespokeTask, Consent, SessionNote, SessionRecord
 from apps.messaging.models import Message
+from apps.privacy.models import ErasureRequest, ReleaseState, SubjectAccessRequest
 from apps.programme.content import content_load
 from apps.programme.models import (
     EntryFeedback,
@@ -123,6 +124,7 @@ def world(
     completed = phq9_completed(treatment, PHQ9_ITEM9)  # raises a risk alert
     return {
         "treatment": treatment,
+        "client": client_user,
         "service": treatment.service,
         "colleague_pwp": colleague_pwp,
         "participant_id": treatment.participant_id,
@@ -148,6 +150,19 @@ def world(
             requested_by=trial_manager, dataset="events", file_format="csv"
         ),
         "api_token": _api_token(trial_manager),
+        # The client asked for a copy of their data (not made yet: no worker ran).
+        "copy": SubjectAccessRequest.objects.create(
+            client=client_user,
+            requested_by=client_user,
+            due_by=timezone.localdate(),
+            release_state=ReleaseState.AWAITING,
+        ),
+        "erasure_request": ErasureRequest.objects.create(
+            client=client_user,
+            kind="anonymise",
+            reason="The client asked by letter.",
+            requested_by=admin_user,
+        ),
         "personas": {
             "anonymous": None,
             "client_user": client_user,
@@ -198,6 +213,8 @@ def _state(w) -> tuple:
         list(ExerciseEntry.objects.order_by("pk").values_list("pk", "status", "data")),
         list(User.objects.order_by("pk").values_list("pk", "is_active", "is_pwp", "is_supervisor")),
         list(Consent.objects.order_by("pk").values_list("pk", "kind", "given")),
+        list(SubjectAccessRequest.objects.order_by("pk").values_list("pk", "release_state")),
+        list(ErasureRequest.objects.order_by("pk").values_list("pk", "status")),
     )
 
 
@@ -648,6 +665,55 @@ CASES = [
         frozenset({"trial_manager"}),  # the owner only; admins hold no tokens
         ok=(302,),
     ),
+    # --- privacy: data-protection requests (admins; supervisors of the service) ----
+    Case("privacy:client", "GET", _o("privacy:client", "client"), frozenset(LEADS)),
+    Case(
+        "privacy:copy_request",
+        "POST",
+        _o("privacy:copy_request", "client"),
+        frozenset(LEADS),
+        ok=(302,),
+    ),
+    Case(
+        "privacy:copy_download",
+        "GET",
+        _o("privacy:copy_download", "copy"),
+        frozenset(LEADS | OWN_CLIENT),
+        ok=(302,),  # not made yet: back to the page
+    ),
+    Case(
+        "privacy:copy_release",
+        "POST",
+        _o("privacy:copy_release", "copy"),
+        frozenset(LEADS),
+        data=lambda w: {f"c{w['copy'].pk.hex[:12]}-decision": "release"},
+        ok=(302,),  # not made yet: refused with a message
+    ),
+    Case(
+        "privacy:erasure_new", "GET", _o("privacy:erasure_new", "client"), frozenset({"admin_user"})
+    ),
+    Case(
+        "privacy:erasure_new",
+        "POST",
+        _o("privacy:erasure_new", "client"),
+        frozenset({"admin_user"}),
+        data=lambda w: {"kind": "erase", "reason": "A reason from someone"},
+        ok=(400,),  # the treatment is still open
+    ),
+    Case(
+        "privacy:erasure",
+        "GET",
+        _o("privacy:erasure", "erasure_request"),
+        frozenset({"admin_user"}),
+    ),
+    Case(
+        "privacy:erasure",
+        "POST",
+        _o("privacy:erasure", "erasure_request"),
+        frozenset({"admin_user"}),
+        data=lambda w: {"decision": "approve"},
+        ok=(400,),  # they asked for it themself: a different administrator decides
+    ),
     Case(
         "api:participant-detail",
         "GET",
@@ -793,6 +859,8 @@ LIST_PAGES = {
     "api:fhir-questionnaire-response-list": set(),
     "api:adherence-summary-list": set(),
     "api:export-job-list": set(),
+    "privacy:requests": {"supervisor", "admin_user"},
+    "privacy:my_data": OWN_CLIENT,
 }
 
 

@@ -27,7 +27,8 @@ class CareConfig(AppConfig):
         register_changes(Service, exclude_fields=["next_participant_number"])
         register_changes(Treatment, clinical_text=["welcome_message"])
         register_changes(StaffMembership)
-        register_changes(Appointment)
+        # A session's place may be the client's home address: masked like clinical text.
+        register_changes(Appointment, clinical_text=["location"])
         register_changes(BespokeTask, clinical_text=["title", "instructions", "client_note"])
         register_changes(SessionNote, clinical_text=["text"])
         register_changes(Consent)

@@ -37,6 +37,7 @@ NAV = {
         (_("Alerts"), "safety:alerts"),
         (_("Staff"), "care:staff_services"),
         (_("Service settings"), "workspace:service_settings_index"),
+        (_("Data requests"), "privacy:requests"),
         (_("Email settings"), "notifications:staff_preferences"),
     ],
     Role.TRIAL_MANAGER: [
@@ -51,6 +52,7 @@ NAV = {
         (_("Enrol a client"), "care:enrol"),
         (_("Staff"), "care:staff_services"),
         (_("Service settings"), "workspace:service_settings_index"),
+        (_("Data requests"), "privacy:requests"),
         (_("Admin site"), "admin:index"),
     ],
 }

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.earlywarning",
     "apps.trials",
     "apps.workspace",
+    "apps.privacy",
 ]
 
 MIDDLEWARE = [
@@ -609,6 +610,51 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "apps.trials.tasks.expire_export_jobs",
             "schedule": 3600.0,
             "options": {"expires": 3500},
+        },
+    }
+)
+
+# --- Privacy: copies of data, erasure, retention (docs/privacy.md) -------------
+# Recorded on an erasure request when pseudonymised research data is kept
+# because the client takes part in a trial and consented to research use. The
+# service's data protection officer confirms the wording.
+PRIVACY_RESEARCH_LEGAL_BASIS = env.str(
+    "PRIVACY_RESEARCH_LEGAL_BASIS",
+    default=(
+        "UK GDPR Article 17(3)(d): scientific research in line with Article 89(1), where "
+        "erasure would seriously impair the research; health data under Article 9(2)(j) "
+        "and Data Protection Act 2018 Schedule 1 paragraph 4. Kept pseudonymised, by "
+        "participant ID only."
+    ),
+)
+# The retention schedule: days each kind of data is kept, counted from the
+# moment named in docs/privacy.md. Defaults follow the NHS Records Management
+# Code of Practice for mental health records (20 years after the end of care);
+# the service's records manager confirms them. Enforced daily by
+# apps.privacy.tasks.retention_enforce; an open treatment is never touched and
+# the audit tables never are (docs/audit.md).
+RETENTION_DAYS = {
+    # Clinical text of a treatment that ended (notes, agreements, tasks,
+    # exercises, feedback, goals, alert notes): removed, numbers kept by
+    # participant ID. The account is anonymised once no treatment remains in its period.
+    "clinical_record": env.int("RETENTION_CLINICAL_RECORD_DAYS", default=7305),
+    # Message text of a treatment that ended (part of the clinical record by default).
+    "messages": env.int("RETENTION_MESSAGES_DAYS", default=7305),
+    # Notes on mood ratings made outside any treatment (seen by the client only).
+    "mood_notes": env.int("RETENTION_MOOD_NOTES_DAYS", default=730),
+    # Outbox rows already sent, suppressed or failed (times and kinds, no text).
+    "notifications": env.int("RETENTION_NOTIFICATIONS_DAYS", default=365),
+    # A copy of a client's data (the subject-access ZIP): downloadable this many
+    # days after it is made (a client's own: after staff release it), then deleted.
+    "data_copies": env.int("RETENTION_DATA_COPY_DAYS", default=30),
+}
+# Trial export files have their own, shorter clock: TRIALS_EXPORT_EXPIRY_HOURS.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "privacy-retention": {
+            "task": "apps.privacy.tasks.retention_enforce",
+            "schedule": 24 * 3600.0,
+            "options": {"expires": 23 * 3600},
         },
     }
 )

@@ -106,6 +106,7 @@ EXEMPT: dict[str, str] = {
     "workspace:handover_list": "lists practitioners; their clients are on workspace:handover",
     "trials:warning_report": "pseudonymised research data; reads are in trials.DataAccessLog",
     "trials:export_approve": "pseudonymised research data; reads are in trials.DataAccessLog",
+    "privacy:my_data": OWN,
     "api-schema": "the API's description",
     "api-docs": "the API's description",
 }
@@ -149,9 +150,17 @@ AUDITED: dict[str, tuple[str, str]] = {
     "workspace:goal": ("pwp", ""),
     "workspace:goal_new": ("pwp", ""),
     "workspace:session_record": ("pwp", ""),
+    "privacy:requests": ("supervisor", ""),
+    "privacy:client": ("supervisor", ""),
+    "privacy:copy_request": ("supervisor", ""),
+    "privacy:copy_download": ("supervisor", ""),
+    "privacy:copy_release": ("supervisor", ""),
+    "privacy:erasure_new": ("admin_user", ""),
+    "privacy:erasure": ("admin_user", ""),
 }
 
 POST_DATA = {
+    "privacy:copy_release": lambda w: {f"c{w['copy'].pk.hex[:12]}-decision": "release"},
     "workspace:module_action": lambda w: {
         "action": "add",
         "module": Module.objects.get(slug="physical-exercise").pk,
@@ -173,6 +182,9 @@ ARGS = {
     "n": lambda w: 1,
     "pwp_id": lambda w: w["personas"]["pwp"].pk,
     "token": lambda w: links.link_token_for(w["open_administration"]),
+    "client_id": lambda w: w["client"].pk,
+    "request_id": lambda w: w["copy"].pk,
+    "erasure_id": lambda w: w["erasure_request"].pk,
 }
 
 
