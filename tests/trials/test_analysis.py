@@ -531,3 +531,56 @@ def test_study_day_counts_local_dates():
     assert analysis.study_day(t(3, 30, 23, 30), start, london) == 28
     assert analysis.study_day(t(3, 30, 23, 30), start, analysis.service_zone("UTC")) == 27
     assert analysis.study_day(None, start, london) is None
+
+
+# --------------------------------------------------------------------------- overview
+
+
+def test_overview_plots_early_alliance_against_phq9_change_with_n(cohort, client):
+    client.force_login(UserFactory(is_trial_manager=True))
+    response = client.get(reverse("trials:overview"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    # Only A has an early WAI-SF-C (40) and a PHQ-9 change (12 to 5: -7).
+    assert response.context["alliance"] == [("R1-0001", 40, -7)]
+    scatter = response.context["scatter"]
+    assert scatter["n"] == 1
+    assert [(p["x_value"], p["y_value"], p["n"]) for p in scatter["points"]] == [(40, -7, 1)]
+    assert "1 participant has an early WAI-SF-C total and a PHQ-9 change." in html
+    assert "(n = 1)" in html and "These figures are descriptive" in html
+    assert 'role="img"' in html and "Show the data as a table" in html
+    assert "Too few participants for a correlation" in html
+    for secret in SECRETS:
+        assert secret not in html, secret
+
+
+@pytest.mark.django_db
+def test_overview_groups_equal_pairs_and_gives_r_from_three(client):
+    service = ServiceFactory(code="QC")
+    _participants(service, StaffFactory(pwp_in=service), 3)
+    client.force_login(UserFactory(is_trial_manager=True))
+    response = client.get(reverse("trials:overview"))
+    # Three participants with the same scores: one circle standing for 3.
+    points = response.context["scatter"]["points"]
+    assert [(p["x_value"], p["y_value"], p["n"]) for p in points] == [(40, -7, 3)]
+    assert response.context["scatter"]["n"] == 3
+    assert response.context["correlation"] is None  # no spread: no coefficient
+    assert "(n = 3)" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_demo_trial_shows_figures(client):
+    from django.core.management import call_command  # noqa: PLC0415 - why: only here
+
+    call_command("demo")
+    client.force_login(UserFactory(is_trial_manager=True))
+    response = client.get(reverse("trials:overview"))
+    assert response.context["scatter"]["n"] == 4
+    assert response.context["correlation"] is not None
+    assert "4 participants have an early WAI-SF-C total and a PHQ-9 change." in (
+        response.content.decode()
+    )
+    header, *rows = _csv()
+    assert len(rows) == Treatment.objects.count()
+    filled = {name: sum(1 for r in rows if r[i]) for i, name in enumerate(header)}
+    assert filled["wai_c_early_total"] == 4 and filled["phq9_change"] >= 4
