@@ -15,6 +15,9 @@ Definitions (docs/early-warning.md, **project policy**):
 - *Flagged beforehand*: among clients with an event, the rule fired at any
   checkpoint before the event.
 The disengagement rule and "no activity" overlap by construction; the page says so.
+
+`replay` (the weekly checkpoints) is also what the trial's analysis file counts
+per participant and rule (apps/trials/analysis.py).
 """
 
 from __future__ import annotations

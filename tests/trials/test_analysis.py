@@ -584,3 +584,19 @@ def test_the_demo_trial_shows_figures(client):
     assert len(rows) == Treatment.objects.count()
     filled = {name: sum(1 for r in rows if r[i]) for i, name in enumerate(header)}
     assert filled["wai_c_early_total"] == 4 and filled["phq9_change"] >= 4
+
+
+@pytest.mark.django_db
+def test_overview_queries_do_not_grow_with_the_number_of_participants(client):
+    service = ServiceFactory(code="QC")
+    pwp = StaffFactory(pwp_in=service)
+    client.force_login(UserFactory(is_trial_manager=True))
+    counts = []
+    for n in (2, 3):
+        _participants(service, pwp, n)
+        client.get(reverse("trials:overview"))  # warm the caches
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("trials:overview"))
+        counts.append(len(ctx.captured_queries))
+    assert response.context["scatter"]["n"] == 5
+    assert counts[0] == counts[1], counts
