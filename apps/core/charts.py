@@ -6,6 +6,8 @@ pass the result to ``templates/_components/line_chart.html`` (as ``chart``) or
 thin their axis labels (``axis_label``) and values (``show_value``); on phones
 alternate labels and values are hidden (``minor``, ``value_minor``).
 ``summary_sentence`` writes the first sentence of a caption.
+``build_scatter_chart`` places pairs of scores on two fixed axes (the trial
+overview's alliance against PHQ-9 change).
 
 Line chart coordinates
 ----------------------
@@ -349,6 +351,102 @@ def build_sparkline(
         "last_value": last[2] if last else None,
         "last_x": f"{last[0]:.1f}" if last else None,
         "last_y": f"{last[1]:.1f}" if last else None,
+    }
+
+
+def build_scatter_chart(
+    pairs: Iterable[tuple[float, float]],
+    *,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    x_ticks: Sequence[float],
+    y_ticks: Sequence[float],
+    x_bands: Sequence[tuple[float, float, str]] = (),
+    height: int = 300,
+) -> dict[str, Any]:
+    """Return the geometry of a scatter plot on fixed axes (never scaled to the data).
+
+    ``pairs`` are (x, y) values. Identical pairs are drawn as one circle whose
+    area grows with the number of pairs (``n`` on each point; the data table
+    lists every distinct pair with its count), so a large trial gives a bounded
+    number of circles. Values outside the ranges are clamped to the edge; the
+    real values stay in ``x_value``/``y_value``. ``x_bands`` are (from, to,
+    label) stretches of the x-axis drawn as alternating tints with the label
+    written above them (already translated). Raises ValueError for an empty
+    range.
+    """
+    (x0, x1), (y0, y1) = x_range, y_range
+    if x1 <= x0 or y1 <= y0:
+        raise ValueError("each range must run from a lower to a higher value")
+    left, right = _PLOT_LEFT + 3.0, _PLOT_RIGHT
+    top, bottom = float(_PLOT_TOP + 8), float(height - _X_LABEL_SPACE - 14)
+
+    # Values sit a little inside the axes, so a circle at the lowest x does not
+    # cover the y-axis labels.
+    x_left, x_right = left + 3.0, right - 2.0
+
+    def x_of(x: float) -> float:
+        return x_left + (min(max(float(x), x0), x1) - x0) / (x1 - x0) * (x_right - x_left)
+
+    def y_of(y: float) -> float:
+        return bottom - (min(max(float(y), y0), y1) - y0) / (y1 - y0) * (bottom - top)
+
+    counts: dict[tuple[float, float], int] = {}
+    for x, y in pairs:
+        counts[(x, y)] = counts.get((x, y), 0) + 1
+    points = [
+        {
+            "x": _pc(x_of(x)),
+            "y": _px(y_of(y)),
+            # Area, not radius, in proportion to the count; at most 16 px.
+            "r": _px(min(16.0, 5.0 * math.sqrt(n))),
+            "x_value": _number(x),
+            "y_value": _number(y),
+            "n": n,
+        }
+        for (x, y), n in sorted(counts.items())
+    ]
+
+    def edge(value: float) -> float:
+        # The first and last band run to the plot's edges.
+        if value <= x0:
+            return left
+        return right if value >= x1 else x_of(value)
+
+    bands = [
+        {
+            "x": _pc(edge(a)),
+            "width": _pc(edge(b) - edge(a)),
+            "label_x": _pc((edge(a) + edge(b)) / 2),
+            "label": label,
+            "tint": "a" if i % 2 == 0 else "b",
+        }
+        for i, (a, b, label) in enumerate(x_bands)
+    ]
+    return {
+        "height": height,
+        "plot": {
+            "left": _pc(left),
+            "right": _pc(right),
+            "width": _pc(right - left),
+            "top": _px(top),
+            "bottom": _px(bottom),
+            "plot_height": _px(bottom - top),
+            "band_label_y": _px(top + 14),
+            "y_title_y": _px(top - 10),
+            "x_label_y": _px(bottom + 18),
+            "x_title_y": _px(bottom + 38),
+            "tick_x": _pc(left - 1),
+        },
+        "points": points,
+        "n": sum(counts.values()),
+        "bands": bands,
+        "x_ticks": [{"x": _pc(x_of(v)), "label": f"{_number(v)}"} for v in x_ticks],
+        "y_ticks": [
+            {"y": _px(y_of(v)), "label_y": _px(y_of(v) + 4), "label": f"{_number(v)}"}
+            for v in y_ticks
+        ],
+        "zero_y": _px(y_of(0)) if y0 < 0 < y1 else None,
     }
 
 

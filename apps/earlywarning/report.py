@@ -15,6 +15,9 @@ Definitions (docs/early-warning.md, **project policy**):
 - *Flagged beforehand*: among clients with an event, the rule fired at any
   checkpoint before the event.
 The disengagement rule and "no activity" overlap by construction; the page says so.
+
+`replay` (the weekly checkpoints) is also what the trial's analysis file counts
+per participant and rule (apps/trials/analysis.py).
 """
 
 from __future__ import annotations
@@ -117,6 +120,60 @@ def disengaged_at(
     return None
 
 
+@dataclass
+class Replay:
+    """The rules replayed at weekly checkpoints: when each rule fired for whom."""
+
+    checkpoints: int
+    # {treatment_id: {rule: [checkpoint moments at which it fired]}}
+    flags: dict[int, dict[str, list[datetime.datetime]]]
+    # {treatment_id: checkpoints at which the treatment was open}
+    open_checkpoints: dict[int, int]
+
+
+def replay(
+    treatments: list[Treatment],
+    *,
+    now: datetime.datetime,
+    origin: datetime.datetime | None = None,
+    timeline: dict[int, list[datetime.datetime]] | None = None,
+) -> Replay:
+    """Evaluate the rules for `treatments` at `origin` + 7, 14, ... days up to `now`.
+
+    `origin` defaults to the first activation among `treatments` (the report's
+    grid); pass the trial's first activation to replay a subset (a chunk of an
+    export) on the same checkpoints. Treatments never activated are skipped.
+    Each checkpoint with someone open costs one `facts_for` (a fixed number of
+    queries, whatever the number of treatments); `timeline` (from
+    `activity_timeline`) saves its four queries when the caller has it.
+    """
+    treatments = [t for t in treatments if _start(t) is not None]
+    if timeline is None:
+        timeline = activity_timeline(treatments)
+    flags: dict[int, dict[str, list[datetime.datetime]]] = defaultdict(lambda: defaultdict(list))
+    open_checkpoints: dict[int, int] = defaultdict(int)
+    checkpoints = 0
+    if treatments:
+        first = origin if origin is not None else min(_start(t) for t in treatments)
+        at = first + STEP
+        while at <= now:
+            open_then = [t for t in treatments if _start(t) <= at <= _end(t, now)]
+            if open_then:
+                checkpoints += 1
+                last_activity = {}
+                for t in open_then:
+                    open_checkpoints[t.pk] += 1
+                    moments = timeline.get(t.pk, [])
+                    i = bisect.bisect_right(moments, at)
+                    last_activity[t.pk] = moments[i - 1] if i else None
+                facts = facts_for(open_then, at=at, last_activity=last_activity)
+                for tid, reasons in reasons_for(open_then, facts).items():
+                    for rule in {r.rule for r in reasons}:
+                        flags[tid][rule].append(at)
+            at += STEP
+    return Replay(checkpoints, flags, open_checkpoints)
+
+
 def dropout_report(
     treatments: list[Treatment], *, now: datetime.datetime | None = None
 ) -> DropoutReport:
@@ -135,25 +192,8 @@ def dropout_report(
         if candidates:
             events[t.pk] = min(candidates, key=lambda c: c[1])
 
-    flags: dict[int, dict[str, list[datetime.datetime]]] = defaultdict(lambda: defaultdict(list))
-    checkpoints = 0
-    if treatments:
-        first = min(_start(t) for t in treatments)
-        at = first + STEP
-        while at <= now:
-            open_then = [t for t in treatments if _start(t) <= at <= _end(t, now)]
-            if open_then:
-                checkpoints += 1
-                last_activity = {}
-                for t in open_then:
-                    moments = timeline.get(t.pk, [])
-                    i = bisect.bisect_right(moments, at)
-                    last_activity[t.pk] = moments[i - 1] if i else None
-                facts = facts_for(open_then, at=at, last_activity=last_activity)
-                for tid, reasons in reasons_for(open_then, facts).items():
-                    for rule in {r.rule for r in reasons}:
-                        flags[tid][rule].append(at)
-            at += STEP
+    replayed = replay(treatments, now=now, timeline=timeline)
+    flags = replayed.flags
 
     rules = {rule: RuleRow(rule, RULE_LABELS[rule]) for rule in PRIORITY}
     rows = []
@@ -182,7 +222,7 @@ def dropout_report(
     return DropoutReport(
         participants=len(treatments),
         events=len(events),
-        checkpoints=checkpoints,
+        checkpoints=replayed.checkpoints,
         rules=[rules[r] for r in PRIORITY],
         rows=rows,
     )

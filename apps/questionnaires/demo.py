@@ -1,5 +1,6 @@
 """Demo questionnaires: baseline and pre-session PHQ-9/GAD-7 with improving scores,
-end-of-treatment PHQ-9 and WAI-SF-C (placeholder wording) for the completed client,
+an early WAI-SF-C the day after session 2, end-of-treatment PHQ-9 and WAI-SF-C
+(placeholder wording) for the completed client,
 and an item-9 answer of 1 on the week-5 client's latest PHQ-9 with its open risk
 alert. Idempotent: rows are keyed by (treatment, instrument, time point).
 """
@@ -18,6 +19,9 @@ from apps.safety.services import risk_sources_for
 CLIENT_KEYS = ("week3", "week5", "week9", "completed")
 SESSION_DAYS = (1, 15, 29, 43, 57, 71)  # day of treatment of sessions 1-6
 RISK_KEY = "week5"
+# The early WAI-SF-C, the day after session 2 (the trial overview plots it
+# against PHQ-9 change): spread over the low, medium and high bands.
+EARLY_WAI = {"week3": 44, "week5": 27, "week9": 52, "completed": 38}
 
 
 def _answers(code: str, total: int, *, item9: int = 0) -> dict[int, int]:
@@ -87,6 +91,9 @@ def populate(context: dict) -> None:
             if when < end and number > 1:
                 moments.append((TimePoint.pre_session(number), when))
         last_phq9 = len(moments) - 1
+        early = start + datetime.timedelta(days=SESSION_DAYS[1], hours=2)
+        if early < end:
+            _completed(treatment, "wai_sf_c", TimePoint.EARLY_ALLIANCE, early, EARLY_WAI[key])
         for k, (time_point, when) in enumerate(moments):
             item9 = 1 if key == RISK_KEY and k == last_phq9 else 0
             _completed(treatment, "phq9", time_point, when, max(4, 17 - 2 * k), item9=item9)

@@ -1,10 +1,9 @@
-"""Geometry for the trial overview's bar charts and scatter plot (server-side SVG).
+"""Geometry for the trial overview's bar charts (server-side SVG), and Pearson's r.
 
-Line charts come from `apps.core.charts.build_line_chart`. Bars and the
-scatter plot are drawn here: pure functions returning coordinates as strings
-(percentages for x, so the SVG stretches without a viewBox, as the core
-charts do). Every chart is shown with its data table; colour never carries
-meaning on its own.
+Line charts and the scatter plot come from `apps.core.charts`. Bars are drawn
+here: pure functions returning coordinates as strings (percentages for x, so
+the SVG stretches without a viewBox, as the core charts do). Every chart is
+shown with its data table; colour never carries meaning on its own.
 """
 
 from __future__ import annotations
@@ -65,45 +64,3 @@ def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     except statistics.StatisticsError:
         return None
     return None if math.isnan(r) else round(r, 2)
-
-
-def scatter(
-    points: Sequence[tuple[float, float]],
-    *,
-    x_range: tuple[float, float],
-    y_range: tuple[float, float],
-    height: int = 260,
-) -> dict:
-    """Points on fixed axes: x as a percentage of the width, y in pixels."""
-    left, right, top, bottom = 10.0, 97.0, 12.0, float(height - 30)
-    (x0, x1), (y0, y1) = x_range, y_range
-
-    def x_of(x):
-        return left + (min(max(x, x0), x1) - x0) / (x1 - x0) * (right - left)
-
-    def y_of(y):
-        return bottom - (min(max(y, y0), y1) - y0) / (y1 - y0) * (bottom - top)
-
-    x_ticks = [x0 + i * (x1 - x0) / 4 for i in range(5)]
-    y_ticks = [y0 + i * (y1 - y0) / 4 for i in range(5)]
-    return {
-        "height": height,
-        "plot": {
-            "left": _pc(left),
-            "right": _pc(right),
-            "top": f"{top:.1f}",
-            "bottom": f"{bottom:.1f}",
-            "x_label_y": f"{bottom + 18:.1f}",
-            "tick_x": _pc(left - 1),
-        },
-        "points": [
-            {"x": _pc(x_of(x)), "y": f"{y_of(y):.1f}", "x_value": x, "y_value": y}
-            for x, y in points
-        ],
-        "x_ticks": [{"x": _pc(x_of(v)), "label": f"{v:g}"} for v in x_ticks],
-        "y_ticks": [
-            {"y": f"{y_of(v):.1f}", "label_y": f"{y_of(v) + 4:.1f}", "label": f"{v:g}"}
-            for v in y_ticks
-        ],
-        "zero_y": f"{y_of(0):.1f}" if y0 < 0 < y1 else None,
-    }

@@ -14,9 +14,10 @@ Conventions for analysts (R, Stata, SPSS):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from apps.care.models import TreatmentStatus
+from apps.earlywarning.rules import PRIORITY, RULE_LABELS
 from apps.trials.adherence import EventType
 
 
@@ -28,6 +29,10 @@ class Column:
     description: str
     units: str = ""
     allowed: str = ""
+    # When the cell is empty (the one missing-value code), or "never missing".
+    # Given for every column of the analysis file; the older files state their
+    # missing values in the description.
+    missing: str = ""
 
 
 def _choices(values) -> str:
@@ -35,10 +40,10 @@ def _choices(values) -> str:
 
 
 TIME_POINTS = (
-    "baseline; pre_session_N (N = session number 1-99); end_of_treatment; "
+    "baseline; early_alliance; pre_session_N (N = session number 1-99); end_of_treatment; "
     "followup_3m; followup_6m; followup_12m; ad_hoc"
 )
-INSTRUMENTS = "phq9; gad7; wai_sf_c"
+INSTRUMENTS = "phq9; gad7; wai_sf_c; wai_sf_t"
 
 PARTICIPANT_ID = Column(
     "participant_id",
@@ -409,13 +414,327 @@ SCORE_COLUMNS: tuple[Column, ...] = (
     ),
 )
 
+# --------------------------------------------------------------------------- analysis
+#
+# The analysis file: one row per participant with the trial's outcomes, the
+# alliance, sessions, modules, time online and early-warning flags, ready for
+# R or Stata. Definitions in `apps/trials/analysis.py` (and docs/adherence.md
+# for the adherence measures it shares with the participants file).
+
+NEVER_MISSING = "never missing"
+DAY_NOTE = "day 0 = start_date; in the service's time zone"
+PHQ9_BANDS = "minimal; mild; moderate; moderately_severe; severe"
+END_TIME_POINTS = "end_of_treatment; followup_3m; followup_6m; followup_12m"
+RELIABLE_CHANGE = "reliable_improvement; no_reliable_change; reliable_deterioration"
+
+# (column infix, time point, words)
+PHQ9_TIME_POINTS = (
+    ("baseline", "baseline", "at baseline"),
+    ("end", "end_of_treatment", "at the end of treatment"),
+    ("fu3m", "followup_3m", "at the 3-month follow-up"),
+    ("fu6m", "followup_6m", "at the 6-month follow-up"),
+    ("fu12m", "followup_12m", "at the 12-month follow-up"),
+)
+
+
+def _never(column: Column) -> Column:
+    return replace(column, missing=NEVER_MISSING)
+
+
+def _phq9_at(infix: str, time_point: str, words: str) -> tuple[Column, ...]:
+    missing = f"no PHQ-9 completed {words}, or it was not scorable (3 or more items missing)"
+    return (
+        Column(
+            f"phq9_{infix}_total",
+            "integer",
+            f"PHQ-9 total {words}",
+            f"Total of the PHQ-9 completed at time point {time_point} (sum of items 1-9, "
+            "prorated when 1 or 2 items are missing; scoring engine).",
+            units="score",
+            allowed="0-27",
+            missing=missing,
+        ),
+        Column(
+            f"phq9_{infix}_band",
+            "categorical",
+            f"PHQ-9 band {words}",
+            f"Severity band of phq9_{infix}_total: 0-4 minimal, 5-9 mild, 10-14 moderate, "
+            "15-19 moderately_severe, 20-27 severe.",
+            allowed=PHQ9_BANDS,
+            missing=missing,
+        ),
+        Column(
+            f"phq9_{infix}_day",
+            "integer",
+            f"PHQ-9 {words}: study day",
+            f"Days from start_date to the day that PHQ-9 was completed ({DAY_NOTE}).",
+            units="days",
+            missing=missing,
+        ),
+    )
+
+
+def _wai(prefix: str, short: str, who: str, when: str) -> tuple[Column, ...]:
+    if when == "early":
+        words, rule = (
+            "early in treatment",
+            "completed at time point early_alliance (after the face-to-face session the "
+            "service's protocol names, session 2 by default)",
+        )
+    else:
+        words, rule = (
+            "at the end",
+            "completed at end_of_treatment; without one, the first completed at a "
+            "follow-up (3, then 6, then 12 months: E-COMPARED measured the alliance at 3 "
+            "months, or 6 when treatment ran longer)",
+        )
+    missing = f"no {short} {words}, or an item was missing (the WAI is never prorated)"
+    name = f"{prefix}_{when}"
+    cols = [
+        Column(
+            f"{name}_total",
+            "integer",
+            f"{short} total {words}",
+            f"{who} working alliance: total of the 12 items (1-5 each) of the {short} {rule}.",
+            units="score",
+            allowed="12-60",
+            missing=missing,
+        )
+    ]
+    items = {"bond": "3, 5, 7, 9", "goal": "4, 6, 8, 11", "task": "1, 2, 10, 12"}
+    for subscale, numbers in items.items():
+        cols.append(
+            Column(
+                f"{name}_{subscale}",
+                "integer",
+                f"{short} {subscale} {words}",
+                f"{subscale.capitalize()} subscale of the same {short}: sum of items {numbers}.",
+                units="score",
+                allowed="4-20",
+                missing=missing,
+            )
+        )
+    cols.append(
+        Column(
+            f"{name}_day",
+            "integer",
+            f"{short} {words}: study day",
+            f"Days from start_date to the day that {short} was completed ({DAY_NOTE}).",
+            units="days",
+            missing=missing,
+        )
+    )
+    if when == "end":
+        cols.append(
+            Column(
+                f"{name}_time_point",
+                "categorical",
+                f"{short} {words}: time point",
+                f"Time point of the {short} in {name}_total.",
+                allowed=END_TIME_POINTS,
+                missing=missing,
+            )
+        )
+    return tuple(cols)
+
+
+def _flag(rule: str) -> Column:
+    return Column(
+        f"flag_{rule}",
+        "integer",
+        f"Warnings: {RULE_LABELS[rule]}",
+        f"Weekly checkpoints (of flag_checkpoints) at which the early-warning rule "
+        f"'{rule}' fired for this participant (docs/early-warning.md).",
+        units="checkpoints",
+        allowed=">= 0",
+        missing=NEVER_MISSING,
+    )
+
+
+_ANALYSIS: tuple[Column, ...] = (
+    _never(PARTICIPANT_ID),
+    _never(SERVICE_CODE),
+    Column(
+        "treatment_status",
+        "categorical",
+        "Treatment status",
+        "Status of the treatment when the file was made.",
+        allowed=_choices(TreatmentStatus.values),
+        missing=NEVER_MISSING,
+    ),
+    Column(
+        "end_reason",
+        "categorical",
+        "How treatment ended",
+        "The outcome of the lifecycle step that closed the treatment from invited or in "
+        "treatment (discharge: completed; dropout: dropped_out; trial withdrawal: "
+        "withdrawn); the latest such step if it was re-opened; for a treatment closed "
+        "without a recorded step, its status. A withdrawal after the end shows in "
+        "treatment_status only.",
+        allowed="completed; dropped_out; withdrawn",
+        missing="treatment not ended (invited or in treatment)",
+    ),
+    Column(
+        "start_date",
+        "date",
+        "Start date",
+        "Planned first day of treatment: day 0 of every column ending in _day.",
+        missing=NEVER_MISSING,
+    ),
+    Column(
+        "end_day",
+        "integer",
+        "End: study day",
+        f"Days from start_date to the day the treatment was closed ({DAY_NOTE}).",
+        units="days",
+        missing="treatment not ended",
+    ),
+    *(c for infix, tp, words in PHQ9_TIME_POINTS for c in _phq9_at(infix, tp, words)),
+    Column(
+        "phq9_last_total",
+        "integer",
+        "Last PHQ-9 total",
+        "Total of the latest completed, scorable PHQ-9 at any time point other than "
+        "baseline (before a session, end of treatment, follow-up, extra): the last score "
+        "of the clinical reference's first-vs-last outcome.",
+        units="score",
+        allowed="0-27",
+        missing="no scorable PHQ-9 after baseline",
+    ),
+    Column(
+        "phq9_last_band",
+        "categorical",
+        "Last PHQ-9 band",
+        "Severity band of phq9_last_total (as phq9_baseline_band).",
+        allowed=PHQ9_BANDS,
+        missing="no scorable PHQ-9 after baseline",
+    ),
+    Column(
+        "phq9_last_day",
+        "integer",
+        "Last PHQ-9: study day",
+        f"Days from start_date to the day the last PHQ-9 was completed ({DAY_NOTE}).",
+        units="days",
+        missing="no scorable PHQ-9 after baseline",
+    ),
+    Column(
+        "phq9_last_time_point",
+        "categorical",
+        "Last PHQ-9: time point",
+        "Time point of the PHQ-9 in phq9_last_total.",
+        allowed=TIME_POINTS.removeprefix("baseline; "),
+        missing="no scorable PHQ-9 after baseline",
+    ),
+    Column(
+        "phq9_change",
+        "integer",
+        "PHQ-9 change",
+        "phq9_last_total minus phq9_baseline_total (negative = improvement).",
+        units="score points",
+        allowed="-27 to 27",
+        missing="phq9_baseline_total or phq9_last_total empty",
+    ),
+    Column(
+        "phq9_reliable_change",
+        "categorical",
+        "PHQ-9 reliable change",
+        "NHS Talking Therapies rule on the PHQ-9 alone (clinical reference: with one "
+        "measure, apply the rules to it alone): a fall of 6 or more is reliable "
+        "improvement, a rise of 6 or more reliable deterioration; 5 points is not "
+        "reliable. From the scoring engine (scoring.change).",
+        allowed=RELIABLE_CHANGE,
+        missing="phq9_change empty",
+    ),
+    Column(
+        "phq9_caseness_baseline",
+        "boolean",
+        "PHQ-9 caseness at baseline",
+        "1 if phq9_baseline_total is 10 or more (caseness).",
+        allowed="0; 1",
+        missing="phq9_baseline_total empty",
+    ),
+    Column(
+        "phq9_recovery",
+        "boolean",
+        "PHQ-9 recovery",
+        "At caseness at baseline (10 or more) and below it (9 or less) at the last score: "
+        "1; still at caseness: 0.",
+        allowed="0; 1",
+        missing="phq9_change empty; or not applicable: not at caseness at baseline "
+        "(phq9_caseness_baseline = 0)",
+    ),
+    Column(
+        "phq9_reliable_recovery",
+        "boolean",
+        "PHQ-9 reliable recovery",
+        "1 if phq9_recovery is 1 and the change is a reliable improvement; else 0.",
+        allowed="0; 1",
+        missing="as phq9_recovery",
+    ),
+    *_wai("wai_c", "WAI-SF-C", "Client's", "early"),
+    *_wai("wai_c", "WAI-SF-C", "Client's", "end"),
+    *_wai("wai_t", "WAI-SF-T", "Practitioner's", "early"),
+    *_wai("wai_t", "WAI-SF-T", "Practitioner's", "end"),
+    _count("sessions_attended", "Sessions attended", "Face-to-face sessions attended."),
+    _count(
+        "sessions_did_not_attend",
+        "Sessions not attended",
+        "Face-to-face sessions the client did not attend (DNA); sessions cancelled by "
+        "either side are not counted.",
+    ),
+    _count(
+        "mandatory_modules_completed",
+        "Mandatory modules completed",
+        "Mandatory modules completed (0-4).",
+    ),
+    _count(
+        "optional_modules_completed",
+        "Optional modules completed",
+        "Active optional modules (physical exercise, problem solving) with every step done.",
+    ),
+    Column(
+        "course_completed",
+        "boolean",
+        "Completed course",
+        "1 if all four mandatory modules were completed (the study's adherence definition).",
+        allowed="0; 1",
+    ),
+    _count("logins", "Logins", "Sign-ins between enrolment and the end of treatment."),
+    _count(
+        "weeks_active",
+        "Weeks active",
+        "Distinct weeks (Monday-Sunday, service time zone) with any client activity on "
+        "the platform (as in the participants file).",
+        units="weeks",
+    ),
+    _count(
+        "seconds_on_platform",
+        "Time on programme steps",
+        "Active seconds on programme step pages (heartbeat-measured, each gap capped at "
+        "120 s and each visit at 30 min; as in the participants file).",
+        units="seconds",
+    ),
+    _count(
+        "flag_checkpoints",
+        "Warning checkpoints",
+        "Weekly checkpoints at which the treatment was open (activated, not yet ended): "
+        "every 7 days from the first activation in the trial, the same checkpoints as the "
+        "early-warning report. Each replays the rules with the data that existed then.",
+        units="checkpoints",
+    ),
+    *(_flag(rule) for rule in PRIORITY),
+)
+# Counts and yes/no columns without their own note are never missing (0 when
+# nothing happened).
+ANALYSIS_COLUMNS: tuple[Column, ...] = tuple(c if c.missing else _never(c) for c in _ANALYSIS)
+
 CODEBOOK_COLUMNS: tuple[Column, ...] = (
     Column(
         "dataset",
         "categorical",
         "File",
         "Which file the column is in.",
-        allowed="participants; events; scores",
+        allowed="participants; events; scores; analysis",
     ),
     Column("column", "string", "Column", "Column name, as in the header row."),
     Column(
@@ -429,6 +748,13 @@ CODEBOOK_COLUMNS: tuple[Column, ...] = (
     Column("units", "string", "Units", "Units of measurement, if any."),
     Column("allowed_values", "string", "Allowed values", "Allowed values or range."),
     Column("description", "string", "Description", "What the column means."),
+    Column(
+        "missing_value",
+        "string",
+        "Missing",
+        "When the cell is empty, the one missing-value code (analysis file); empty for the "
+        "other files, whose descriptions say it.",
+    ),
 )
 
 
@@ -438,10 +764,11 @@ def codebook_rows(modules, *, include_free_text: bool = False):
         ("participants", participant_columns(modules)),
         ("events", event_columns(include_free_text=include_free_text)),
         ("scores", SCORE_COLUMNS),
+        ("analysis", ANALYSIS_COLUMNS),
     )
     for dataset, columns in datasets:
         for c in columns:
-            yield (dataset, c.name, c.type, c.label, c.units, c.allowed, c.description)
+            yield (dataset, c.name, c.type, c.label, c.units, c.allowed, c.description, c.missing)
 
 
 def codebook_markdown() -> str:
@@ -490,5 +817,48 @@ def codebook_markdown() -> str:
                 "|---|---|---|---|---|"]  # fmt: skip
         for c in columns:
             cells = [f"`{c.name}`", c.type, c.units, c.allowed, f"**{c.label}.** {c.description}"]
-            out.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+            out.append(_md_row(cells))
+    out += ANALYSIS_INTRO
+    out += ["| Column | Type | Units | Allowed values | Missing (empty cell) when | Derivation |",
+            "|---|---|---|---|---|---|"]  # fmt: skip
+    for c in ANALYSIS_COLUMNS:
+        cells = [
+            f"`{c.name}`",
+            c.type,
+            c.units,
+            c.allowed,
+            c.missing,
+            f"**{c.label}.** {c.description}",
+        ]
+        out.append(_md_row(cells))
     return "\n".join(out) + "\n"
+
+
+def _md_row(cells: list[str]) -> str:
+    return "| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |"
+
+
+ANALYSIS_INTRO = [
+    "",
+    "## Analysis file (one row per participant)",
+    "",
+    "The trial's outcomes, the working alliance, sessions, modules, time online and",
+    "early-warning flags, one row per participant, for R or Stata. Computed by",
+    "`apps/trials/analysis.py`; the adherence measures are those of the participants file",
+    "(docs/adherence.md).",
+    "",
+    "- Names are lower case with underscores, at most 32 characters; one header row.",
+    "- **Missing values: one code, the empty cell, in every column** (never `NA`, `-99` or",
+    "  0). The table says when each column is empty. Counts are never missing (0 when",
+    "  nothing happened). Only the recovery columns can be empty for 'not applicable' (not",
+    "  at caseness at baseline); `phq9_caseness_baseline` = 0 tells those apart.",
+    "- Time: `start_date` is the only date; every other moment is a **study day**, whole",
+    "  days from `start_date` (day 0) to the day it happened in the service's time zone.",
+    "- Scores are those stored when the questionnaire was completed; a questionnaire not",
+    "  scorable under the missing-items policy (docs/scoring.md) counts as missing.",
+    "- No allocation arm: the platform records none (everyone on it receives blended",
+    "  care). Merge the arm from the trial's randomisation list by `participant_id`.",
+    '- Reading it: R `read.csv(file, na.strings = "")`; Stata',
+    "  `import delimited using file, varnames(1) clear` (empty numbers become `.`).",
+    "",
+]

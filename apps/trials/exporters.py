@@ -14,6 +14,9 @@ generator row by row, so memory stays flat whatever the number of rows:
 - XLSX through openpyxl's write-only workbook (rows go to a temporary XML
   stream, never held as cell objects).
 
+The analysis file (one row per participant: outcomes, alliance, sessions,
+modules, time online, early-warning flags) comes from `apps.trials.analysis`.
+
 No export contains a name, an email address or free text; the only exception
 is the `free_text` events column, present only when an admin asked for it
 with a recorded purpose (`Scope.include_free_text`).
@@ -39,9 +42,10 @@ from apps.care.models import Service, Treatment
 from apps.questionnaires.catalogue import scoring_definition
 from apps.questionnaires.definitions import ScoringError
 from apps.questionnaires.models import Administration, AdministrationStatus, Answer
-from apps.trials import adherence
+from apps.trials import adherence, analysis
 from apps.trials.adherence import Scope, treatments_in_scope
 from apps.trials.columns import (
+    ANALYSIS_COLUMNS,
     CODEBOOK_COLUMNS,
     SCORE_COLUMNS,
     Column,
@@ -317,6 +321,8 @@ def build_export(dataset: str, scope: Scope, *, as_of=None) -> Export:
         )
     if dataset == "scores":
         return Export(dataset, SCORE_COLUMNS, score_rows(treatments))
+    if dataset == "analysis":
+        return Export(dataset, ANALYSIS_COLUMNS, analysis.analysis_rows(treatments, as_of=as_of))
     if dataset == "codebook":
         return Export(
             dataset,
@@ -329,7 +335,7 @@ def build_export(dataset: str, scope: Scope, *, as_of=None) -> Export:
 def count_rows(dataset: str, scope: Scope) -> int:
     """How many data rows (header excluded) the export of `dataset` will have."""
     treatments = treatments_in_scope(scope)
-    if dataset == "participants":
+    if dataset in ("participants", "analysis"):
         return treatments.count()
     if dataset == "events":
         return adherence.events_queryset(treatments).count()

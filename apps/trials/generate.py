@@ -6,8 +6,10 @@ treatment, completed, dropped out, withdrawn). Each client who started has
 their own history up to today: daily mood ratings (some days skipped), the
 programme's steps opened and completed, messages both ways, sessions 1 to 6
 (held, missed, booked), PHQ-9 and GAD-7 at baseline and before each session
-(with answers), a risk alert for about one client in fifteen, sign-ins,
-sent reminders and audit entries. The history is then topped up with
+(with answers and bands), the client's and the practitioner's WAI after
+session 2 and, for completed clients, PHQ-9 and both WAIs at the end of
+treatment, a risk alert for about one client in fifteen, sign-ins, sent
+reminders and audit entries. The history is then topped up with
 sign-ins, sent reminders, audit entries and earlier mood ratings until the
 database holds about `history_rows` rows of history.
 
@@ -310,6 +312,8 @@ def _history(prefix, steps, today, log):
     are built from the start date (local 'today' based), so 'now' is about today."""
     phq9 = scoring_definition("phq9").version
     gad7 = scoring_definition("gad7").version
+    wai_c = scoring_definition("wai_sf_c").version
+    wai_t = scoring_definition("wai_sf_t").version
     mood_ct, notification_ct = _content_types()
     params = {
         "today": today,
@@ -318,6 +322,8 @@ def _history(prefix, steps, today, log):
         "sessions": list(SESSION_DAYS),
         "phq9": phq9,
         "gad7": gad7,
+        "wai_c": wai_c,
+        "wai_t": wai_t,
         "mood_ct": mood_ct,
         "notification_ct": notification_ct,
     }
@@ -425,6 +431,106 @@ def _history(prefix, steps, today, log):
             FROM gt_client g JOIN questionnaires_administration q
                  ON q.treatment_id = g.treatment_id
             WHERE g.n %% 15 = 3 AND q.instrument = 'phq9' AND q.time_point <> 'baseline'
+            """,
+        # The alliance (issue 14): the client's and the practitioner's WAI after
+        # session 2, and for completed clients an end-of-treatment PHQ-9 and WAI.
+        # Answers first, then totals, bands and subscales summed from them.
+        "working alliance": """
+            INSERT INTO questionnaires_administration (instrument, definition_version,
+                wording_version, time_point, due_from, due_until, status, opened_at, started_at,
+                completed_at, reminders_sent, link_nonce, valid, total, raw_sum, n_answered,
+                prorated, band, subscales, risk, severe, created_at, updated_at,
+                appointment_id, treatment_id)
+            SELECT w.code, CASE w.code WHEN 'wai_sf_c' THEN %(wai_c)s ELSE %(wai_t)s END,
+                   'placeholder', 'early_alliance',
+                   a.starts_at + interval '1 hour', a.starts_at + interval '8 days', 'completed',
+                   a.starts_at + w.after, a.starts_at + w.after,
+                   a.starts_at + w.after + interval '4 minutes', 0, '', true, 0, 0, 12, false,
+                   '', '{}'::jsonb, '{}'::jsonb, false, a.starts_at + interval '1 hour',
+                   a.starts_at + w.after, a.id, g.treatment_id
+            FROM gt_client g JOIN care_appointment a
+                 ON a.treatment_id = g.treatment_id AND a.number = 2 AND a.status = 'attended'
+            CROSS JOIN (VALUES ('wai_sf_c', interval '1 day'), ('wai_sf_t', interval '1 hour'))
+                 AS w(code, after)
+            UNION ALL
+            SELECT e.code, CASE e.code WHEN 'phq9' THEN %(phq9)s WHEN 'wai_sf_c' THEN %(wai_c)s
+                                ELSE %(wai_t)s END,
+                   CASE e.code WHEN 'phq9' THEN '' ELSE 'placeholder' END, 'end_of_treatment',
+                   t.ended_at - interval '3 days', t.ended_at + interval '11 days', 'completed',
+                   t.ended_at - interval '1 day', t.ended_at - interval '1 day',
+                   t.ended_at - interval '1 day' + e.after, 0, '', true, 0, 0,
+                   CASE e.code WHEN 'phq9' THEN 9 ELSE 12 END, false, '', '{}'::jsonb,
+                   '{}'::jsonb, false,
+                   t.ended_at - interval '3 days', t.ended_at - interval '1 day', NULL,
+                   g.treatment_id
+            FROM gt_client g JOIN care_treatment t ON t.id = g.treatment_id
+            CROSS JOIN (VALUES ('phq9', interval '5 minutes'), ('wai_sf_c', interval '9 minutes'),
+                               ('wai_sf_t', interval '2 hours')) AS e(code, after)
+            WHERE g.stage = 12
+            """,
+        # A level of 0-4 per client (and per view; not tied to the stage, which
+        # is n mod 15) spreads the alliance from low
+        # to high; the end PHQ-9 is lower where the client's early alliance is
+        # higher, with noise, so the overview's scatter shows something to read.
+        "working alliance answers": """
+            INSERT INTO questionnaires_answer (item, value, answered_at, administration_id)
+            SELECT i,
+                   CASE WHEN q.instrument = 'phq9' THEN
+                            CASE WHEN i = 9 THEN 0 WHEN i = 10 THEN 1
+                                 ELSE greatest(0, least(3,
+                                      (5 - (g.n / 15 * 2 + g.n) %% 5 + (i + g.n) %% 3) / 2
+                                      - 1)) END
+                        ELSE greatest(1, least(5,
+                             CASE q.instrument WHEN 'wai_sf_c' THEN (g.n / 15 * 2 + g.n) %% 5
+                                  ELSE (g.n / 15 + 2 * g.n + 1) %% 5 END
+                             + CASE q.time_point WHEN 'end_of_treatment' THEN g.n %% 2 ELSE 0 END
+                             + 1 + ((i * 7 + g.n * 13 + i * g.n) %% 5 = 0)::int
+                             - ((i * 3 + g.n * 11) %% 7 = 0)::int)) END,
+                   q.completed_at, q.id
+            FROM gt_client g JOIN questionnaires_administration q
+                 ON q.treatment_id = g.treatment_id
+            CROSS JOIN generate_series(1, 12) i
+            WHERE (q.time_point = 'early_alliance'
+                   OR (q.time_point = 'end_of_treatment' AND g.stage = 12))
+              AND i <= CASE q.instrument WHEN 'phq9' THEN 10 ELSE 12 END
+            """,
+        "working alliance scores": """
+            UPDATE questionnaires_administration q SET total = s.total, raw_sum = s.total,
+                   subscales = CASE WHEN q.instrument = 'phq9' THEN '{}'::jsonb
+                                    ELSE jsonb_build_object('task', s.task, 'bond', s.bond,
+                                                            'goal', s.goal) END,
+                   band = CASE WHEN q.instrument = 'phq9' THEN
+                                   CASE WHEN s.total <= 4 THEN 'minimal'
+                                        WHEN s.total <= 9 THEN 'mild'
+                                        WHEN s.total <= 14 THEN 'moderate'
+                                        WHEN s.total <= 19 THEN 'moderately_severe'
+                                        ELSE 'severe' END
+                               WHEN s.total <= 28 THEN 'low'
+                               WHEN s.total <= 44 THEN 'medium' ELSE 'high' END
+            FROM (
+                SELECT a.administration_id AS id,
+                       sum(a.value) FILTER (WHERE a.item <= 9 OR q2.instrument <> 'phq9') AS total,
+                       sum(a.value) FILTER (WHERE a.item IN (1, 2, 10, 12)) AS task,
+                       sum(a.value) FILTER (WHERE a.item IN (3, 5, 7, 9)) AS bond,
+                       sum(a.value) FILTER (WHERE a.item IN (4, 6, 8, 11)) AS goal
+                FROM questionnaires_answer a
+                JOIN questionnaires_administration q2 ON q2.id = a.administration_id
+                JOIN gt_client g ON g.treatment_id = q2.treatment_id
+                WHERE q2.time_point = 'early_alliance'
+                   OR (q2.time_point = 'end_of_treatment' AND g.stage = 12)
+                GROUP BY a.administration_id
+            ) s
+            WHERE q.id = s.id
+            """,
+        "bands": """
+            UPDATE questionnaires_administration q SET band = CASE
+                       WHEN q.total <= 4 THEN 'minimal' WHEN q.total <= 9 THEN 'mild'
+                       WHEN q.total <= 14 THEN 'moderate'
+                       WHEN q.instrument = 'phq9' AND q.total <= 19 THEN 'moderately_severe'
+                       ELSE 'severe' END
+            FROM gt_client g
+            WHERE q.treatment_id = g.treatment_id AND q.instrument IN ('phq9', 'gad7')
+              AND q.band = '' AND q.total IS NOT NULL
             """,
         "sign-ins": """
             INSERT INTO accounts_loginevent (user_id, at)

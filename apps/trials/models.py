@@ -19,6 +19,10 @@ class Dataset(models.TextChoices):
     PARTICIPANTS = "participants", _("Participants (one row each)")
     EVENTS = "events", _("Events (one row per event)")
     SCORES = "scores", _("Questionnaire scores (items and totals)")
+    ANALYSIS = (
+        "analysis",
+        _("Analysis file (one row each: outcomes, alliance, sessions, modules, warnings)"),
+    )
     CODEBOOK = "codebook", _("Codebook (what every column means)")
 
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from apps.care.models import Service, Treatment, TreatmentStatus
 from apps.core.charts import build_line_chart
-from apps.trials import adherence, charts
-from apps.trials.adherence import Scope
+from apps.trials import adherence, analysis, charts
+from apps.trials.adherence import Scope, treatments_in_scope
 
 
 def recruitment_by_service() -> QuerySet[Service]:
@@ -67,7 +67,8 @@ class Overview:
     overall: adherence.AdherenceSummary
     services: dict[str, adherence.AdherenceSummary]
     phq9_changes: list[int] = field(default_factory=list)
-    alliance: list[tuple[str, int, int]] = field(default_factory=list)  # (pid, wai, change)
+    # (participant ID, early WAI-SF-C total, PHQ-9 change from baseline to the last score)
+    alliance: list[tuple[str, int, int]] = field(default_factory=list)
     categories: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -80,18 +81,22 @@ class Overview:
 
 
 def overview(scope: Scope | None = None) -> Overview:
-    """Everything the overview shows, from one streamed pass over the participants."""
-    changes, alliance = [], []
+    """Everything the overview shows: one streamed pass over the participants'
+    adherence, and the alliance pairs as the analysis file defines them."""
+    scope = scope or Scope()
+    changes = []
     categories = {"reliable_improvement": 0, "no_reliable_change": 0, "reliable_deterioration": 0}
 
     def stream():
-        for p in adherence.participant_adherence(scope or Scope()):
+        for p in adherence.participant_adherence(scope):
             if p.phq9_change is not None:
                 changes.append(p.phq9_change)
                 categories[p.phq9_change_category] = categories.get(p.phq9_change_category, 0) + 1
-                if p.wai_sf_c_total is not None:
-                    alliance.append((p.participant_id, p.wai_sf_c_total, p.phq9_change))
             yield p
 
     overall, per_service = adherence.adherence_summary(stream())
+    alliance = [
+        (a.participant_id, a.wai_early, a.phq9_change)
+        for a in analysis.alliance_points(treatments_in_scope(scope))
+    ]
     return Overview(overall, per_service, changes, alliance, categories)

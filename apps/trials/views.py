@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.accounts.models import Role
 from apps.care.access import role_required
 from apps.care.models import Treatment, TreatmentStatus
+from apps.core.charts import build_scatter_chart
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
 from apps.earlywarning.report import dropout_report
@@ -72,10 +73,19 @@ def overview(request: HttpRequest) -> HttpResponse:
         for m in modules
     ]
     change_rows = charts.bar_rows(charts.change_distribution(data.phq9_changes))
-    scatter = charts.scatter(
+    # Fixed axes: the WAI-SF-C range with its bands (the study's low, medium and
+    # high), and every possible PHQ-9 change.
+    scatter = build_scatter_chart(
         [(wai, change) for _pid, wai, change in data.alliance],
         x_range=(12, 60),
         y_range=(-27, 27),
+        x_ticks=(12, 20, 28, 36, 44, 52, 60),
+        y_ticks=(-27, -18, -9, 0, 9, 18, 27),
+        x_bands=(
+            (12, 28.5, _("low")),
+            (28.5, 44.5, _("medium")),
+            (44.5, 60, _("high")),
+        ),
     )
     data_access_record(
         user=request.user,

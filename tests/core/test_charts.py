@@ -141,3 +141,40 @@ def test_sparkline_has_a_fixed_scale_gaps_and_the_latest_value():
 def test_explicit_ticks_stay_inside_the_fixed_axis():
     c = chart([5], tick_values=range(0, 12))
     assert [t["value"] for t in c["y_ticks"]] == list(range(1, 11))
+
+
+def test_scatter_axes_are_fixed_equal_pairs_are_grouped_and_values_clamped():
+    from apps.core.charts import build_scatter_chart
+
+    def scatter(pairs):
+        return build_scatter_chart(
+            pairs,
+            x_range=(12, 60),
+            y_range=(-27, 27),
+            x_ticks=(12, 36, 60),
+            y_ticks=(-27, 0, 27),
+            x_bands=((12, 28.5, "low"), (28.5, 60, "not low")),
+        )
+
+    one = scatter([(40, -7)])
+    many = scatter([(40, -7), (40, -7), (12, 27), (70, -30)])
+    # The same pair sits at the same place whatever else is plotted.
+    assert one["points"][0]["x"] == many["points"][1]["x"]
+    assert one["points"][0]["y"] == many["points"][1]["y"]
+    assert [(p["x_value"], p["y_value"], p["n"]) for p in many["points"]] == [
+        (12, 27, 1),
+        (40, -7, 2),
+        (70, -30, 1),
+    ]
+    assert many["n"] == 4
+    assert float(many["points"][1]["r"]) > float(one["points"][0]["r"])
+    top_left, _, clamped = many["points"]
+    # The lowest and highest values are drawn just inside the axes; beyond them, clamped.
+    assert float(many["plot"]["left"]) < float(top_left["x"]) < float(many["x_ticks"][1]["x"])
+    assert top_left["x"] == many["x_ticks"][0]["x"] and top_left["y"] == many["plot"]["top"]
+    assert clamped["x"] == many["x_ticks"][-1]["x"] and clamped["y"] == many["plot"]["bottom"]
+    assert float(clamped["x"]) < float(many["plot"]["right"])
+    assert [b["label"] for b in many["bands"]] == ["low", "not low"]
+    assert many["zero_y"] is not None
+    with pytest.raises(ValueError):
+        build_scatter_chart([], x_range=(1, 1), y_range=(0, 1), x_ticks=(), y_ticks=())

@@ -75,7 +75,7 @@ def test_text_messages_follow_the_recipient_too(pwp, client_user, treatment):
     assert "Je hebt een nieuw bericht van je behandelaar" in body
 
 
-@pytest.mark.parametrize("dataset", ["participants", "events", "scores", "codebook"])
+@pytest.mark.parametrize("dataset", ["participants", "events", "scores", "analysis", "codebook"])
 def test_exports_and_the_codebook_are_the_same_in_every_language(dataset, treatment, settings):
     from apps.programme.content import content_load
     from apps.questionnaires.services import administration_complete

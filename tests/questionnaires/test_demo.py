@@ -22,9 +22,14 @@ def test_demo_questionnaires_and_alert_are_plausible_and_idempotent():
     )
     assert len(totals) >= 4 and totals[0] > totals[-1]  # improving
     completed = Treatment.objects.get(client__email="completed@example.org")
-    wai = Administration.objects.get(treatment=completed, instrument="wai_sf_c")
+    wai = Administration.objects.get(
+        treatment=completed, instrument="wai_sf_c", time_point="end_of_treatment"
+    )
     assert wai.status == AdministrationStatus.COMPLETED and wai.wording_version == "placeholder"
     assert wai.band == "high"
+    early = Administration.objects.filter(instrument="wai_sf_c", time_point="early_alliance")
+    # The day after session 2 (day 15): every demo client is past it.
+    assert sorted(early.values_list("total", flat=True)) == [27, 38, 44, 52]
     alert = RiskAlert.objects.get()
     assert alert.treatment.client.email == "client5@example.org"
     assert alert.status == RiskAlertStatus.OPEN and alert.source == "phq9_item9"

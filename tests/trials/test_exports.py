@@ -22,7 +22,7 @@ from tests.trials.factories import (
     SECRETS,
 )
 
-DATASETS = ("participants", "events", "scores", "codebook")
+DATASETS = ("participants", "events", "scores", "analysis", "codebook")
 
 
 def _csv(dataset, scope=None):
@@ -149,7 +149,7 @@ def test_scores_long_items_totals_subscales_and_time_points(trial):
 def test_codebook_explains_every_column_of_every_file(trial):
     book = _dicts("codebook")
     assert [c.name for c in CODEBOOK_COLUMNS] == list(book[0])
-    for dataset in ("participants", "events", "scores"):
+    for dataset in ("participants", "events", "scores", "analysis"):
         header = _csv(dataset)[0]
         documented = [r["column"] for r in book if r["dataset"] == dataset]
         assert documented == header

@@ -42,6 +42,27 @@ def test_generate_trial_builds_every_stage_once(db, postgres):
     assert active.appointments.exists()
     assert active.administrations.filter(status="completed").exists()
     assert treatments.filter(risk_alerts__status="open").exists()
+    # The alliance after session 2 (client and practitioner) and, for completed
+    # clients, at the end: totals, subscales and bands agree with the answers.
+    from apps.questionnaires.models import Administration  # noqa: PLC0415 - why: one test
+
+    wai = Administration.objects.filter(treatment__in=treatments, instrument="wai_sf_c")
+    assert wai.filter(time_point="early_alliance").count() > 10
+    assert wai.filter(time_point="end_of_treatment").exists()
+    assert len(set(wai.values_list("total", flat=True))) > 5  # spread, not one value
+    for adm in Administration.objects.filter(
+        treatment__in=treatments, time_point__in=["early_alliance", "end_of_treatment"]
+    ):
+        values = dict(adm.answers.values_list("item", "value"))
+        scored = [v for n, v in values.items() if adm.instrument != "phq9" or n <= 9]
+        assert adm.total == sum(scored), adm
+        if adm.instrument != "phq9":
+            assert sum(adm.subscales.values()) == adm.total
+            assert adm.band == (
+                "low" if adm.total <= 28 else "medium" if adm.total <= 44 else "high"
+            )
+    assert not Administration.objects.filter(treatment__in=treatments, instrument="phq9",
+                                             status="completed", band="").exists()  # fmt: skip
     assert "rows of history" in out.getvalue()
 
     # No real-looking personal data: reserved .invalid addresses, no names.
