@@ -56,6 +56,7 @@ from apps.care.models import (
     Appointment,
     AppointmentStatus,
     ConsentKind,
+    Service,
     Treatment,
     TreatmentStatus,
     clients_without_consent,
@@ -75,8 +76,11 @@ from apps.notifications.models import (
     Channel,
     Notification,
     NotificationPreference,
+    ServiceQuietHours,
     Status,
     SuppressedReason,
+    default_quiet_hours_end,
+    default_quiet_hours_start,
     local_moment,
 )
 from apps.notifications.selectors import last_activity_expression, preference_for
@@ -935,10 +939,37 @@ def inactivity_nudges_plan(*, now: datetime.datetime | None = None) -> int:
 
 
 @transaction.atomic
+def service_quiet_hours_set(
+    *, actor: User, service: Service, start: datetime.time, end: datetime.time
+) -> bool:
+    """Set `service`'s quiet hours; returns whether they changed.
+
+    Used by every reminder to the service's clients who have not chosen their
+    own (planned and checked again at send time, in the client's time zone).
+    Callers check that `actor` may change the service's settings. Raises
+    DomainError (field "end") for an empty window or one longer than 16 hours.
+    """
+    row = ServiceQuietHours.objects.select_for_update().filter(service=service).first()
+    current = (row.start, row.end) if row else (default_quiet_hours_start(), default_quiet_hours_end())
+    if (start, end) == current:
+        return False
+    row = row or ServiceQuietHours(service=service)
+    row.start, row.end = start, end
+    try:
+        row.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainError(messages[0], field=None if field == NON_FIELD_ERRORS else field) from None
+    row.save()
+    return True
+
+
+@transaction.atomic
 def preference_update(*, user: User, **fields) -> NotificationPreference:
     """Save a person's notification choices. They apply at once.
 
-    Opting out needs nothing more: every send checks preferences first. A
+    Opting out needs nothing more: every send checks preferences first.
+    Quiet hours equal to the service's are stored as "follow the service". A
     changed or turned-off mood reminder cancels the pending ones at the old
     time; the planner makes new ones. Raises DomainError (with its field) for
     text messages without a mobile number or a mood reminder inside quiet
@@ -948,6 +979,9 @@ def preference_update(*, user: User, **fields) -> NotificationPreference:
     old_time, old_enabled = pref.mood_reminder_time, pref.mood_reminder_enabled
     for name, value in fields.items():
         setattr(pref, name, value)
+    if (pref.quiet_hours_start, pref.quiet_hours_end) == pref.service_quiet_hours:
+        # The same as the service's: keep following the service when it changes them.
+        pref.quiet_hours_start = pref.quiet_hours_end = None
     try:
         pref.full_clean()
     except ValidationError as error:
