@@ -358,7 +358,9 @@ def treatment_transition_notify(
     if closing:
         Notification.objects.filter(
             recipient=client, kind__in=COURSE_REMINDER_KINDS, status=Status.PENDING
-        ).update(status=Status.SUPPRESSED, suppressed_reason=SuppressedReason.CANCELLED, updated_at=now)
+        ).update(
+            status=Status.SUPPRESSED, suppressed_reason=SuppressedReason.CANCELLED, updated_at=now
+        )
     elif transition.to_status in OPEN_STATUSES and transition.from_status not in OPEN_STATUSES:
         transaction.on_commit(partial(mood_reminders_plan, user_ids=[client.pk]))
     return rows
@@ -1024,7 +1026,9 @@ def service_quiet_hours_set(
     DomainError (field "end") for an empty window or one longer than 16 hours.
     """
     row = ServiceQuietHours.objects.select_for_update().filter(service=service).first()
-    current = (row.start, row.end) if row else (default_quiet_hours_start(), default_quiet_hours_end())
+    current = (
+        (row.start, row.end) if row else (default_quiet_hours_start(), default_quiet_hours_end())
+    )
     if (start, end) == current:
         return False
     row = row or ServiceQuietHours(service=service)

@@ -109,7 +109,9 @@ def test_a_failed_quiet_hours_change_saves_nothing_else_either(client, superviso
     url = reverse("workspace:service_settings", args=[service.pk])
     response = client.post(
         url,
-        _data(service, time_zone="Europe/Paris", quiet_hours_start="09:00", quiet_hours_end="09:00"),
+        _data(
+            service, time_zone="Europe/Paris", quiet_hours_start="09:00", quiet_hours_end="09:00"
+        ),
     )
     page = response.content.decode()
     assert response.status_code == 200 and "There is a problem" in page
