@@ -8,8 +8,8 @@ refused with a message saying why. Every step:
 - cancels the sessions still booked when the treatment closes (their reminders
   go with them through `appointment_closed`);
 - writes a `TreatmentTransition` (who, when, from, to, reason), shown on the record;
-- sends `treatment_ended` when it closes the treatment (as `treatment_end` does)
-  and `treatment_status_changed` always, inside the transaction, so that
+- sends `treatment_ended` when it closes the treatment and
+  `treatment_status_changed` always, inside the transaction, so that
   questionnaires (cancels open questionnaires and their signed links, keeps
   follow-ups after a discharge or dropout) and notifications (tells the client
   and the practitioners) act in the same commit.
@@ -102,10 +102,14 @@ def treatment_transition(
     reason: str = "",
     to_pwp: User | None = None,
 ) -> TreatmentTransition:
-    """Move `treatment` one step (see `TRANSITIONS`). Raises DomainError when refused."""
+    """Move `treatment` one step (see `TRANSITIONS`). Raises DomainError when refused.
+
+    The `treatment` passed in is updated in place (status, end, practitioner).
+    """
     if kind not in TRANSITIONS:
         raise DomainError(_("Choose what happened."), field="kind")
     rule = TRANSITIONS[kind]
+    given = treatment
     treatment = Treatment.objects.select_for_update().select_related("service").get(pk=treatment.pk)
     if treatment.status not in rule.allowed_from:
         raise DomainError(
@@ -156,6 +160,8 @@ def treatment_transition(
         raise DomainError(
             _("This client already has another open treatment. Close it first.")
         ) from None
+    for name in fields:  # the caller's copy shows the new state too
+        setattr(given, name, getattr(treatment, name))
     closing = from_status in OPEN_STATUSES and treatment.status not in OPEN_STATUSES
     if closing:
         _cancel_booked_sessions(treatment)

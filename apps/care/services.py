@@ -29,7 +29,6 @@ from apps.care.signals import (
     appointment_booked,
     appointment_closed,
     appointment_rescheduled,
-    treatment_ended,
     treatment_invitation_requested,
 )
 from apps.core.errors import DomainError
@@ -152,29 +151,6 @@ def treatment_activate(*, treatment: Treatment) -> Treatment:
         treatment.status = TreatmentStatus.ACTIVE
         treatment.activated_at = timezone.now()
         treatment.save(update_fields=["status", "activated_at", "updated_at"])
-    return treatment
-
-
-@transaction.atomic
-def treatment_end(*, actor: User, treatment: Treatment, status: str) -> Treatment:
-    """Close a treatment as completed, withdrawn or dropped out.
-
-    The client keeps their account and their tools after the end.
-    """
-    if status not in (
-        TreatmentStatus.COMPLETED,
-        TreatmentStatus.WITHDRAWN,
-        TreatmentStatus.DROPPED_OUT,
-    ):
-        raise DomainError(_("Choose how the treatment ended."), field="status")
-    if not treatment.is_open:
-        raise DomainError(_("This treatment has already ended."))
-    treatment.status = status
-    treatment.ended_at = timezone.now()
-    treatment.save(update_fields=["status", "ended_at", "updated_at"])
-    # Higher apps act in this transaction (questionnaires cancel a withdrawn
-    # client's open questionnaires and their links).
-    treatment_ended.send(sender=Treatment, treatment=treatment, actor=actor)
     return treatment
 
 

@@ -25,9 +25,9 @@ appointment_closed = django.dispatch.Signal()
 # notifications emails them an invitation to accept the new treatment.
 treatment_invitation_requested = django.dispatch.Signal()
 
-# A treatment ended (completed, withdrawn or dropped out; status already set),
-# by `treatment_end` or a closing step of apps.care.lifecycle.
-# kwargs: ``treatment``. questionnaires cancels what must not go on.
+# A treatment ended (completed, withdrawn or dropped out; status already set) by a
+# closing step of apps.care.lifecycle (discharge, dropout, trial withdrawal).
+# kwargs: ``treatment``, ``actor``. questionnaires cancels what must not go on.
 treatment_ended = django.dispatch.Signal()
 
 # A treatment changed status or practitioner through apps.care.lifecycle.

@@ -46,6 +46,15 @@ class Kind(models.TextChoices):
     TWO_STEP_ENROLLED = "two_step_enrolled", _("Two-step verification was set up")
     PASSWORD_CHANGED = "password_changed", _("Password changed")
     TREATMENT_INVITATION = "treatment_invitation", _("Invitation to a new treatment")
+    # The treatment lifecycle (apps.care.lifecycle): to the client...
+    TREATMENT_DISCHARGED = "treatment_discharged", _("Course finished (discharge)")
+    TREATMENT_CLOSED = "treatment_closed", _("Course closed (dropout)")
+    TRIAL_WITHDRAWN = "trial_withdrawn", _("Left the research study")
+    TREATMENT_REOPENED = "treatment_reopened", _("Course started again")
+    PRACTITIONER_CHANGED = "practitioner_changed", _("New practitioner")
+    # ...and to the practitioners.
+    CASELOAD_CLIENT_ADDED = "caseload_client_added", _("A client moved to your caseload")
+    CASELOAD_CLIENT_CHANGED = "caseload_client_changed", _("A change to a client on your caseload")
 
 
 @dataclass(frozen=True)
@@ -190,6 +199,19 @@ register_kind(
     Kind.INACTIVITY_NUDGE, Kind.INACTIVITY_NUDGE.label, preference_field="inactivity_nudges"
 )
 register_kind(Kind.NEW_MESSAGE, Kind.NEW_MESSAGE.label, preference_field="message_emails")
+# A step of the treatment lifecycle, told to the client and the practitioners
+# concerned (services.treatment_transition_notify). Nobody opts out of news about
+# their own care or caseload, but the person's channels and quiet hours apply.
+for _lifecycle_kind in (
+    Kind.TREATMENT_DISCHARGED,
+    Kind.TREATMENT_CLOSED,
+    Kind.TRIAL_WITHDRAWN,
+    Kind.TREATMENT_REOPENED,
+    Kind.PRACTITIONER_CHANGED,
+    Kind.CASELOAD_CLIENT_ADDED,
+    Kind.CASELOAD_CLIENT_CHANGED,
+):
+    register_kind(_lifecycle_kind, _lifecycle_kind.label)
 # To the PWP when their client writes; batched per thread and hour by its
 # dedupe key (apps.messaging.services). Staff turn it off with message_emails.
 register_kind(

@@ -14,7 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from apps.accounts.tokens import invitation_token_generator, two_step_setup_token_generator
-from apps.care.models import Appointment, AppointmentStatus
+from apps.care.models import Appointment, AppointmentStatus, TreatmentTransition
 from apps.core.time import user_zone
 from apps.notifications.kinds import Kind, NotificationNotNeeded, register_default_link_builder
 from apps.notifications.models import Notification, SuppressedReason
@@ -89,6 +89,54 @@ def session_reminder_context(notification: Notification) -> dict:
     }
 
 
+def _transition(notification: Notification) -> TreatmentTransition:
+    transition = (
+        TreatmentTransition.objects.filter(pk=notification.object_id or None)
+        .select_related("treatment__pwp", "treatment__service", "actor")
+        .first()
+    )
+    if transition is None:
+        raise NotificationNotNeeded(SuppressedReason.OBJECT_GONE)
+    return transition
+
+
+def treatment_change_context(notification: Notification) -> dict:
+    """A lifecycle step, told to the client: only while it is still true (a discharge
+    re-opened before the message went, or a transfer moved on, is not announced)."""
+    transition = _transition(notification)
+    treatment = transition.treatment
+    if treatment.status != transition.to_status or treatment.pwp_id != transition.to_pwp_id:
+        raise NotificationNotNeeded(SuppressedReason.OBJECT_GONE)
+    return {
+        "link": absolute_url("programme:home"),
+        "help_link": absolute_url("safety:help"),
+        "practitioner": treatment.pwp.get_full_name(),
+        "service": treatment.service.name,
+    }
+
+
+def caseload_change_context(notification: Notification) -> dict:
+    """A lifecycle step, told to a practitioner: what happened and who recorded it.
+    Never the client's name: the link leads to the record, behind sign-in."""
+    transition = _transition(notification)
+    treatment = transition.treatment
+    holds_client = treatment.pwp_id == notification.recipient_id
+    if notification.kind == Kind.CASELOAD_CLIENT_ADDED and not holds_client:
+        raise NotificationNotNeeded(SuppressedReason.OBJECT_GONE)  # moved on again
+    if notification.kind == Kind.CASELOAD_CLIENT_ADDED:
+        link = absolute_url("workspace:review", treatment.pk)
+    elif holds_client:
+        link = absolute_url("workspace:lifecycle", treatment.pk)
+    else:
+        link = absolute_url("workspace:caseload")
+    actor = transition.actor
+    return {
+        "link": link,
+        "what": str(transition.get_kind_display()),
+        "actor": actor.get_full_name() if actor else "",
+    }
+
+
 def _page(name: str):
     def builder(notification: Notification) -> dict:
         return {"link": absolute_url(name)}
@@ -107,6 +155,16 @@ register_default_link_builder(Kind.SESSION_REMINDER, session_reminder_context)
 register_default_link_builder(Kind.MOOD_REMINDER, _page("tracking:mood"))
 register_default_link_builder(Kind.INACTIVITY_NUDGE, _page("programme:home"))
 register_default_link_builder(Kind.NEW_MESSAGE, _page("messaging:inbox"))
+for _kind in (
+    Kind.TREATMENT_DISCHARGED,
+    Kind.TREATMENT_CLOSED,
+    Kind.TRIAL_WITHDRAWN,
+    Kind.TREATMENT_REOPENED,
+    Kind.PRACTITIONER_CHANGED,
+):
+    register_default_link_builder(_kind, treatment_change_context)
+register_default_link_builder(Kind.CASELOAD_CLIENT_ADDED, caseload_change_context)
+register_default_link_builder(Kind.CASELOAD_CLIENT_CHANGED, caseload_change_context)
 register_default_link_builder(Kind.RISK_ALERT, _page("safety:alerts"))
 register_default_link_builder(Kind.RISK_ESCALATION, _page("safety:alerts"))
 # Until the questionnaires app registers its signed single-use links, these

@@ -13,10 +13,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.care.models import Treatment
 from apps.notifications.kinds import kind_label
 
 
@@ -60,6 +61,75 @@ def default_mood_reminder_time() -> datetime.time:
     return datetime.time(19, 0)
 
 
+def quiet_window_contains(start: datetime.time, end: datetime.time, at: datetime.time) -> bool:
+    """Whether wall-clock time `at` falls in the quiet hours from `start` to `end`.
+
+    A window whose start is later than its end spans midnight; start == end
+    means no quiet hours.
+    """
+    if start == end:
+        return False
+    if start < end:
+        return start <= at < end
+    return at >= start or at < end
+
+
+def quiet_window_minutes(start: datetime.time, end: datetime.time) -> int:
+    """How long the quiet hours from `start` to `end` last, in minutes (0 for none)."""
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return minutes % (24 * 60)
+
+
+# A service's quiet hours leave at least this much of the day for reminders.
+SERVICE_QUIET_HOURS_MAX_MINUTES = 16 * 60
+
+
+class ServiceQuietHours(models.Model):
+    """A service's quiet hours: when reminders to its clients wait.
+
+    In each client's own time zone. A service without a row uses
+    NOTIFICATIONS_QUIET_HOURS_START and _END. A client who chose their own
+    quiet hours keeps them (NotificationPreference). Risk alerts and account
+    emails never wait (their kind says so). Edited on the service settings page.
+    """
+
+    service = models.OneToOneField(
+        "care.Service", on_delete=models.CASCADE, related_name="quiet_hours"
+    )
+    start = models.TimeField(_("quiet from"), default=default_quiet_hours_start)
+    end = models.TimeField(_("quiet until"), default=default_quiet_hours_end)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("service quiet hours")
+        verbose_name_plural = _("service quiet hours")
+        constraints = [
+            models.CheckConstraint(
+                name="service_quiet_hours_not_empty", condition=~Q(start=F("end"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Quiet hours of service {self.service_id}: {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        if self.start is None or self.end is None:
+            return
+        if self.start == self.end:
+            raise ValidationError(
+                {
+                    "end": _(
+                        "Choose an end time different from the start. A service cannot turn "
+                        "quiet hours off; each client can change their own."
+                    )
+                }
+            )
+        if quiet_window_minutes(self.start, self.end) > SERVICE_QUIET_HOURS_MAX_MINUTES:
+            raise ValidationError(
+                {"end": _("Choose quiet hours of 16 hours or fewer, so reminders can go out.")}
+            )
+
+
 def local_moment(day: datetime.date, at: datetime.time, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
     """The UTC instant of wall-clock time `at` on `day` in `tz`.
 
@@ -75,7 +145,7 @@ class NotificationPreference(models.Model):
     """How and when one person wants to hear from us.
 
     A person without a row has the defaults (email on, everything on, mood
-    reminder off, service quiet hours). Preferences are read at send time, so
+    reminder off, their service's quiet hours). Preferences are read at send time, so
     turning something off works at once, even for messages already queued.
     Risk alerts to staff and account emails ignore them.
     """
@@ -101,8 +171,9 @@ class NotificationPreference(models.Model):
     mood_reminder_time = models.TimeField(
         _("mood reminder time"), default=default_mood_reminder_time
     )
-    quiet_hours_start = models.TimeField(_("quiet from"), default=default_quiet_hours_start)
-    quiet_hours_end = models.TimeField(_("quiet until"), default=default_quiet_hours_end)
+    # Empty (both): the person follows their service's quiet hours (see `quiet_hours`).
+    quiet_hours_start = models.TimeField(_("quiet from"), null=True, blank=True)
+    quiet_hours_end = models.TimeField(_("quiet until"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -110,7 +181,12 @@ class NotificationPreference(models.Model):
             models.CheckConstraint(
                 name="sms_needs_phone_number",
                 condition=Q(sms_enabled=False) | ~Q(phone_number=""),
-            )
+            ),
+            models.CheckConstraint(
+                name="own_quiet_hours_both_or_neither",
+                condition=Q(quiet_hours_start__isnull=True, quiet_hours_end__isnull=True)
+                | Q(quiet_hours_start__isnull=False, quiet_hours_end__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -125,33 +201,57 @@ class NotificationPreference(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @property
+    def has_own_quiet_hours(self) -> bool:
+        return self.quiet_hours_start is not None and self.quiet_hours_end is not None
+
+    @property
+    def service_quiet_hours(self) -> tuple[datetime.time, datetime.time]:
+        """The quiet hours of the person's service (their latest treatment's), else
+        the platform's (NOTIFICATIONS_QUIET_HOURS_START, _END). One query, once."""
+        if "_service_quiet_hours" not in self.__dict__:
+            row = (
+                Treatment.objects.filter(client_id=self.user_id)
+                .order_by("-created_at")
+                .values_list("service__quiet_hours__start", "service__quiet_hours__end")
+                .first()
+            )
+            if row is None or None in row:
+                row = (default_quiet_hours_start(), default_quiet_hours_end())
+            self.__dict__["_service_quiet_hours"] = tuple(row)
+        return self.__dict__["_service_quiet_hours"]
+
+    @property
+    def quiet_hours(self) -> tuple[datetime.time, datetime.time]:
+        """(start, end) in force for this person: their own, else their service's."""
+        if self.quiet_hours_start is not None and self.quiet_hours_end is not None:
+            return self.quiet_hours_start, self.quiet_hours_end
+        return self.service_quiet_hours
+
     def in_quiet_hours(self, at: datetime.time) -> bool:
-        start, end = self.quiet_hours_start, self.quiet_hours_end
-        if start == end:
-            return False
-        if start < end:
-            return start <= at < end
-        return at >= start or at < end  # the window spans midnight
+        return quiet_window_contains(*self.quiet_hours, at)
 
     def quiet_hours_end_after(self, moment: datetime.datetime, tz) -> datetime.datetime | None:
         """When the quiet hours around `moment` end (UTC), or None if not quiet then."""
         local = moment.astimezone(tz)
         if not self.in_quiet_hours(local.time()):
             return None
+        start, end = self.quiet_hours
         day = local.date()
-        if self.quiet_hours_start > self.quiet_hours_end and local.time() >= self.quiet_hours_start:
+        if start > end and local.time() >= start:
             day += datetime.timedelta(days=1)  # evening part of a window spanning midnight
-        return local_moment(day, self.quiet_hours_end, tz)
+        return local_moment(day, end, tz)
 
     def quiet_hours_start_before(self, moment: datetime.datetime, tz) -> datetime.datetime | None:
         """When the quiet hours around `moment` began (UTC), or None if not quiet then."""
         local = moment.astimezone(tz)
         if not self.in_quiet_hours(local.time()):
             return None
+        start, end = self.quiet_hours
         day = local.date()
-        if self.quiet_hours_start > self.quiet_hours_end and local.time() < self.quiet_hours_end:
+        if start > end and local.time() < end:
             day -= datetime.timedelta(days=1)  # morning part of a window spanning midnight
-        return local_moment(day, self.quiet_hours_start, tz)
+        return local_moment(day, start, tz)
 
     def channel_enabled(self, channel: str) -> bool:
         if channel == Channel.EMAIL:

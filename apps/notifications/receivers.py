@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.accounts import signals as accounts_signals
 from apps.accounts.models import User
 from apps.care import signals as care_signals
-from apps.care.models import Appointment, AppointmentStatus, Treatment
+from apps.care.models import Appointment, AppointmentStatus, Treatment, TreatmentTransition
 from apps.notifications.kinds import Kind
 from apps.notifications.services import (
     SESSION_REMINDER_MIN_NOTICE,
@@ -23,6 +23,7 @@ from apps.notifications.services import (
     notification_schedule,
     session_reminder_key,
     treatment_invitation_schedule,
+    treatment_transition_notify,
 )
 
 
@@ -78,6 +79,14 @@ def session_reminder_replan(sender, *, appointment: Appointment, **kwargs) -> No
     session_reminder_plan(sender, appointment=appointment)
 
 
+def treatment_status_notify(
+    sender, *, treatment: Treatment, transition: TreatmentTransition, actor: User, **kwargs
+) -> None:
+    """A lifecycle step: the client and the practitioners concerned are told, and a
+    closed course's reminders stop (services.treatment_transition_notify)."""
+    treatment_transition_notify(treatment=treatment, transition=transition, actor=actor)
+
+
 def connect() -> None:
     accounts_signals.account_email_requested.connect(
         account_email_queue, dispatch_uid="notifications.account_email"
@@ -96,4 +105,7 @@ def connect() -> None:
     )
     care_signals.appointment_closed.connect(
         session_reminder_cancel, dispatch_uid="notifications.session_closed"
+    )
+    care_signals.treatment_status_changed.connect(
+        treatment_status_notify, dispatch_uid="notifications.treatment_status_changed"
     )

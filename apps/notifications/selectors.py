@@ -7,8 +7,14 @@ from django.db.models import DateTimeField, Expression, Max, OuterRef, QuerySet,
 from django.db.models.functions import Coalesce, Greatest
 
 from apps.accounts.models import User
-from apps.care.models import Treatment
-from apps.notifications.models import Notification, NotificationPreference
+from apps.care.models import Service, Treatment
+from apps.notifications.models import (
+    Notification,
+    NotificationPreference,
+    ServiceQuietHours,
+    default_quiet_hours_end,
+    default_quiet_hours_start,
+)
 
 EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
@@ -26,6 +32,12 @@ def preference_for(user: User) -> NotificationPreference:
     """The person's preferences; an unsaved row with the defaults if they have none."""
     pref = NotificationPreference.objects.filter(user=user).first()
     return pref or NotificationPreference(user=user)
+
+
+def service_quiet_hours(service: Service) -> tuple[datetime.time, datetime.time]:
+    """(start, end) of the service's quiet hours: its own, else the platform's."""
+    row = ServiceQuietHours.objects.filter(service=service).values_list("start", "end").first()
+    return row or (default_quiet_hours_start(), default_quiet_hours_end())
 
 
 def _activity_subqueries(user_ref: Expression) -> list[Expression]:

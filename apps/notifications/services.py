@@ -56,8 +56,11 @@ from apps.care.models import (
     Appointment,
     AppointmentStatus,
     ConsentKind,
+    Service,
+    TransitionKind,
     Treatment,
     TreatmentStatus,
+    TreatmentTransition,
     clients_without_consent,
 )
 from apps.core.errors import DomainError
@@ -75,8 +78,11 @@ from apps.notifications.models import (
     Channel,
     Notification,
     NotificationPreference,
+    ServiceQuietHours,
     Status,
     SuppressedReason,
+    default_quiet_hours_end,
+    default_quiet_hours_start,
     local_moment,
 )
 from apps.notifications.selectors import last_activity_expression, preference_for
@@ -289,6 +295,75 @@ def treatment_invitation_schedule(*, treatment: Treatment) -> list[Notification]
         dedupe_key=f"treatment_invitation:treatment:{treatment.pk}",
         object=treatment,
     )
+
+
+# Which message the client gets for each lifecycle step (apps.care.lifecycle).
+LIFECYCLE_CLIENT_KINDS = {
+    TransitionKind.DISCHARGE: Kind.TREATMENT_DISCHARGED,
+    TransitionKind.DROPOUT: Kind.TREATMENT_CLOSED,
+    TransitionKind.TRIAL_WITHDRAWAL: Kind.TRIAL_WITHDRAWN,
+    TransitionKind.REOPEN: Kind.TREATMENT_REOPENED,
+    TransitionKind.TRANSFER: Kind.PRACTITIONER_CHANGED,
+}
+# Reminders that belong to a course in progress: they stop when it closes.
+COURSE_REMINDER_KINDS = (Kind.MOOD_REMINDER, Kind.INACTIVITY_NUDGE)
+
+
+@transaction.atomic
+def treatment_transition_notify(
+    *, treatment: Treatment, transition: TreatmentTransition, actor: User | None
+) -> list[Notification]:
+    """Tell the people concerned about one lifecycle step, in the step's transaction.
+
+    - The client, for every step (`LIFECYCLE_CLIENT_KINDS`), once they have set up
+      their account: a calm message on what it means for them, that they keep
+      their tools, and where to find help. Sent only while still true.
+    - A transfer: the new practitioner ("a client moved to your caseload") and
+      the previous one; any other step: the client's practitioner. Never the
+      person who recorded it, nor a closed account.
+
+    A step that closes the treatment cancels the client's pending mood reminders
+    and welcome-back nudges (session reminders go with their sessions,
+    questionnaires with theirs); a re-open plans the mood reminders again.
+    Returns the rows written.
+    """
+    now = timezone.now()
+    rows: list[Notification] = []
+
+    def tell(recipient: User | None, kind: str) -> None:
+        if recipient is None or not recipient.is_active:
+            return
+        if actor is not None and recipient.pk == actor.pk:
+            return
+        rows.extend(
+            notification_schedule(
+                recipient=recipient,
+                kind=kind,
+                due_at=now,
+                dedupe_key=f"{kind}:transition:{transition.pk}",
+                object=transition,
+            )
+        )
+
+    client = treatment.client
+    if client.has_usable_password():  # an invitation never taken up: nothing to tell
+        tell(client, LIFECYCLE_CLIENT_KINDS[transition.kind])
+    if transition.kind == TransitionKind.TRANSFER:
+        tell(transition.to_pwp, Kind.CASELOAD_CLIENT_ADDED)
+        tell(transition.from_pwp, Kind.CASELOAD_CLIENT_CHANGED)
+    else:
+        tell(treatment.pwp, Kind.CASELOAD_CLIENT_CHANGED)
+
+    closing = transition.from_status in OPEN_STATUSES and transition.to_status not in OPEN_STATUSES
+    if closing:
+        Notification.objects.filter(
+            recipient=client, kind__in=COURSE_REMINDER_KINDS, status=Status.PENDING
+        ).update(
+            status=Status.SUPPRESSED, suppressed_reason=SuppressedReason.CANCELLED, updated_at=now
+        )
+    elif transition.to_status in OPEN_STATUSES and transition.from_status not in OPEN_STATUSES:
+        transaction.on_commit(partial(mood_reminders_plan, user_ids=[client.pk]))
+    return rows
 
 
 @transaction.atomic
@@ -865,6 +940,9 @@ def mood_reminders_plan(
 ) -> int:
     """Create each client's daily mood reminders for the next day or so.
 
+    Only for clients with an open treatment (invited or in progress): after a
+    discharge, dropout or withdrawal the check-in stays, its reminders stop.
+
     The time the client chose is wall-clock time in their own time zone;
     the UTC due moment is computed here (see models.local_moment), so 19:00
     stays 19:00 across the March and October clock changes. Returns how many
@@ -877,6 +955,8 @@ def mood_reminders_plan(
         )
         .select_related("user")
         .annotate(open_treatment_id=_open_treatment_subquery())
+        # Reminders belong to a course in progress: none before it starts or after it ends.
+        .filter(open_treatment_id__isnull=False)
     )
     if user_ids is not None:
         prefs = prefs.filter(user_id__in=user_ids)
@@ -935,10 +1015,39 @@ def inactivity_nudges_plan(*, now: datetime.datetime | None = None) -> int:
 
 
 @transaction.atomic
+def service_quiet_hours_set(
+    *, actor: User, service: Service, start: datetime.time, end: datetime.time
+) -> bool:
+    """Set `service`'s quiet hours; returns whether they changed.
+
+    Used by every reminder to the service's clients who have not chosen their
+    own (planned and checked again at send time, in the client's time zone).
+    Callers check that `actor` may change the service's settings. Raises
+    DomainError (field "end") for an empty window or one longer than 16 hours.
+    """
+    row = ServiceQuietHours.objects.select_for_update().filter(service=service).first()
+    current = (
+        (row.start, row.end) if row else (default_quiet_hours_start(), default_quiet_hours_end())
+    )
+    if (start, end) == current:
+        return False
+    row = row or ServiceQuietHours(service=service)
+    row.start, row.end = start, end
+    try:
+        row.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainError(messages[0], field=None if field == NON_FIELD_ERRORS else field) from None
+    row.save()
+    return True
+
+
+@transaction.atomic
 def preference_update(*, user: User, **fields) -> NotificationPreference:
     """Save a person's notification choices. They apply at once.
 
-    Opting out needs nothing more: every send checks preferences first. A
+    Opting out needs nothing more: every send checks preferences first.
+    Quiet hours equal to the service's are stored as "follow the service". A
     changed or turned-off mood reminder cancels the pending ones at the old
     time; the planner makes new ones. Raises DomainError (with its field) for
     text messages without a mobile number or a mood reminder inside quiet
@@ -948,6 +1057,9 @@ def preference_update(*, user: User, **fields) -> NotificationPreference:
     old_time, old_enabled = pref.mood_reminder_time, pref.mood_reminder_enabled
     for name, value in fields.items():
         setattr(pref, name, value)
+    if (pref.quiet_hours_start, pref.quiet_hours_end) == pref.service_quiet_hours:
+        # The same as the service's: keep following the service when it changes them.
+        pref.quiet_hours_start = pref.quiet_hours_end = None
     try:
         pref.full_clean()
     except ValidationError as error:

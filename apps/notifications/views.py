@@ -20,8 +20,13 @@ from apps.notifications.services import preference_update
 def preferences(request: HttpRequest) -> HttpResponse:
     """The client's own message choices. Only ever their own row."""
     pref = preference_for(request.user)
+    quiet_start, quiet_end = pref.quiet_hours
     form = PreferenceForm(
-        request.POST if request.method == "POST" else None, instance=pref, user=request.user
+        request.POST if request.method == "POST" else None,
+        instance=pref,
+        user=request.user,
+        # Empty in the row while they follow their service's: show those.
+        initial={"quiet_hours_start": quiet_start, "quiet_hours_end": quiet_end},
     )
     if request.method == "POST" and form.is_valid():
         choices = dict(form.cleaned_data)
@@ -39,7 +44,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/preferences.html",
-        {"form": form, "page_has_errors": bool(form.errors)},
+        {
+            "form": form,
+            "page_has_errors": bool(form.errors),
+            "service_quiet_hours": pref.service_quiet_hours,
+            "own_quiet_hours": pref.has_own_quiet_hours,
+        },
     )
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.care.models import ConsentKind, StaffRole, TransitionKind
+from apps.notifications.forms import TimeChoiceField
 from apps.programme.models import Module, Step, StepKind
 from apps.workspace.selectors import SORTS, STATUS_FILTERS
 
@@ -219,6 +220,27 @@ class ServiceSettingsForm(forms.Form):
         help_text=_(
             "Choosing one replaces the service's questionnaire schedule (docs/questionnaires.md)."
         ),
+    )
+
+    quiet_hours_start = TimeChoiceField(
+        step_minutes=30,
+        label=_("Quiet hours start"),
+        error_messages={
+            "required": _("Choose when quiet hours start"),
+            "invalid_choice": _("Choose when quiet hours start from the list"),
+        },
+    )
+    quiet_hours_end = TimeChoiceField(
+        step_minutes=30,
+        label=_("Quiet hours end"),
+        help_text=_(
+            "In each client's own time zone. Reminders wait until the end; safety alerts "
+            "never wait. A client can choose their own quiet hours instead."
+        ),
+        error_messages={
+            "required": _("Choose when quiet hours end"),
+            "invalid_choice": _("Choose when quiet hours end from the list"),
+        },
     )
 
     def __init__(self, *args, protocol_choices, **kwargs):

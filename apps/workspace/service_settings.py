@@ -1,18 +1,14 @@
 """A service's settings on one page: time zone (care), crisis resources,
 contact promise and escalation wait (safety), questionnaire protocol
-(questionnaires).
+(questionnaires), quiet hours (notifications).
 
 The page sits in workspace because it spans those apps. Each model validates
 itself (`full_clean`); nothing is saved unless every part is valid. Every
-change is in the audit log: Service, ServiceSafetyPolicy and
-QuestionnaireProtocol are registered with django-auditlog, whose middleware
+change is in the audit log: Service, ServiceSafetyPolicy, QuestionnaireProtocol
+and ServiceQuietHours are registered with django-auditlog, whose middleware
 records who made it.
-
-Quiet hours are not per service yet: they are NOTIFICATIONS_QUIET_HOURS_START
-and _END for everyone, and each person can set their own (the page says so).
 """
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -22,6 +18,8 @@ from apps.accounts.services import time_zone_is_known
 from apps.care.models import Service
 from apps.care.staff import services_managed_by
 from apps.core.errors import DomainError
+from apps.notifications.selectors import service_quiet_hours
+from apps.notifications.services import service_quiet_hours_set
 from apps.questionnaires.models import QuestionnaireProtocol
 from apps.safety.models import ServiceSafetyPolicy
 
@@ -30,16 +28,15 @@ def settings_for(service: Service) -> dict:
     """Current values, for the form's initial data."""
     policy = ServiceSafetyPolicy.objects.filter(service=service).first()
     protocol = QuestionnaireProtocol.objects.filter(service=service).first()
+    quiet_start, quiet_end = service_quiet_hours(service)
     return {
         "time_zone": service.time_zone,
         "contact_within": policy.contact_within if policy else "",
         "escalation_hours": policy.escalation_hours if policy else None,
         "crisis_resources": policy.crisis_resources if policy else [],
         "protocol_preset": protocol.preset if protocol else "",
-        "quiet_hours": (
-            settings.NOTIFICATIONS_QUIET_HOURS_START,
-            settings.NOTIFICATIONS_QUIET_HOURS_END,
-        ),
+        "quiet_hours_start": quiet_start,
+        "quiet_hours_end": quiet_end,
         "has_custom_protocol": bool(protocol and not protocol.preset),
     }
 
@@ -82,6 +79,14 @@ def service_settings_save(*, actor: User, service: Service, data: dict) -> list[
             _full_clean(protocol)
             protocol.save()
             changed.append("protocol_preset")
+
+    if service_quiet_hours_set(
+        actor=actor,
+        service=service,
+        start=data["quiet_hours_start"],
+        end=data["quiet_hours_end"],
+    ):
+        changed.append("quiet_hours")
     return changed
 
 

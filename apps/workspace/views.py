@@ -942,7 +942,7 @@ def service_settings_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def service_settings(request: HttpRequest, service_id: int) -> HttpResponse:
-    """Time zone, crisis resources, escalation wait and questionnaire protocol."""
+    """Time zone, crisis resources, escalation wait, questionnaire protocol, quiet hours."""
     service = service_get_for_manager(user=request.user, service_id=service_id)
     current = settings_for(service)
     form = ServiceSettingsForm(

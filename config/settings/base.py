@@ -533,7 +533,8 @@ NOTIFICATIONS_SMS_BACKEND = env.str(
 NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
 NOTIFY_SMS_TEMPLATE_ID = env.str("NOTIFY_SMS_TEMPLATE_ID", default="")
 NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
-# Default quiet hours (each person can change theirs), in their own time zone.
+# Quiet hours of a service that has not set its own (service settings page); each
+# client can choose their own. In the person's own time zone.
 NOTIFICATIONS_QUIET_HOURS_START = _time.fromisoformat(
     env.str("NOTIFICATIONS_QUIET_HOURS_START", default="21:00")
 )

@@ -3,8 +3,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.care.lifecycle import treatment_discharge
 from apps.care.models import Treatment, TreatmentStatus
-from apps.care.services import CANNOT_ENROL, treatment_end, treatment_enrol
+from apps.care.services import CANNOT_ENROL, treatment_enrol
 from apps.core.errors import DomainError
 from apps.notifications.models import Notification
 from tests.factories import StaffFactory
@@ -45,7 +46,7 @@ def test_pwp_cannot_enrol_into_another_service(pwp, other_service, other_pwp):
 def test_returning_client_keeps_account_and_is_invited_to_accept(
     client, pwp, service, treatment, django_capture_on_commit_callbacks
 ):
-    treatment_end(actor=pwp, treatment=treatment, status=TreatmentStatus.COMPLETED)
+    treatment_discharge(actor=pwp, treatment=treatment)
     with django_capture_on_commit_callbacks(execute=True):
         again = treatment_enrol(actor=pwp, service=service, pwp=pwp, email=treatment.client.email)
     assert again.client == treatment.client

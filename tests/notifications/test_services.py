@@ -10,10 +10,12 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
+from apps.care.models import TransitionKind, TreatmentTransition
 from apps.core.errors import DomainError
 from apps.notifications.kinds import Kind
 from apps.notifications.models import Channel, Notification, Status, SuppressedReason
 from apps.notifications.services import (
+    LIFECYCLE_CLIENT_KINDS,
     notification_cancel,
     notification_deliver,
     notification_render,
@@ -364,15 +366,30 @@ def test_messages_say_nothing_clinical(
     client_user.set_unusable_password()  # an invitation is only sent before sign-up
     client_user.save()
     appointment = AppointmentFactory(treatment=treatment)
+    recipient, subject = client_user, ("care.appointment", str(appointment.pk))
+    if kind in LIFECYCLE_CLIENT_KINDS.values() or kind.startswith("caseload_"):
+        # Lifecycle messages are about a step of the treatment (here: the one it is in).
+        step = TreatmentTransition.objects.create(
+            treatment=treatment,
+            kind=TransitionKind.TRANSFER,
+            from_status=treatment.status,
+            to_status=treatment.status,
+            from_pwp=treatment.pwp,
+            to_pwp=treatment.pwp,
+            actor=treatment.pwp,
+        )
+        subject = ("care.treatmenttransition", str(step.pk))
+        if kind.startswith("caseload_"):
+            recipient = treatment.pwp
     row = Notification.objects.create(
-        recipient=client_user,
+        recipient=recipient,
         kind=kind,
         channel=channel,
         dedupe_key=session_reminder_key(appointment),
         due_at=timezone.now(),
         original_due_at=timezone.now(),
-        object_type="care.appointment",
-        object_id=str(appointment.pk),
+        object_type=subject[0],
+        object_id=subject[1],
         # What a careless caller might put in context: a score and an item answer.
         context={"phq9_total": 23, "item9": 3},
     )

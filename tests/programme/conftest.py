@@ -1,3 +1,6 @@
+import shutil
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
@@ -11,6 +14,14 @@ def content(db):
     """The repository's real content, loaded as `make content` would."""
     content_load(directory=settings.CONTENT_DIR)
     return {m.slug: m for m in Module.objects.all()}
+
+
+@pytest.fixture
+def release(tmp_path) -> Path:
+    """A copy of content/ to change as a newer release would (release "2026.1")."""
+    target = tmp_path / "content"
+    shutil.copytree(settings.CONTENT_DIR, target)
+    return target
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import io
 import json
-import shutil
 import uuid
 from pathlib import Path
 
@@ -18,13 +17,6 @@ from apps.programme.revisions import step_edited, step_revert
 from apps.programme.services import exercise_submit
 
 STEP = ("psychoeducation", "what-depression-is")
-
-
-@pytest.fixture
-def release(tmp_path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(settings.CONTENT_DIR, target)
-    return target
 
 
 def _bump(directory: Path, version: str) -> None:

@@ -7,8 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.care.models import TreatmentStatus
-from apps.care.services import treatment_end
+from apps.care.lifecycle import treatment_withdraw_from_trial
 from apps.questionnaires import links
 from apps.questionnaires.models import AdministrationStatus, QuestionnaireProtocol, TimePoint
 from apps.questionnaires.services import (
@@ -137,7 +136,7 @@ def test_withdrawal_cancels_every_open_questionnaire_and_its_link(client, pwp, t
     treatment_administrations_sync(treatment=treatment)
     asked = administration_create_ad_hoc(treatment=treatment, instrument="gad7")
     token = links.link_token_for(asked)
-    treatment_end(actor=pwp, treatment=treatment, status=TreatmentStatus.WITHDRAWN)
+    treatment_withdraw_from_trial(actor=pwp, treatment=treatment, reason="Asked to stop")
     statuses = set(treatment.administrations.values_list("status", flat=True))
     assert statuses == {AdministrationStatus.CANCELLED}
     response = client.get(reverse("questionnaires:link", args=[token]))
