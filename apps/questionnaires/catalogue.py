@@ -61,6 +61,11 @@ class WordingStatus:
     error: str = ""
 
     @property
+    def setting(self) -> str:
+        """The setting that names this instrument's wording file."""
+        return WORDING_FILE_SETTINGS.get(self.code, "WAI_WORDING_FILE")
+
+    @property
     def is_placeholder(self) -> bool:
         return self.wording is not None and self.wording.version == PLACEHOLDER_VERSION
 
