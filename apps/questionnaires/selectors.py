@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from apps.care.models import Treatment
 from apps.core.charts import build_change_chart, build_line_chart
@@ -194,10 +195,10 @@ SUBSCALE_ORDER = ("total", "bond", "goal", "task")
 
 def subscale_label(name: str) -> str:
     return {
-        "total": _("Total"),
-        "bond": _("Bond"),
-        "goal": _("Goal"),
-        "task": _("Task"),
+        "total": pgettext("WAI subscale", "Total"),
+        "bond": pgettext("WAI subscale", "Bond"),
+        "goal": pgettext("WAI subscale", "Goal"),
+        "task": pgettext("WAI subscale", "Task"),
     }.get(name, name.replace("_", " ").capitalize())
 
 
