@@ -144,6 +144,10 @@ def world(
             client=client_user, treatment=treatment, title="Secret goal about Zelda"
         ),
         "open_administration": AdministrationFactory(treatment=treatment, time_point="ad_hoc"),
+        # The PWP's own view of the alliance (WAI-SF-T): only `pwp` answers it.
+        "practitioner_administration": AdministrationFactory(
+            treatment=treatment, instrument="wai_sf_t", time_point="early_alliance"
+        ),
         "completed_administration": completed,
         "alert": RiskAlert.objects.get(treatment=treatment),
         "export_job": ExportJob.objects.create(
@@ -611,6 +615,64 @@ CASES = [
         _o("questionnaires:result", "completed_administration"),
         frozenset(OWN_CLIENT),
     ),
+    # --- questionnaires: the PWP's own view of the alliance (WAI-SF-T) ----------------
+    # Only the client's own PWP: not a colleague, a supervisor, an admin or the client.
+    Case(
+        "questionnaires:practitioner_start",
+        "GET",
+        _o("questionnaires:practitioner_start", "practitioner_administration"),
+        frozenset({"pwp"}),
+    ),
+    Case(
+        "questionnaires:practitioner_item",
+        "GET",
+        _o("questionnaires:practitioner_item", "practitioner_administration", 1),
+        frozenset({"pwp"}),
+    ),
+    Case(
+        "questionnaires:practitioner_item",
+        "POST",
+        _o("questionnaires:practitioner_item", "practitioner_administration", 1),
+        frozenset({"pwp"}),
+        data=lambda w: {"answer": "3"},
+        ok=(302,),
+    ),
+    Case(
+        "questionnaires:practitioner_all",
+        "GET",
+        _o("questionnaires:practitioner_all", "practitioner_administration"),
+        frozenset({"pwp"}),
+    ),
+    Case(
+        "questionnaires:practitioner_all",
+        "POST",
+        _o("questionnaires:practitioner_all", "practitioner_administration"),
+        frozenset({"pwp"}),
+        data=lambda w: {f"item_{n}": "3" for n in range(1, 13)},
+        ok=(302,),
+    ),
+    Case(
+        "questionnaires:practitioner_check",
+        "GET",
+        _o("questionnaires:practitioner_check", "practitioner_administration"),
+        frozenset({"pwp"}),
+    ),
+    Case(
+        "questionnaires:practitioner_check",
+        "POST",
+        _o("questionnaires:practitioner_check", "practitioner_administration"),
+        frozenset({"pwp"}),
+        ok=(200, 302),
+    ),
+    Case(
+        "questionnaires:practitioner_result",
+        "GET",
+        _o("questionnaires:practitioner_result", "practitioner_administration"),
+        frozenset({"pwp"}),
+        ok=(302,),  # not completed yet: back to its start page
+    ),
+    # The two views side by side: staff who may read the record.
+    Case("questionnaires:alliance", "GET", _t("questionnaires:alliance"), frozenset(STAFF_READERS)),
     # --- safety: staff with access to the treatment (supervisors acknowledge too) ----
     Case("workspace:alert_detail", "GET", _o("workspace:alert_detail", "alert"), STAFF_READERS),
     Case(

@@ -491,3 +491,97 @@ def summary_sentence(
         "last": last,
         "period": period,
     }
+
+
+# Change chart layout: each row is a label line, then the track with its markers.
+_CHANGE_LEFT = 4.0
+_CHANGE_RIGHT = 96.0
+_CHANGE_ROW = 50
+_CHANGE_TOP = 6
+_CHANGE_AXIS = 30
+
+
+def build_change_chart(
+    *,
+    title: str,
+    summary: str,
+    rows: Sequence[Mapping[str, Any]],
+    x_min: float,
+    x_max: float,
+    chart_id: str,
+    tick_values: Sequence[float] | None = None,
+) -> dict[str, Any]:
+    """Return everything ``_components/change_chart.html`` needs: one horizontal track per
+    row, with a hollow circle at the first value, a filled square at the second and a
+    line between them (a "dumbbell"), on a fixed scale.
+
+    Arguments:
+        title, summary: as for :func:`build_line_chart`.
+        rows: in order, each ``{"label": "Bond, client's view", "first": 12 or None,
+            "second": 15 or None, "text": "12 to 15"}``; ``text`` (already translated)
+            is written after the label. A row with neither value is drawn empty.
+        x_min, x_max: the fixed scale (4-20 for a WAI subscale). Never from the data;
+            values outside are clamped on the drawing.
+        chart_id: unique id prefix on the page.
+        tick_values: optional axis ticks; default a "nice" step from x_min to x_max.
+
+    Horizontal positions are percentages of the width (strings), vertical ones pixels,
+    as in the line chart, so the drawing stretches to any width with real-size text.
+
+    Raises:
+        ValueError: if ``x_max`` is not greater than ``x_min``.
+    """
+    if x_max <= x_min:
+        raise ValueError("x_max must be greater than x_min")
+
+    def x_of(value: float) -> float:
+        clamped = min(max(float(value), x_min), x_max)
+        return _CHANGE_LEFT + (clamped - x_min) / (x_max - x_min) * (_CHANGE_RIGHT - _CHANGE_LEFT)
+
+    if tick_values is None:
+        step = _nice_step(x_max - x_min)
+        ticks: list[float] = []
+        value = float(x_min)
+        while value <= x_max + 1e-9:
+            ticks.append(round(value, 6))
+            value += step
+        if ticks[-1] != x_max:
+            ticks.append(x_max)
+    else:
+        ticks = [v for v in tick_values if x_min <= v <= x_max]
+
+    out_rows = []
+    for i, row in enumerate(rows):
+        top = _CHANGE_TOP + i * _CHANGE_ROW
+        track_y = top + 32
+        first, second = row.get("first"), row.get("second")
+        out_rows.append(
+            {
+                "label": row.get("label", ""),
+                "text": row.get("text", ""),
+                "label_y": _px(top + 13),
+                "y": _px(track_y),
+                "square_y": _px(track_y - 6),
+                "first": first,
+                "second": second,
+                "first_x": _pc(x_of(first)) if first is not None else None,
+                "second_x": _pc(x_of(second)) if second is not None else None,
+                "joined": first is not None and second is not None,
+            }
+        )
+    bottom = _CHANGE_TOP + len(out_rows) * _CHANGE_ROW
+    return {
+        "id": chart_id,
+        "title": title,
+        "summary": summary,
+        "x_min": _number(x_min),
+        "x_max": _number(x_max),
+        "height": bottom + _CHANGE_AXIS,
+        "left": _pc(_CHANGE_LEFT),
+        "right": _pc(_CHANGE_RIGHT),
+        "bottom": _px(bottom),
+        "label_x": _pc(_CHANGE_LEFT),
+        "axis_label_y": _px(bottom + 20),
+        "ticks": [{"value": _number(v), "x": _pc(x_of(v))} for v in ticks],
+        "rows": out_rows,
+    }

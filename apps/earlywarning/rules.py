@@ -78,7 +78,11 @@ class Facts:
     inactive_since: datetime.datetime | None = None  # last activity or start
     mood: dict[datetime.date, int] = field(default_factory=dict)
     phq9: list[Score] = field(default_factory=list)  # completed, oldest first
-    wai: list[Score] = field(default_factory=list)  # completed WAI-SF-C, oldest first
+    # The client's WAI-SF-C at the protocol's two alliance time points (completed):
+    # early in treatment (after session N) and at the end. Other WAI-SF-C
+    # administrations (follow-ups, extra ones) are not judged here.
+    wai_early: Score | None = None
+    wai_end: Score | None = None
     last_client_message_at: datetime.datetime | None = None
     last_staff_message_at: datetime.datetime | None = None
     overdue_tasks: int = 0
@@ -179,40 +183,7 @@ def evaluate(facts: Facts, th: Thresholds) -> list[Reason]:
                 )
             )
 
-    wai = [s for s in facts.wai if s.total is not None]
-    if wai:
-        last = wai[-1]
-        if last.total <= th.wai_low_max:
-            out.append(
-                Reason(
-                    "low_alliance",
-                    _("Low alliance score (WAI-SF-C %(n)s)") % {"n": last.total},
-                    "wai_low",
-                    float(th.wai_low_max - last.total + 1),
-                )
-            )
-        if len(wai) >= 2 and wai[0].total - last.total >= th.wai_fall:
-            out.append(
-                Reason(
-                    "low_alliance",
-                    _("Alliance score fell from %(a)s to %(b)s")
-                    % {"a": wai[0].total, "b": last.total},
-                    "wai_fall",
-                    float(wai[0].total - last.total),
-                )
-            )
-        sub = last.subscales or {}
-        bond, goal, task = sub.get("bond"), sub.get("goal"), sub.get("task")
-        if None not in (bond, goal, task) and min(goal, task) - bond >= th.bond_gap:
-            out.append(
-                Reason(
-                    "low_alliance",
-                    _("Bond %(bond)s, well below goal %(goal)s and task %(task)s")
-                    % {"bond": bond, "goal": goal, "task": task},
-                    "wai_bond",
-                    float(min(goal, task) - bond),
-                )
-            )
+    out.extend(_alliance_reasons(facts.wai_early, facts.wai_end, th))
 
     client_at, staff_at = facts.last_client_message_at, facts.last_staff_message_at
     if client_at and (staff_at is None or staff_at < client_at):
@@ -271,6 +242,74 @@ def evaluate(facts: Facts, th: Thresholds) -> list[Reason]:
             )
         )
     return sorted(out, key=lambda r: r.priority)
+
+
+def _alliance_reasons(early: Score | None, end: Score | None, th: Thresholds) -> list[Reason]:
+    """The three alliance rules, on the WAI-SF-C early in treatment and at the end.
+
+    - low: the measure is in the low band (total <= ``wai_low_max``);
+    - fall: the end total is ``wai_fall`` or more below the early total;
+    - bond: the bond subscale is ``bond_gap`` or more below both goal and task.
+    Low and bond judge the early measure until the end measure exists, then the
+    end measure (the newer one supersedes it: an alliance repaired by the end no
+    longer warns); each time point has its own key, so a new measure is "new".
+    """
+    early_total = early.total if early is not None else None
+    end_total = end.total if end is not None else None
+    out: list[Reason] = []
+    if end is not None and end_total is not None:
+        judged, total, where = end, end_total, "end"
+    elif early is not None and early_total is not None:
+        judged, total, where = early, early_total, "early"
+    else:
+        return out
+    if total <= th.wai_low_max:
+        text = (
+            _("Low alliance score at the end of treatment (WAI-SF-C %(n)s)")
+            if where == "end"
+            else _("Low alliance score early in treatment (WAI-SF-C %(n)s)")
+        )
+        out.append(
+            Reason(
+                "low_alliance",
+                text % {"n": total},
+                f"wai_low:{where}",
+                float(th.wai_low_max - total + 1),
+            )
+        )
+    if early_total is not None and end_total is not None:
+        fall = early_total - end_total
+        if fall >= th.wai_fall:
+            out.append(
+                Reason(
+                    "low_alliance",
+                    _("Alliance score fell from %(a)s early in treatment to %(b)s at the end")
+                    % {"a": early_total, "b": end_total},
+                    "wai_fall",
+                    float(fall),
+                )
+            )
+    sub = judged.subscales or {}
+    bond, goal, task = sub.get("bond"), sub.get("goal"), sub.get("task")
+    if bond is not None and goal is not None and task is not None:
+        gap = min(goal, task) - bond
+        if gap >= th.bond_gap:
+            text = (
+                _("Bond %(bond)s, well below goal %(goal)s and task %(task)s (end of treatment)")
+                if where == "end"
+                else _(
+                    "Bond %(bond)s, well below goal %(goal)s and task %(task)s (early in treatment)"
+                )
+            )
+            out.append(
+                Reason(
+                    "low_alliance",
+                    text % {"bond": bond, "goal": goal, "task": task},
+                    f"wai_bond:{where}",
+                    float(gap),
+                )
+            )
+    return out
 
 
 def snapshot(reasons: list[Reason]) -> dict[str, float]:

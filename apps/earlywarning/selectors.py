@@ -21,8 +21,8 @@ from apps.accounts.models import LoginEvent
 from apps.care.models import Appointment, AppointmentStatus, BespokeTask, Treatment
 from apps.messaging.models import Message
 from apps.programme.models import ExerciseEntry, StepProgress
-from apps.questionnaires.catalogue import scoring_definition
-from apps.questionnaires.models import Administration, AdministrationStatus
+from apps.questionnaires.catalogue import practitioner_instruments, scoring_definition
+from apps.questionnaires.models import Administration, AdministrationStatus, TimePoint
 from apps.safety.models import RiskAlert
 from apps.tracking.models import MoodRating
 
@@ -32,6 +32,8 @@ from .rules import Facts, Reason, Score, Thresholds, evaluate, new_since
 WINDOW_DAYS = 28  # messages older than this are left to the inactivity rule
 MOOD_DAYS = 21
 SCORED = ("phq9", "wai_sf_c")
+# The alliance rules compare the WAI-SF-C at these two protocol time points.
+WAI_TIME_POINTS = {TimePoint.EARLY_ALLIANCE: "wai_early", TimePoint.END_OF_TREATMENT: "wai_end"}
 FIELDS = [
     "inactive_days",
     "recent_days",
@@ -115,30 +117,46 @@ def facts_for(
         if starts_at >= at - datetime.timedelta(days=th[by_id[tid].service_id].recent_days):
             facts[tid].missed_sessions.append(number)
 
-    for pk, tid, code, missed_at in Administration.objects.filter(
-        treatment_id__in=ids,
-        status=AdministrationStatus.MISSED,
-        missed_at__lte=at,
-        missed_at__gte=since,
-    ).values_list("pk", "treatment_id", "instrument", "missed_at"):
+    # The practitioner's own questionnaires (WAI-SF-T) are not the client's to miss.
+    for pk, tid, code, missed_at in (
+        Administration.objects.filter(
+            treatment_id__in=ids,
+            status=AdministrationStatus.MISSED,
+            missed_at__lte=at,
+            missed_at__gte=since,
+        )
+        .exclude(instrument__in=practitioner_instruments())
+        .values_list("pk", "treatment_id", "instrument", "missed_at")
+    ):
         if missed_at >= at - datetime.timedelta(days=th[by_id[tid].service_id].recent_days):
             facts[tid].missed_questionnaires.append((pk, _short_name(code)))
 
     ranks = {code: _band_ranks(code) for code in SCORED}
-    for tid, code, completed_at, total, band, subscales in (
+    for tid, code, time_point, completed_at, total, band, subscales in (
         Administration.objects.filter(
+            Q(instrument="phq9") | Q(instrument="wai_sf_c", time_point__in=WAI_TIME_POINTS),
             treatment_id__in=ids,
-            instrument__in=SCORED,
             status=AdministrationStatus.COMPLETED,
             completed_at__lte=at,
         )
         .order_by("completed_at", "pk")
-        .values_list("treatment_id", "instrument", "completed_at", "total", "band", "subscales")
+        .values_list(
+            "treatment_id",
+            "instrument",
+            "time_point",
+            "completed_at",
+            "total",
+            "band",
+            "subscales",
+        )
     ):
         score = Score(
             completed_at, total, band, ranks[code].get((band or "").lower()), subscales or {}
         )
-        (facts[tid].phq9 if code == "phq9" else facts[tid].wai).append(score)
+        if code == "phq9":
+            facts[tid].phq9.append(score)
+        else:
+            setattr(facts[tid], WAI_TIME_POINTS[time_point], score)
 
     for tid, rated_on, value in MoodRating.objects.filter(
         treatment_id__in=ids,

@@ -61,6 +61,11 @@ class WordingStatus:
     error: str = ""
 
     @property
+    def setting(self) -> str:
+        """The setting that names this instrument's wording file."""
+        return WORDING_FILE_SETTINGS.get(self.code, "WAI_WORDING_FILE")
+
+    @property
     def is_placeholder(self) -> bool:
         return self.wording is not None and self.wording.version == PLACEHOLDER_VERSION
 
@@ -140,3 +145,24 @@ def definition_for(code: str, *, language: str | None = None) -> Definition:
 def scoring_definition(code: str) -> Definition:
     """The definition for scoring only (no wording needed)."""
     return get_definition(code, directory=definitions_directory())
+
+
+def practitioner_instruments() -> tuple[str, ...]:
+    """Codes of the questionnaires the client's practitioner answers (WAI-SF-T).
+
+    Clients never see these: their pages, links, invitations and reminders leave
+    them out. From the definitions (``"respondent": "practitioner"``).
+    """
+    return tuple(
+        d.code for d in load_definitions(definitions_directory()).values() if d.for_practitioner
+    )
+
+
+def practitioner_pairs() -> dict[str, tuple[str, ...]]:
+    """{client's instrument: practitioner's instruments given with it}, e.g.
+    ``{"wai_sf_c": ("wai_sf_t",)}`` (the definitions' ``pairs_with``)."""
+    pairs: dict[str, list[str]] = {}
+    for d in load_definitions(definitions_directory()).values():
+        if d.for_practitioner and d.pairs_with:
+            pairs.setdefault(d.pairs_with, []).append(d.code)
+    return {code: tuple(theirs) for code, theirs in pairs.items()}

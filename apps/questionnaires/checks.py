@@ -18,7 +18,7 @@ def check_questionnaires(app_configs=None, **kwargs):
             messages.append(
                 Error(
                     f"The licensed wording file for {status.code} is invalid: {status.error}",
-                    hint="Fix the file named by WAI_WORDING_FILE (format: docs/scoring.md).",
+                    hint=f"Fix the file named by {status.setting} (format: docs/scoring.md).",
                     id="questionnaires.E002",
                 )
             )
@@ -28,7 +28,7 @@ def check_questionnaires(app_configs=None, **kwargs):
                     f"The licensed wording for {status.code} is missing: clients cannot open "
                     'it until it is supplied. Its due questionnaires are held as "Waiting '
                     'for wording" (admin site, Administrations, filter by status).',
-                    hint="Set WAI_WORDING_FILE to the wording file your service is licensed "
+                    hint=f"Set {status.setting} to the wording file your service is licensed "
                     "to use (format: docs/scoring.md).",
                     id="questionnaires.W001",
                 )

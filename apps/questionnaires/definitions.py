@@ -263,10 +263,20 @@ class Definition:
     wording: WordingSpec | None
     wording_version: str | None = None
     source: Path | None = field(default=None, compare=False)
+    # Who answers it: the client (default) or their practitioner (WAI-SF-T). A
+    # practitioner's questionnaire is given wherever the client's ``pairs_with``
+    # instrument is given, and the client never sees it.
+    respondent: str = "client"
+    pairs_with: str | None = None
     # The language the client reads it in, and whether that text is a placeholder
     # translation (demo and tests only). Scoring never depends on either.
     language: str = "en"
     translation_placeholder: bool = False
+
+    @property
+    def for_practitioner(self) -> bool:
+        """Answered by the client's practitioner, never shown to the client."""
+        return self.respondent == "practitioner"
 
     @property
     def scored_items(self) -> tuple[Item, ...]:
@@ -414,7 +424,8 @@ _TOP_REQUIRED: Final = (
     "outcome",
     "wording",
 )
-_TOP_OPTIONAL: Final = ("short_name", "licence", "about")
+_TOP_OPTIONAL: Final = ("short_name", "licence", "about", "respondent", "pairs_with")
+RESPONDENTS: Final = ("client", "practitioner")
 
 
 def _parse_options(r: _Reader, raw: Any, where: str) -> tuple[Option, ...]:
@@ -584,6 +595,8 @@ def _parse(data: Any, *, source: str, base_dir: Path | None) -> Definition:
         severe_total_from=r.opt_int(d["severe_total_from"], "severe_total_from"),
         outcome=outcome,
         wording=wording,
+        respondent=r.str_(d.get("respondent", "client"), "respondent"),
+        pairs_with=r.opt_str(d.get("pairs_with"), "pairs_with"),
     )
     problems = _check(definition)
     if problems:
@@ -668,6 +681,13 @@ def _check(d: Definition) -> list[str]:
             if n not in scored:
                 problems.append(f"subscales.{name}: item {n} does not exist or is not scored")
 
+    if d.respondent not in RESPONDENTS:
+        problems.append(f"respondent: {d.respondent!r} must be one of {', '.join(RESPONDENTS)}")
+    if d.pairs_with is not None and d.respondent != "practitioner":
+        problems.append("pairs_with: only a practitioner's questionnaire pairs with another")
+    if d.pairs_with is not None and d.pairs_with == d.code:
+        problems.append("pairs_with: a questionnaire cannot pair with itself")
+
     mm = d.missing_items.max_missing
     if not 0 <= mm < max(len(scored), 1):
         problems.append(f"missing_items.max_missing: {mm} must be between 0 and {len(scored) - 1}")
@@ -733,6 +753,13 @@ def _load_directory(directory: Path) -> Mapping[str, Definition]:
         if _CODE_RE.match(path.stem):
             definition = load_definition(path)
             found[definition.code] = definition
+    for definition in found.values():
+        partner = found.get(definition.pairs_with) if definition.pairs_with else None
+        if definition.pairs_with and (partner is None or partner.for_practitioner):
+            raise DefinitionError(
+                f"{definition.source}: pairs_with {definition.pairs_with!r} is not a client's "
+                "questionnaire in the same directory"
+            )
     return MappingProxyType(found)
 
 

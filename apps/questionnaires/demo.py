@@ -1,8 +1,9 @@
 """Demo questionnaires: baseline and pre-session PHQ-9/GAD-7 with improving scores,
-an early WAI-SF-C the day after session 2, end-of-treatment PHQ-9 and WAI-SF-C
-(placeholder wording) for the completed client,
+end-of-treatment PHQ-9 and WAI-SF-C (placeholder wording) for the completed client,
 and an item-9 answer of 1 on the week-5 client's latest PHQ-9 with its open risk
-alert. Idempotent: rows are keyed by (treatment, instrument, time point).
+alert. Every client past session 2 has the early WAI-SF-C and their PWP's WAI-SF-T
+(the week-5 client's alliance is low: an early warning); the completed client has
+both at the end too. Idempotent: rows are keyed by (treatment, instrument, time point).
 """
 
 import datetime
@@ -19,9 +20,11 @@ from apps.safety.services import risk_sources_for
 CLIENT_KEYS = ("week3", "week5", "week9", "completed")
 SESSION_DAYS = (1, 15, 29, 43, 57, 71)  # day of treatment of sessions 1-6
 RISK_KEY = "week5"
-# The early WAI-SF-C, the day after session 2 (the trial overview plots it
-# against PHQ-9 change): spread over the low, medium and high bands.
-EARLY_WAI = {"week3": 44, "week5": 27, "week9": 52, "completed": 38}
+# Early WAI-SF-C and WAI-SF-T totals (client, PWP), the day after session 2: the client's
+# views spread over the low, medium and high bands (the trial overview plots them against
+# PHQ-9 change); the week-5 client's view is low (a warning) while the PWP's is not, the gap
+# the side-by-side view is for.
+EARLY_ALLIANCE = {"week3": (44, 46), "week5": (27, 41), "week9": (52, 50), "completed": (38, 44)}
 
 
 def _answers(code: str, total: int, *, item9: int = 0) -> dict[int, int]:
@@ -45,7 +48,9 @@ def _answers(code: str, total: int, *, item9: int = 0) -> dict[int, int]:
     return answers
 
 
-def _completed(treatment, code, time_point, when, total, *, item9=0) -> Administration:
+def _completed(
+    treatment, code, time_point, when, total, *, item9=0, answered_by=None
+) -> Administration:
     existing = Administration.objects.filter(
         treatment=treatment, instrument=code, time_point=time_point
     ).first()
@@ -66,6 +71,7 @@ def _completed(treatment, code, time_point, when, total, *, item9=0) -> Administ
         started_at=when,
         completed_at=when,
         link_nonce="",
+        answered_by=answered_by,
     )
     _store_score(row, score(definition=definition, answers=answers))
     row.save()
@@ -91,17 +97,34 @@ def populate(context: dict) -> None:
             if when < end and number > 1:
                 moments.append((TimePoint.pre_session(number), when))
         last_phq9 = len(moments) - 1
-        early = start + datetime.timedelta(days=SESSION_DAYS[1], hours=2)
-        if early < end:
-            _completed(treatment, "wai_sf_c", TimePoint.EARLY_ALLIANCE, early, EARLY_WAI[key])
         for k, (time_point, when) in enumerate(moments):
             item9 = 1 if key == RISK_KEY and k == last_phq9 else 0
             _completed(treatment, "phq9", time_point, when, max(4, 17 - 2 * k), item9=item9)
             _completed(treatment, "gad7", time_point, when, max(3, 14 - 2 * k))
+        session_two = start + datetime.timedelta(days=SESSION_DAYS[1] - 1, hours=3)
+        if session_two < end:
+            theirs, pwps = EARLY_ALLIANCE[key]
+            _completed(treatment, "wai_sf_c", TimePoint.EARLY_ALLIANCE, session_two, theirs)
+            _completed(
+                treatment,
+                "wai_sf_t",
+                TimePoint.EARLY_ALLIANCE,
+                session_two,
+                pwps,
+                answered_by=treatment.pwp,
+            )
         if key == "completed" and treatment.ended_at:
             when = treatment.ended_at - datetime.timedelta(hours=20)
             _completed(treatment, "phq9", TimePoint.END_OF_TREATMENT, when, 6)
             _completed(treatment, "wai_sf_c", TimePoint.END_OF_TREATMENT, when, 49)
+            _completed(
+                treatment,
+                "wai_sf_t",
+                TimePoint.END_OF_TREATMENT,
+                when,
+                50,
+                answered_by=treatment.pwp,
+            )
     _risk_alert(context)
 
 

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.questionnaires.catalogue import practitioner_instruments
 from apps.questionnaires.models import ANSWERABLE_STATUSES, Administration, AdministrationStatus
 
 SALT = "tandem.questionnaires.administration-link"
@@ -69,6 +70,8 @@ def _usable(administration: Administration, nonce) -> bool:
         # A deactivated client's links stop working.
         and administration.treatment.client.is_active
         and timezone.now() < administration.due_until
+        # The practitioner's questionnaire (WAI-SF-T) never opens by a client's link.
+        and administration.instrument not in practitioner_instruments()
     )
 
 

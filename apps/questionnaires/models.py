@@ -124,6 +124,7 @@ PROTOCOL_PRESETS: dict[str, dict] = {
         "followup_12m_enabled": True,
         "followup_anchor": "baseline",
         "wai_later_after_long_treatment": True,
+        "practitioner_alliance": True,
     },
     "nhs_routine": {
         "label": _("NHS Talking Therapies routine"),
@@ -139,6 +140,7 @@ PROTOCOL_PRESETS: dict[str, dict] = {
         "followup_12m_enabled": False,
         "followup_anchor": "end_of_treatment",
         "wai_later_after_long_treatment": False,
+        "practitioner_alliance": True,
     },
     # Issue 14: the alliance measured while it can still be repaired (after the
     # second face-to-face session) and again at the end.
@@ -156,6 +158,7 @@ PROTOCOL_PRESETS: dict[str, dict] = {
         "followup_12m_enabled": False,
         "followup_anchor": "end_of_treatment",
         "wai_later_after_long_treatment": False,
+        "practitioner_alliance": True,
     },
 }
 PROTOCOL_PRESET_CHOICES = [(key, value["label"]) for key, value in PROTOCOL_PRESETS.items()]
@@ -209,6 +212,14 @@ class QuestionnaireProtocol(models.Model):
             "if treatment was still running at 3 months."
         ),
     )
+    practitioner_alliance = models.BooleanField(
+        _("the practitioner gives their view (WAI-SF-T) when the client answers the WAI-SF-C"),
+        default=True,
+        help_text=_(
+            "The client's practitioner answers the therapist's version at the same time "
+            "points as the client's alliance questionnaire. The client never sees it."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     SCHEDULE_FIELDS = (
@@ -239,16 +250,21 @@ class QuestionnaireProtocol(models.Model):
 
     def clean(self) -> None:
         self.apply_preset()
-        known = set(load_definitions(definitions_directory()))
+        known = load_definitions(definitions_directory())
         errors = {}
         for name in self.SCHEDULE_FIELDS:
             value = getattr(self, name)
             if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
                 errors[name] = _('Enter a list of questionnaire codes, e.g. ["phq9", "gad7"].')
-            elif unknown := sorted(set(value) - known):
+            elif unknown := sorted(set(value) - set(known)):
                 errors[name] = _("Unknown questionnaire: %(codes)s.") % {
                     "codes": ", ".join(unknown)
                 }
+            elif theirs := sorted(c for c in value if known[c].for_practitioner):
+                errors[name] = _(
+                    "%(codes)s is answered by the practitioner: it follows the client's "
+                    "questionnaire it goes with. Leave it out of the lists."
+                ) % {"codes": ", ".join(theirs)}
         if errors:
             raise ValidationError(errors)
 
@@ -291,6 +307,15 @@ class Administration(models.Model):
     missed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(default=0)
+    # Who gave the first answer when signed in: the client, or for a practitioner's
+    # questionnaire (WAI-SF-T) the PWP who held the client then. Empty via a signed link.
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # Signed follow-up links carry this nonce; clearing it retires every link.
     link_nonce = models.CharField(max_length=40, blank=True, default=_new_nonce)
 

@@ -34,9 +34,12 @@ __all__ = [
     "RiskResult",
     "RiskStatus",
     "ScoreResult",
+    "SubscaleChange",
     "change",
     "outcome",
     "score",
+    "subscale_change",
+    "subscale_scores",
 ]
 
 _FOUR_PLACES: Final = Decimal("0.0001")
@@ -282,14 +285,7 @@ def score(*, definition: Definition, answers: Mapping[int, int | None]) -> Score
     elif valid:
         total, prorated_exact = _prorate(raw_sum=raw_sum, n_items=n_items, n_answered=n_answered)
 
-    subscales: dict[str, int | None] = {
-        s.name: (
-            sum(answered[n] for n in s.items)
-            if valid and all(n in answered for n in s.items)
-            else None
-        )
-        for s in definition.subscales
-    }
+    subscales = _subscales(definition, answered, valid=valid)
 
     risk: dict[int, RiskResult] = {}
     for rule in definition.risk_items:
@@ -329,6 +325,95 @@ def score(*, definition: Definition, answers: Mapping[int, int | None]) -> Score
             and total >= definition.severe_total_from
         ),
         caseness=(None if total is None or rule is None else total >= rule.caseness_from),
+    )
+
+
+# --------------------------------------------------------------------------- subscales
+
+
+def _subscales(
+    definition: Definition, answered: Mapping[int, int], *, valid: bool
+) -> dict[str, int | None]:
+    return {
+        s.name: (
+            sum(answered[n] for n in s.items)
+            if valid and all(n in answered for n in s.items)
+            else None
+        )
+        for s in definition.subscales
+    }
+
+
+def subscale_scores(
+    *, definition: Definition, answers: Mapping[int, int | None]
+) -> dict[str, int | None]:
+    """Each subscale's score for one administration, by subscale name, in the definition's order.
+
+    The WAI-SF-C and WAI-SF-T: ``{"task": …, "bond": …, "goal": …}``, each the sum of its
+    four items (4–20; task 1, 2, 10, 12; bond 3, 5, 7, 9; goal 4, 6, 8, 11, from the
+    definition file, never from code). A subscale is None unless every one of its items
+    is answered and the administration is scorable under the missing-items policy
+    (the WAI allows none missing); subscales are never prorated. The same numbers as
+    ``score(...).subscales``.
+
+    Raises InvalidAnswer for a key that is not an item or a value that is not an option.
+    """
+    clean = _clean_answers(definition, answers)
+    scored = definition.scored_items
+    answered = {i.n: clean[i.n] for i in scored if i.n in clean}
+    missing = len(scored) - len(answered)
+    return _subscales(definition, answered, valid=missing <= definition.missing_items.max_missing)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubscaleChange:
+    """One score (the total, or a subscale) at two time points and its change.
+
+    ``change`` is ``end - early`` (positive: higher at the end; for the WAI a stronger
+    alliance), None when either side is missing.
+    """
+
+    name: str
+    early: int | None
+    end: int | None
+
+    @property
+    def change(self) -> int | None:
+        if self.early is None or self.end is None:
+            return None
+        return self.end - self.early
+
+
+SubscaleInput = ScoreResult | Mapping[str, int | None] | None
+
+
+def _parts(definition: Definition, value: SubscaleInput) -> Mapping[str, int | None]:
+    if value is None:
+        return {}
+    if isinstance(value, ScoreResult):
+        if value.code != definition.code:
+            raise InvalidScore(f"a {value.code} result cannot be read as {definition.code}")
+        return {"total": value.total, **value.subscales}
+    return value
+
+
+def subscale_change(
+    *, definition: Definition, early: SubscaleInput, end: SubscaleInput
+) -> tuple[SubscaleChange, ...]:
+    """The total and each subscale early and at the end, with the change (end − early).
+
+    ``early`` and ``end`` are ScoreResults of this instrument, mappings such as
+    ``{"total": 44, "bond": 15, "goal": 15, "task": 14}`` (a stored administration's
+    total and ``subscales``), or None when that time point has no score. Returns
+    ``total`` first, then the subscales in the definition's order. Descriptive only:
+    no reliable-change threshold is defined for the WAI, so none is applied.
+
+    Raises InvalidScore for a ScoreResult of another instrument.
+    """
+    first, last = _parts(definition, early), _parts(definition, end)
+    names = ["total", *(s.name for s in definition.subscales)]
+    return tuple(
+        SubscaleChange(name=name, early=first.get(name), end=last.get(name)) for name in names
     )
 
 

@@ -34,7 +34,13 @@ from apps.care.models import (
 )
 from apps.core.errors import DomainError
 from apps.questionnaires import outbox
-from apps.questionnaires.catalogue import missing_wordings, scoring_definition, wording_status
+from apps.questionnaires.catalogue import (
+    missing_wordings,
+    practitioner_instruments,
+    practitioner_pairs,
+    scoring_definition,
+    wording_status,
+)
 from apps.questionnaires.models import (
     ACTIVE_STATUSES,
     ANSWERABLE_STATUSES,
@@ -74,6 +80,8 @@ class Protocol:
     followup_anchor: str = FollowupAnchor.END_OF_TREATMENT
     wai_later_after_long_treatment: bool = False
     name: str = ""
+    # The practitioner's questionnaires (WAI-SF-T) follow the client's they pair with.
+    practitioner_alliance: bool = True
 
 
 WAI = "wai_sf_c"
@@ -97,11 +105,13 @@ def protocol_for(service: Service) -> Protocol:
         anchor, wai_later = row.followup_anchor, row.wai_later_after_long_treatment
         name = str(PROTOCOL_PRESETS[row.preset]["label"]) if row.preset else ""
         early_after = row.early_alliance_after_session
+        practitioner = row.practitioner_alliance
     else:
         lists = {k: tuple(v) for k, v in settings.QUESTIONNAIRE_PROTOCOL.items()}
         early_after = settings.QUESTIONNAIRE_EARLY_ALLIANCE_AFTER_SESSION
         six, twelve = settings.QUESTIONNAIRE_FOLLOWUP_6M, settings.QUESTIONNAIRE_FOLLOWUP_12M
         anchor, wai_later, name = FollowupAnchor.END_OF_TREATMENT, False, ""
+        practitioner = settings.QUESTIONNAIRE_PRACTITIONER_ALLIANCE
     if not six:
         lists["followup_6m"] = ()
     if not twelve:
@@ -112,6 +122,7 @@ def protocol_for(service: Service) -> Protocol:
         followup_anchor=anchor,
         wai_later_after_long_treatment=wai_later,
         name=name,
+        practitioner_alliance=practitioner,
     )
 
 
@@ -149,6 +160,28 @@ def _end_anchor(treatment: Treatment) -> datetime.datetime:
 def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]:
     """Every administration the protocol gives this treatment, with its window.
 
+    The client's questionnaires (`_client_plan`), then, when the protocol's
+    ``practitioner_alliance`` is on, each practitioner's questionnaire (WAI-SF-T)
+    at every time point and in the same window as the client's one it pairs
+    with (WAI-SF-C), addressed to the treatment's PWP. Pure: reads, never writes.
+    """
+    if treatment.status == TreatmentStatus.WITHDRAWN:
+        return []
+    protocol = protocol_for(treatment.service)
+    plan = _client_plan(treatment, protocol)
+    if not protocol.practitioner_alliance:
+        return plan
+    pairs = practitioner_pairs()
+    return plan + [
+        PlannedAdministration(code, p.time_point, p.due_from, p.due_until, p.appointment)
+        for p in plan
+        for code in pairs.get(p.instrument, ())
+    ]
+
+
+def _client_plan(treatment: Treatment, protocol: Protocol) -> list[PlannedAdministration]:
+    """The client's questionnaires the protocol gives this treatment, with their windows.
+
     Anchors: baseline at the start date (window QUESTIONNAIRE_BASELINE_WINDOW_DAYS);
     pre-session from QUESTIONNAIRE_PRE_SESSION_OPENS_DAYS before each live
     appointment until it starts; end of treatment from the actual end (or the
@@ -156,13 +189,9 @@ def administration_plan_for(treatment: Treatment) -> list[PlannedAdministration]
     earlier; follow-ups 3/6/12 calendar months after that end, or after the
     start when the protocol's ``followup_anchor`` is baseline (E-COMPARED); the
     WAI-SF-C moves from 3 to 6 months when the protocol says so and treatment
-    ran longer than 3 months. A withdrawn treatment gets nothing; a client who
-    stopped follow-up contact gets no follow-ups. Pure: reads,
-    never writes.
+    ran longer than 3 months. A client who stopped follow-up contact gets no
+    follow-ups.
     """
-    if treatment.status == TreatmentStatus.WITHDRAWN:
-        return []
-    protocol = protocol_for(treatment.service)
     tz_name = treatment.service.time_zone
     day = datetime.timedelta(days=1)
     plan: list[PlannedAdministration] = []
@@ -342,6 +371,10 @@ def _notify(administration: Administration, *, kind: str, dedupe_key: str, now) 
 def administrations_advance(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Open due windows (with an invitation), send due reminders, mark closed ones missed.
 
+    A practitioner's questionnaire (WAI-SF-T) opens and turns missed like any
+    other, but no invitation or reminder goes to the client: it is a due item
+    on the PWP's caseload and the client's review page.
+
     Each change is claimed with a conditional update, so two beat ticks or two
     workers do each piece of work once. Returns counts for logging.
     """
@@ -372,6 +405,7 @@ def administrations_advance(*, now: datetime.datetime | None = None) -> dict[str
         ).update(status=AdministrationStatus.MISSED, missed_at=now, updated_at=now)
         _raise_stored_risk(closing)
 
+    theirs = practitioner_instruments()
     due_to_open = Administration.objects.filter(
         status=AdministrationStatus.SCHEDULED, due_from__lte=now, due_until__gt=now
     ).values_list("pk", flat=True)
@@ -382,20 +416,26 @@ def administrations_advance(*, now: datetime.datetime | None = None) -> dict[str
             ).update(status=AdministrationStatus.OPEN, opened_at=now, updated_at=now)
             if not claimed:
                 continue
+            counts["opened"] += 1
             administration = Administration.objects.select_related("treatment__client").get(pk=pk)
+            if administration.instrument in theirs:
+                continue  # the PWP's own: shown as due on their caseload, no message
             _notify(
                 administration,
                 kind=KIND_INVITATION,
                 dedupe_key=f"questionnaire_invitation:{pk}",
                 now=now,
             )
-            counts["opened"] += 1
 
     days = list(settings.QUESTIONNAIRE_REMINDER_DAYS)
     if days:
-        candidates = Administration.objects.filter(
-            status__in=ANSWERABLE_STATUSES, due_until__gt=now, reminders_sent__lt=len(days)
-        ).values_list("pk", "due_from", "reminders_sent")
+        candidates = (
+            Administration.objects.filter(
+                status__in=ANSWERABLE_STATUSES, due_until__gt=now, reminders_sent__lt=len(days)
+            )
+            .exclude(instrument__in=theirs)
+            .values_list("pk", "due_from", "reminders_sent")
+        )
         for pk, due_from, sent in list(candidates):
             if due_from + datetime.timedelta(days=days[sent]) > now:
                 continue
@@ -455,8 +495,10 @@ def administration_answer(
     """Save (or change) one answer. Called on every Continue, so leaving and coming back resumes.
 
     Raises DomainError when the questionnaire is closed or the value is not one
-    of the item's options. The first answer records the start time and, for
-    licensed wording, the wording version shown.
+    of the item's options. The first answer records the start time, who
+    answered (``answered_by``, when signed in) and, for licensed wording, the
+    wording version shown. Callers check who may answer (the client, or for a
+    practitioner's questionnaire the treatment's PWP).
 
     Risk is judged on every save, not only on submit: a risk item (PHQ-9 item 9)
     answered above its threshold raises its risk alert now, in this transaction
@@ -504,6 +546,8 @@ def administration_answer(
         if definition.wording is not None and not locked.wording_version:
             wording = wording_status(locked.instrument).wording
             locked.wording_version = wording.version if wording else ""
+        if locked.answered_by_id is None and getattr(actor, "is_authenticated", False):
+            locked.answered_by = actor
         locked.save()
         administration.status = locked.status
     return answer

@@ -3,9 +3,16 @@ signed follow-up link, and the staff view of a client's scores.
 
 Flow: start -> item 1..N (answer saved on every Continue) -> check answers ->
 complete (scores, raises risk alerts) -> result (crisis card when needed).
+
+The PWP answers the practitioner's questionnaires (WAI-SF-T) about a client
+through the same pages under their own URL names (``practitioner_*``, see
+`Flow`), reached only through `access.practitioner_only`; the alliance page
+shows both views side by side.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,7 +35,7 @@ from apps.core.audit import audit_access
 from apps.core.errors import DomainError
 from apps.core.forms import apply_domain_error
 from apps.questionnaires import links
-from apps.questionnaires.access import client_or_link
+from apps.questionnaires.access import client_or_link, practitioner_only
 from apps.questionnaires.catalogue import (
     PLACEHOLDER_VERSION,
     WordingUnavailable,
@@ -40,8 +47,10 @@ from apps.questionnaires.forms import AdHocForm, AllItemsForm, CompleteForm, Ite
 from apps.questionnaires.models import Administration, AdministrationStatus, TimePoint
 from apps.questionnaires.selectors import (
     administrations_for_staff,
+    alliance_for_treatment,
     client_questionnaires,
     scores_for_treatment,
+    subscale_rows,
 )
 from apps.questionnaires.services import (
     ad_hoc_instruments,
@@ -55,10 +64,43 @@ from apps.questionnaires.services import (
 from apps.safety.resources import contact_within_for, crisis_resources_for
 
 
-def _base_context(administration: Administration, definition: Definition, via_link: bool) -> dict:
+@dataclass(frozen=True)
+class Flow:
+    """Who answers on these pages, and the URL names of their questionnaire pages."""
+
+    practitioner: bool
+    start: str
+    item: str
+    all: str
+    check: str
+    result: str
+
+
+CLIENT = Flow(
+    False,
+    "questionnaires:start",
+    "questionnaires:item",
+    "questionnaires:all",
+    "questionnaires:check",
+    "questionnaires:result",
+)
+PRACTITIONER = Flow(
+    True,
+    "questionnaires:practitioner_start",
+    "questionnaires:practitioner_item",
+    "questionnaires:practitioner_all",
+    "questionnaires:practitioner_check",
+    "questionnaires:practitioner_result",
+)
+
+
+def _base_context(
+    administration: Administration, definition: Definition, via_link: bool, flow: Flow
+) -> dict:
     return {
         "administration": administration,
         "definition": definition,
+        "flow": flow,
         "via_link": via_link,
         "placeholder_wording": (
             definition.wording is not None and definition.wording_version == PLACEHOLDER_VERSION
@@ -71,24 +113,17 @@ def _base_context(administration: Administration, definition: Definition, via_li
     }
 
 
-def _gate(request, administration: Administration, via_link: bool):
+def _gate(request, administration: Administration, via_link: bool, flow: Flow):
     """(definition, None) when the questionnaire can be answered now, else (None, response)."""
     if administration.status == AdministrationStatus.COMPLETED:
-        return None, redirect("questionnaires:result", administration.pk)
+        return None, redirect(flow.result, administration.pk)
+    context = {"administration": administration, "via_link": via_link, "flow": flow}
     if not administration.is_answerable():
-        return None, render(
-            request,
-            "questionnaires/closed.html",
-            {"administration": administration, "via_link": via_link},
-        )
+        return None, render(request, "questionnaires/closed.html", context)
     try:
         return definition_for(administration.instrument), None
     except WordingUnavailable:
-        return None, render(
-            request,
-            "questionnaires/not_available.html",
-            {"administration": administration, "via_link": via_link},
-        )
+        return None, render(request, "questionnaires/not_available.html", context)
 
 
 @require_GET
@@ -103,23 +138,31 @@ def _first_unanswered(definition: Definition, answers: dict[int, int]) -> int | 
     return next((i.n for i in definition.items if i.n not in answers), None)
 
 
-@require_GET
-@client_or_link()
-def start(request: HttpRequest, administration: Administration, via_link: bool) -> HttpResponse:
-    definition, response = _gate(request, administration, via_link)
+def _start(
+    request: HttpRequest, administration: Administration, via_link: bool, flow: Flow
+) -> HttpResponse:
+    definition, response = _gate(request, administration, via_link, flow)
     if response:
         return response
     answers = answers_of(administration)
     resume = _first_unanswered(definition, answers) if answers else None
-    context = _base_context(administration, definition, via_link)
+    context = _base_context(administration, definition, via_link, flow)
     context.update(answered=len(answers), resume=resume)
     return render(request, "questionnaires/start.html", context)
 
 
-def _next_url(administration: Administration, definition: Definition, n: int, back_to_check: bool):
+@require_GET
+@client_or_link()
+def start(request: HttpRequest, administration: Administration, via_link: bool) -> HttpResponse:
+    return _start(request, administration, via_link, CLIENT)
+
+
+def _next_url(
+    administration: Administration, definition: Definition, n: int, back_to_check: bool, flow: Flow
+):
     if back_to_check or n >= len(definition.items):
-        return reverse("questionnaires:check", args=[administration.pk])
-    return reverse("questionnaires:item", args=[administration.pk, n + 1])
+        return reverse(flow.check, args=[administration.pk])
+    return reverse(flow.item, args=[administration.pk, n + 1])
 
 
 @require_http_methods(["GET", "POST"])
@@ -128,7 +171,13 @@ def item(
     request: HttpRequest, administration: Administration, via_link: bool, n: int
 ) -> HttpResponse:
     """One question per page. The answer is saved on Continue; Back keeps it."""
-    definition, response = _gate(request, administration, via_link)
+    return _item(request, administration, via_link, n, CLIENT)
+
+
+def _item(
+    request: HttpRequest, administration: Administration, via_link: bool, n: int, flow: Flow
+) -> HttpResponse:
+    definition, response = _gate(request, administration, via_link, flow)
     if response:
         return response
     try:
@@ -156,14 +205,14 @@ def item(
         except DomainError as error:
             apply_domain_error(form, error)
         else:
-            return redirect(_next_url(administration, definition, n, back_to_check))
+            return redirect(_next_url(administration, definition, n, back_to_check, flow))
     if n > 1:
-        back_url = reverse("questionnaires:item", args=[administration.pk, n - 1])
+        back_url = reverse(flow.item, args=[administration.pk, n - 1])
     else:
-        back_url = reverse("questionnaires:start", args=[administration.pk])
+        back_url = reverse(flow.start, args=[administration.pk])
     if back_to_check:
-        back_url = reverse("questionnaires:check", args=[administration.pk])
-    context = _base_context(administration, definition, via_link)
+        back_url = reverse(flow.check, args=[administration.pk])
+    context = _base_context(administration, definition, via_link, flow)
     context.update(
         item=definition_item,
         n=n,
@@ -180,7 +229,13 @@ def item(
 @client_or_link()
 def all_items(request: HttpRequest, administration: Administration, via_link: bool) -> HttpResponse:
     """Every question on one page (the alternative to one per page)."""
-    definition, response = _gate(request, administration, via_link)
+    return _all_items(request, administration, via_link, CLIENT)
+
+
+def _all_items(
+    request: HttpRequest, administration: Administration, via_link: bool, flow: Flow
+) -> HttpResponse:
+    definition, response = _gate(request, administration, via_link, flow)
     if response:
         return response
     saved = answers_of(administration)
@@ -205,8 +260,8 @@ def all_items(request: HttpRequest, administration: Administration, via_link: bo
                 except DomainError:
                     pass  # the form reports invalid values
         if form.is_valid():
-            return redirect("questionnaires:check", administration.pk)
-    context = _base_context(administration, definition, via_link)
+            return redirect(flow.check, administration.pk)
+    context = _base_context(administration, definition, via_link, flow)
     context.update(form=form, page_has_errors=bool(form.errors))
     return render(request, "questionnaires/all.html", context)
 
@@ -215,7 +270,13 @@ def all_items(request: HttpRequest, administration: Administration, via_link: bo
 @client_or_link()
 def check(request: HttpRequest, administration: Administration, via_link: bool) -> HttpResponse:
     """Check your answers, with Change links; submitting completes and scores it."""
-    definition, response = _gate(request, administration, via_link)
+    return _check(request, administration, via_link, CLIENT)
+
+
+def _check(
+    request: HttpRequest, administration: Administration, via_link: bool, flow: Flow
+) -> HttpResponse:
+    definition, response = _gate(request, administration, via_link, flow)
     if response:
         return response
     form = CompleteForm(request.POST if request.method == "POST" else None)
@@ -230,7 +291,7 @@ def check(request: HttpRequest, administration: Administration, via_link: bool) 
         else:
             if via_link:
                 links.scope_finish(request, completed)
-            return redirect("questionnaires:result", completed.pk)
+            return redirect(flow.result, completed.pk)
     answers = answers_of(administration)
     rows = []
     for item_def in definition.items:
@@ -239,11 +300,11 @@ def check(request: HttpRequest, administration: Administration, via_link: bool) 
             {
                 "item": item_def,
                 "label": next((o.label for o in item_def.options if o.value == value), None),
-                "change_url": reverse("questionnaires:item", args=[administration.pk, item_def.n])
+                "change_url": reverse(flow.item, args=[administration.pk, item_def.n])
                 + "?change=1",
             }
         )
-    context = _base_context(administration, definition, via_link)
+    context = _base_context(administration, definition, via_link, flow)
     context.update(rows=rows, form=form, error_item=error_item, page_has_errors=bool(form.errors))
     return render(request, "questionnaires/check.html", context)
 
@@ -272,6 +333,78 @@ def result(request: HttpRequest, administration: Administration, via_link: bool)
         )
         context["contact_within"] = contact_within_for(service)
     return render(request, "questionnaires/result.html", context)
+
+
+# --- The practitioner's questionnaires (WAI-SF-T), answered by the client's PWP --------
+
+
+@require_GET
+@practitioner_only
+def practitioner_start(request: HttpRequest, administration: Administration) -> HttpResponse:
+    """The PWP's view of the alliance with this client: the same pages as the client's."""
+    return _start(request, administration, False, PRACTITIONER)
+
+
+@require_http_methods(["GET", "POST"])
+@practitioner_only
+def practitioner_item(request: HttpRequest, administration: Administration, n: int) -> HttpResponse:
+    return _item(request, administration, False, n, PRACTITIONER)
+
+
+@require_http_methods(["GET", "POST"])
+@practitioner_only
+def practitioner_all(request: HttpRequest, administration: Administration) -> HttpResponse:
+    return _all_items(request, administration, False, PRACTITIONER)
+
+
+@require_http_methods(["GET", "POST"])
+@practitioner_only
+def practitioner_check(request: HttpRequest, administration: Administration) -> HttpResponse:
+    """Check the answers; saving completes and scores it (a second submit changes nothing)."""
+    return _check(request, administration, False, PRACTITIONER)
+
+
+@require_GET
+@practitioner_only
+def practitioner_result(request: HttpRequest, administration: Administration) -> HttpResponse:
+    """Saved: the PWP's total, band and subscales, and where the two views sit together."""
+    if administration.status != AdministrationStatus.COMPLETED:
+        return redirect("questionnaires:practitioner_start", administration.pk)
+    definition = scoring_definition(administration.instrument)
+    return render(
+        request,
+        "questionnaires/practitioner_result.html",
+        {
+            "administration": administration,
+            "treatment": administration.treatment,
+            "definition": definition,
+            "band": definition.band(administration.band) if administration.band else None,
+            "subscales": subscale_rows(definition, administration.subscales),
+        },
+    )
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def alliance(request: HttpRequest, treatment_id: int) -> HttpResponse:
+    """The working alliance: the client's WAI-SF-C and the PWP's WAI-SF-T, early and at
+    the end, total and bond, goal and task subscales with their change, side by side.
+    Staff who may read the record see it; the client never does."""
+    treatment = treatment_get_for_user(user=request.user, treatment_id=treatment_id, write=False)
+    audit_access(obj=treatment)
+    summary = alliance_for_treatment(treatment=treatment)
+    bands = scoring_definition(summary.client.code).bands
+    return render(
+        request,
+        "questionnaires/alliance.html",
+        {
+            "treatment": treatment,
+            "alliance": summary,
+            # Only the client's own PWP answers the practitioner's questionnaire.
+            "due": summary.due if treatment.pwp_id == request.user.pk else [],
+            "bands": ", ".join(f"{b.label} {b.min}–{b.max}" for b in bands),
+        },
+    )
 
 
 @require_GET

@@ -69,7 +69,11 @@ from apps.programme.models import (
     StepProgress,
 )
 from apps.questionnaires.catalogue import scoring_definition
-from apps.questionnaires.selectors import latest_phq9_for_treatments, scores_for_treatment
+from apps.questionnaires.selectors import (
+    alliance_for_treatment,
+    latest_phq9_for_treatments,
+    scores_for_treatment,
+)
 from apps.safety.selectors import open_alerts_for_treatments
 from apps.tracking.clock import local_today
 from apps.tracking.models import MoodRating
@@ -522,6 +526,8 @@ def review_context(
         ),
         "mood_chart": mood_chart_for(treatment=treatment),
         "scores": scores,
+        # The client's WAI-SF-C beside the PWP's WAI-SF-T, early and at the end.
+        "alliance": alliance_for_treatment(treatment=treatment, now=now),
         "goals": goals_with_ratings(treatment=treatment),
         "tasks": tasks,
         "tasks_done": sum(1 for t in tasks if t.done_at is not None),

@@ -55,6 +55,7 @@ from apps.programme.services import (
 )
 from apps.questionnaires.catalogue import scoring_definition
 from apps.questionnaires.models import PROTOCOL_PRESET_CHOICES
+from apps.questionnaires.selectors import practitioner_due_for
 from apps.safety.forms import AcknowledgeForm
 from apps.safety.selectors import risk_alert_get_for_user
 from apps.safety.services import escalation_chain, risk_alert_acknowledge
@@ -152,6 +153,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
     template = "workspace/caseload.html"
     if request.htmx and not request.htmx.boosted:
         template += "#caseload-table"
+    else:
+        # "Your view of the alliance with …": the WAI-SF-T questionnaires open now.
+        context["due_from_you"] = practitioner_due_for(pwp=request.user)
     return render(request, template, context)
 
 
@@ -228,6 +232,10 @@ def _review_page(
             "treatment": treatment,
             "can_act": treatment_may_act(user=request.user, treatment=treatment),
             "note_form": SessionNoteForm(treatment=treatment),
+            # Only the client's own PWP answers the practitioner's questionnaire.
+            "alliance_due": (
+                context["alliance"].due if treatment.pwp_id == request.user.pk else []
+            ),
         }
     )
     context.update(extra)

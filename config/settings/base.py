@@ -483,6 +483,9 @@ QUESTIONNAIRE_EARLY_ALLIANCE_WINDOW_DAYS = env.int(
     "QUESTIONNAIRE_EARLY_ALLIANCE_WINDOW_DAYS", default=7
 )
 QUESTIONNAIRE_PROTOCOL_PRESET = env.str("QUESTIONNAIRE_PROTOCOL_PRESET", default="")
+# The client's PWP answers the WAI-SF-T at the same time points as the client's
+# WAI-SF-C (services without their own protocol row; docs/alliance.md).
+QUESTIONNAIRE_PRACTITIONER_ALLIANCE = env.bool("QUESTIONNAIRE_PRACTITIONER_ALLIANCE", default=True)
 QUESTIONNAIRE_FOLLOWUP_12M = env.bool("QUESTIONNAIRE_FOLLOWUP_12M", default=False)
 # Due windows, in days (hours for the pre-session window's opening).
 QUESTIONNAIRE_BASELINE_WINDOW_DAYS = env.int("QUESTIONNAIRE_BASELINE_WINDOW_DAYS", default=14)

@@ -2,7 +2,12 @@
 
 import pytest
 
-from apps.core.charts import build_line_chart, build_sparkline, summary_sentence
+from apps.core.charts import (
+    build_change_chart,
+    build_line_chart,
+    build_sparkline,
+    summary_sentence,
+)
 
 
 def chart(values, **kwargs):
@@ -178,3 +183,27 @@ def test_scatter_axes_are_fixed_equal_pairs_are_grouped_and_values_clamped():
     assert many["zero_y"] is not None
     with pytest.raises(ValueError):
         build_scatter_chart([], x_range=(1, 1), y_range=(0, 1), x_ticks=(), y_ticks=())
+
+
+def test_change_chart_has_a_fixed_scale_and_marks_both_ends():
+    c = build_change_chart(
+        title="Subscales",
+        summary="Early and end.",
+        rows=[
+            {"label": "Bond, client", "first": 4, "second": 20, "text": "4 to 20"},
+            {"label": "Goal, client", "first": 12, "second": None, "text": "12 to –"},
+        ],
+        x_min=4,
+        x_max=20,
+        chart_id="c",
+        tick_values=range(4, 21, 4),
+    )
+    bond, goal = c["rows"]
+    # The scale runs from the left edge of the plot (4) to its right edge (20).
+    assert (bond["first_x"], bond["second_x"]) == (c["left"], c["right"])
+    assert bond["joined"] and not goal["joined"]
+    assert goal["second_x"] is None and goal["first_x"] == "50.00"
+    assert [t["value"] for t in c["ticks"]] == [4, 8, 12, 16, 20]
+    assert c["height"] > float(goal["y"])
+    with pytest.raises(ValueError):
+        build_change_chart(title="", summary="", rows=[], x_min=5, x_max=5, chart_id="x")

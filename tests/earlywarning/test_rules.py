@@ -159,31 +159,96 @@ def test_five_points_is_not_reliable(treatment):
     assert _texts(treatment) == []
 
 
+def _wai(treatment, time_point, total, subscales, days_ago=0, instrument="wai_sf_c"):
+    """A completed alliance questionnaire at a protocol time point."""
+    return AdministrationFactory(
+        treatment=treatment,
+        instrument=instrument,
+        time_point=time_point,
+        status=AdministrationStatus.COMPLETED,
+        completed_at=timezone.now() - datetime.timedelta(days=days_ago),
+        total=total,
+        band="low" if total <= 28 else "medium" if total <= 44 else "high",
+        valid=True,
+        subscales=subscales,
+    )
+
+
+EARLY, END = "early_alliance", "end_of_treatment"
+
+
 @pytest.mark.django_db
-def test_low_alliance_and_setting(treatment):
+def test_low_early_alliance_and_setting(treatment):
     _active(treatment)
-    _completed(treatment, "wai_sf_c", 26, "Low", {"task": 9, "bond": 8, "goal": 9})
-    assert _texts(treatment) == ["Low alliance score (WAI-SF-C 26)"]
+    _wai(treatment, EARLY, 26, {"task": 9, "bond": 8, "goal": 9})
+    assert _texts(treatment) == ["Low alliance score early in treatment (WAI-SF-C 26)"]
     WarningThresholds.objects.create(service=treatment.service, wai_low_max=25)
     assert _texts(treatment) == []
 
 
 @pytest.mark.django_db
+def test_the_end_measure_supersedes_a_low_early_one(treatment):
+    _active(treatment)
+    _wai(treatment, EARLY, 26, {"task": 9, "bond": 8, "goal": 9}, days_ago=40)
+    end = _wai(treatment, END, 47, {"task": 16, "bond": 15, "goal": 16})
+    assert _texts(treatment) == []  # repaired by the end: nothing to warn about
+    end.total, end.subscales = 27, {"task": 9, "bond": 9, "goal": 9}
+    end.save()
+    assert _texts(treatment) == ["Low alliance score at the end of treatment (WAI-SF-C 27)"]
+
+
+@pytest.mark.django_db
 def test_alliance_fall_between_early_and_end_and_setting(treatment):
     _active(treatment)
-    _completed(treatment, "wai_sf_c", 50, "High", {"task": 17, "bond": 16, "goal": 17}, 40)
-    _completed(treatment, "wai_sf_c", 44, "Medium", {"task": 15, "bond": 14, "goal": 15})
-    assert _texts(treatment) == ["Alliance score fell from 50 to 44"]
+    _wai(treatment, EARLY, 50, {"task": 17, "bond": 16, "goal": 17}, days_ago=40)
+    _wai(treatment, END, 44, {"task": 15, "bond": 14, "goal": 15})
+    assert _texts(treatment) == ["Alliance score fell from 50 early in treatment to 44 at the end"]
     WarningThresholds.objects.create(service=treatment.service, wai_fall=7)
+    assert _texts(treatment) == []
+
+
+@pytest.mark.django_db
+def test_a_rise_or_a_fall_outside_the_two_time_points_does_not_warn(treatment):
+    _active(treatment)
+    _wai(treatment, EARLY, 44, {"task": 15, "bond": 14, "goal": 15}, days_ago=60)
+    # Extra and follow-up WAI-SF-Cs are not the early or end measure: a fall to them
+    # from the first score (the old first-versus-latest rule) does not count.
+    _wai(treatment, "ad_hoc", 30, {"task": 10, "bond": 10, "goal": 10}, days_ago=30)
+    _wai(treatment, "followup_3m", 31, {"task": 10, "bond": 11, "goal": 10})
+    assert _texts(treatment) == []
+    _wai(treatment, END, 52, {"task": 18, "bond": 17, "goal": 17}, days_ago=20)
     assert _texts(treatment) == []
 
 
 @pytest.mark.django_db
 def test_bond_well_below_goal_and_task_and_setting(treatment):
     _active(treatment)
-    _completed(treatment, "wai_sf_c", 44, "Medium", {"task": 17, "bond": 10, "goal": 17})
-    assert _texts(treatment) == ["Bond 10, well below goal 17 and task 17"]
+    _wai(treatment, EARLY, 44, {"task": 17, "bond": 10, "goal": 17})
+    assert _texts(treatment) == ["Bond 10, well below goal 17 and task 17 (early in treatment)"]
     WarningThresholds.objects.create(service=treatment.service, bond_gap=8)
+    assert _texts(treatment) == []
+
+
+@pytest.mark.django_db
+def test_bond_gap_is_judged_on_the_end_measure_once_there(treatment):
+    _active(treatment)
+    _wai(treatment, EARLY, 44, {"task": 17, "bond": 10, "goal": 17}, days_ago=40)
+    _wai(treatment, END, 40, {"task": 15, "bond": 10, "goal": 15})
+    # Bond 10 is 5 below goal and task 15 (gap 4 needed): the end measure speaks.
+    assert _texts(treatment) == ["Bond 10, well below goal 15 and task 15 (end of treatment)"]
+
+
+@pytest.mark.django_db
+def test_the_practitioners_view_raises_no_warning(treatment):
+    _active(treatment)
+    _wai(treatment, EARLY, 20, {"task": 7, "bond": 6, "goal": 7}, instrument="wai_sf_t")
+    AdministrationFactory(
+        treatment=treatment,
+        instrument="wai_sf_t",
+        time_point=END,
+        status=AdministrationStatus.MISSED,
+        missed_at=timezone.now() - datetime.timedelta(days=1),
+    )
     assert _texts(treatment) == []
 
 

@@ -11,9 +11,11 @@ from apps.questionnaires.services import administration_plan_for
 from tests.care.factories import AppointmentFactory
 
 
-def _early(treatment):
+def _early(treatment, instrument=None):
     return [
-        p for p in administration_plan_for(treatment) if p.time_point == TimePoint.EARLY_ALLIANCE
+        p
+        for p in administration_plan_for(treatment)
+        if p.time_point == TimePoint.EARLY_ALLIANCE and instrument in (None, p.instrument)
     ]
 
 
@@ -28,10 +30,12 @@ def test_nothing_until_session_two_is_attended_then_a_week_to_answer(treatment):
     assert _early(treatment) == []
     when = timezone.now() - datetime.timedelta(hours=2)
     treatment.appointments.update(status=AppointmentStatus.ATTENDED, starts_at=when)
-    (planned,) = _early(treatment)
-    assert planned.instrument == "wai_sf_c"
+    (planned,) = _early(treatment, "wai_sf_c")
     assert planned.due_from == when + datetime.timedelta(minutes=30)
     assert planned.due_until == planned.due_from + datetime.timedelta(days=7)
+    # The PWP's WAI-SF-T after the same session, in the same window.
+    (theirs,) = _early(treatment, "wai_sf_t")
+    assert (theirs.due_from, theirs.due_until) == (planned.due_from, planned.due_until)
 
 
 @pytest.mark.django_db
@@ -56,7 +60,7 @@ def test_the_service_protocol_chooses_the_session_and_the_preset(treatment):
         status=AppointmentStatus.ATTENDED,
         starts_at=timezone.now() - datetime.timedelta(hours=1),
     )
-    assert [p.instrument for p in _early(treatment)] == ["wai_sf_c"]
+    assert [p.instrument for p in _early(treatment)] == ["wai_sf_c", "wai_sf_t"]
 
 
 @pytest.mark.django_db

@@ -50,6 +50,9 @@ def test_plan_is_anchored_to_each_clients_own_start_and_end(service, pwp):
         ("wai_sf_c", "end_of_treatment"),
         ("phq9", "followup_3m"),
         ("wai_sf_c", "followup_3m"),
+        # The PWP's own view (WAI-SF-T) goes with each of the client's WAI-SF-C.
+        ("wai_sf_t", "end_of_treatment"),
+        ("wai_sf_t", "followup_3m"),
     }
     assert plan_a[("phq9", "baseline")].due_from.date() == datetime.date(2026, 2, 1)
     assert plan_b[("phq9", "baseline")].due_from.date() == datetime.date(2026, 2, 20)
@@ -136,8 +139,10 @@ def test_repeated_planner_runs_create_no_duplicates_and_send_one_invitation(
     with django_capture_on_commit_callbacks(execute=True):
         first = administrations_plan_all()
         second = administrations_plan_all()
-    assert first["created"] == 6 and second["created"] == 0
-    assert Administration.objects.filter(treatment=treatment).count() == 6
+    # PHQ-9 and GAD-7 at baseline; PHQ-9, WAI-SF-C and the PWP's WAI-SF-T at the
+    # end and at 3 months.
+    assert first["created"] == 8 and second["created"] == 0
+    assert Administration.objects.filter(treatment=treatment).count() == 8
     # Baseline opened (treatment started 10 days ago): one invitation per questionnaire.
     assert first["opened"] == 2 and second["opened"] == 0
     invitations = Notification.objects.filter(kind="questionnaire_invitation")

@@ -49,3 +49,12 @@ def test_out_of_range_answers_are_refused(value):
     answers[1] = value
     with pytest.raises(InvalidAnswer):
         score(definition=scoring_definition("wai_sf_t"), answers=answers)
+
+
+def test_the_system_check_names_the_wai_sf_t_setting(settings, tmp_path: Path):
+    from apps.questionnaires.checks import check_questionnaires  # noqa: PLC0415 - why: one test
+
+    settings.WAI_T_WORDING_FILE = str(tmp_path / "absent.json")
+    (warning,) = check_questionnaires()
+    assert "wai_sf_t" in warning.msg
+    assert warning.hint.startswith("Set WAI_T_WORDING_FILE")

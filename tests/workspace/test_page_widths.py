@@ -66,6 +66,7 @@ def _kwargs(w: dict) -> dict:
         "module_slug": w["step"].module.slug,
         "step_slug": w["step"].slug,
         "administration_id": w["open_administration"].pk,
+        "practitioner_administration_id": w["practitioner_administration"].pk,
         "goal_id": w["goal"].pk,
         "job_id": w["export_job"].pk,
         "token_id": w["api_token"].pk,
