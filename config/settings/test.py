@@ -21,10 +21,12 @@ def _redis_url_for_this_process(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{number}"))
 
 
-# Marked once done: subprocesses (real Celery workers) inherit the chosen URL as it is.
-if os.environ.get("REDIS_URL") and not os.environ.get("TANDEM_TEST_REDIS_CHOSEN"):
+# Marked with the worker's name once chosen: subprocesses it starts (real Celery workers)
+# inherit the chosen URL as it is. The controlling process chooses nothing.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if os.environ.get("REDIS_URL") and _worker and os.environ.get("TANDEM_TEST_REDIS_FOR") != _worker:
     os.environ["REDIS_URL"] = _redis_url_for_this_process(os.environ["REDIS_URL"])
-    os.environ["TANDEM_TEST_REDIS_CHOSEN"] = "1"
+    os.environ["TANDEM_TEST_REDIS_FOR"] = _worker
 
 from config.settings.base import *  # noqa: E402,F403
 from config.settings.base import BASE_DIR, DATABASES, STORAGES, env  # noqa: E402
