@@ -33,8 +33,12 @@ from config.settings.base import BASE_DIR, DATABASES, STORAGES, env  # noqa: E40
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No test needs a commit to survive a power cut: commits (every transactional and
-    # browser test, every live-server request) do not wait for the disk.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
+    # browser test, every live-server request) do not wait for the disk. A connection left
+    # idle inside a transaction (a thread that died mid-request) is closed by the server
+    # after three minutes, so that the next test's flush is not blocked forever by its locks.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        "-c synchronous_commit=off -c idle_in_transaction_session_timeout=180000"
+    )
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
