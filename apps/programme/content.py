@@ -96,12 +96,16 @@ def _upsert(model, report: LoadReport, defaults: dict, **lookup):
         report.unchanged += 1
     return obj
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _read_yaml(path: Path) -> dict:
     if not path.is_file():
         raise ContentError(f"{path}: file not found.")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader where PyYAML was built with it: the same documents, ten
+        # times faster (content loads on every deploy and in many tests).
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506
     except yaml.YAMLError as exc:
         raise ContentError(f"{path}: not valid YAML ({exc}).") from exc
     if not isinstance(data, dict):
