@@ -32,15 +32,18 @@ Definitions (all counts are whole numbers, 0 when nothing happened):
 - **Face-to-face sessions**: `Appointment` rows by status: attended, did not
   attend, cancelled by the client, cancelled by the service, still scheduled.
 - **Messages**: `Message` rows, split by side (`from_client`).
-- **Questionnaires due**: administrations whose window has opened
-  (`due_from` at or before the time of the export) and that were not
-  cancelled; **completed** and **missed** by status.
+- **Questionnaires due**: the client's administrations whose window has
+  opened (`due_from` at or before the time of the export) and that were not
+  cancelled; **completed** and **missed** by status. The practitioner's own
+  questionnaires (WAI-SF-T: `"respondent": "practitioner"` in the definition)
+  are not the client's to answer and count in none of these.
 - **Weeks active**: distinct ISO weeks (Monday 00:00 to Sunday 24:00 in the
   participant's service time zone, `Service.time_zone`, Europe/London by
   default; a blank or unknown zone name counts as Europe/London) in which the
   client did anything on the platform: a login, a step opened or completed, an
   exercise submitted, a mood rating, a message sent, a questionnaire
-  completed. Face-to-face sessions are not platform activity. Local weeks, so
+  completed (the client's; never the practitioner's WAI-SF-T). Face-to-face
+  sessions are not platform activity. Local weeks, so
   the numbers match the diaries kept at the site: Sunday 23:30 UTC in summer
   is Monday 00:30 in London and counts in the new week.
 - **PHQ-9 first / last**: totals of the earliest and the latest completed,
@@ -49,6 +52,10 @@ Definitions (all counts are whole numbers, 0 when nothing happened):
   scoring engine (`scoring.change`: reliable change is 6 points).
 - **GAD-7 first / last**: the same for the GAD-7.
 - **WAI-SF-C total**: the earliest completed, scorable WAI-SF-C total.
+- **Respondent** (events and scores): who answers a questionnaire, `client`
+  or `practitioner`, from its definition (`respondent`). Not from
+  `Administration.answered_by`: that is set for a client who answers signed in
+  too, and empty for one who answers through a signed link.
 
 Efficiency: per-participant numbers are correlated subqueries on one treatment
 query (one query per chunk of `CHUNK_SIZE` participants), weeks active is one
@@ -101,7 +108,7 @@ from apps.programme.models import (
     StepKind,
     StepProgress,
 )
-from apps.questionnaires.catalogue import scoring_definition
+from apps.questionnaires.catalogue import practitioner_instruments, scoring_definition
 from apps.questionnaires.models import Administration, AdministrationStatus
 from apps.questionnaires.scoring import change
 from apps.tracking.models import MoodRating
@@ -153,6 +160,46 @@ def treatments_in_scope(scope: Scope) -> QuerySet[Treatment]:
     return qs.order_by("participant_id")
 
 
+# --------------------------------------------------------------------------- respondent
+
+
+class Respondent:
+    """Who answers a questionnaire (the events' and scores' `respondent` column)."""
+
+    CLIENT = "client"
+    PRACTITIONER = "practitioner"
+    ALL = (CLIENT, PRACTITIONER)
+
+
+def client_administrations(qs: QuerySet[Administration] | None = None) -> QuerySet:
+    """The administrations the client answers: every one but the practitioner's
+    own questionnaires (WAI-SF-T), which are never client activity.
+
+    Decided by the instrument's definition, never by `answered_by` (set for a
+    client who answers signed in, empty for one who answers through a link).
+    """
+    qs = Administration.objects.all() if qs is None else qs
+    return qs.exclude(instrument__in=practitioner_instruments())
+
+
+def respondent_of(instrument: str) -> str:
+    return (
+        Respondent.PRACTITIONER if instrument in practitioner_instruments() else Respondent.CLIENT
+    )
+
+
+def respondent_expression(instrument: str = "instrument") -> Case:
+    """SQL for `respondent_of` over the `instrument` column."""
+    return Case(
+        When(
+            **{f"{instrument}__in": practitioner_instruments()},
+            then=Value(Respondent.PRACTITIONER),
+        ),
+        default=Value(Respondent.CLIENT),
+        output_field=CharField(),
+    )
+
+
 # --------------------------------------------------------------------------- events
 
 
@@ -181,7 +228,8 @@ class EventType:
         QUESTIONNAIRE_COMPLETED,
         QUESTIONNAIRE_MISSED,
     )
-    # Platform activity by the client: what "weeks active" counts.
+    # Platform activity by the client: what "weeks active" counts (questionnaire
+    # events only where the client is the respondent).
     CLIENT_ACTIVITY = (
         LOGIN,
         STEP_OPENED,
@@ -204,6 +252,7 @@ EVENT_FIELDS = (
     "ev_step",
     "ev_instrument",
     "ev_time_point",
+    "ev_respondent",
     "ev_session",
     "ev_value",
     "ev_seconds",
@@ -229,6 +278,7 @@ def _shape(qs: QuerySet, prefix: str, *, type_, at, pk="pk", free_text=None, **c
         "ev_step": _null(CharField),
         "ev_instrument": _null(CharField),
         "ev_time_point": _null(CharField),
+        "ev_respondent": _null(CharField),
         "ev_session": _null(IntegerField),
         "ev_value": _null(IntegerField),
         "ev_seconds": _null(IntegerField),
@@ -335,6 +385,7 @@ def event_sources(treatments: QuerySet[Treatment]) -> dict[str, QuerySet]:
             at=F("completed_at"),
             ev_instrument=F("instrument"),
             ev_time_point=F("time_point"),
+            ev_respondent=respondent_expression(),
             ev_value=F("total"),
         ),
         EventType.QUESTIONNAIRE_MISSED: _shape(
@@ -344,6 +395,7 @@ def event_sources(treatments: QuerySet[Treatment]) -> dict[str, QuerySet]:
             at=F("missed_at"),
             ev_instrument=F("instrument"),
             ev_time_point=F("time_point"),
+            ev_respondent=respondent_expression(),
         ),
     }
     # The source name is part of the events' stable key: unlike the event type,
@@ -475,6 +527,8 @@ def weeks_active(treatment_zones: Mapping[int, str] | Iterable[int]) -> dict[int
             qs = qs.filter(from_client=True)
         elif key not in EventType.CLIENT_ACTIVITY:
             continue
+        elif key == EventType.QUESTIONNAIRE_COMPLETED:
+            qs = client_administrations(qs)
         rows = qs.annotate(ev_week=week).values_list("ev_tid", "ev_week").distinct().order_by()
         for tid, start in rows:
             # A local midnight: its date is the Monday, whatever the driver's
@@ -546,7 +600,7 @@ def annotate_adherence(qs: QuerySet[Treatment], *, as_of: datetime.datetime) -> 
     )
     plans = ModulePlan.objects.all()
     appts = Appointment.objects.all()
-    adms = Administration.objects.all()
+    adms = client_administrations()
     module_status = {
         f"adh_mod_{m.pk}": Coalesce(
             Subquery(

@@ -16,7 +16,9 @@ docs/codebook.md); this module computes them. The definitions in short:
   `end_of_treatment`, else the first follow-up that has one (3, 6, 12 months).
   Subscales bond, goal and task come from the engine (the instrument
   definitions name their items). The practitioner's WAI-SF-T is read as an
-  administration of the client's treatment, as the client's is.
+  administration of the client's treatment, as the client's is: the rows the
+  PWP answered (whoever held the client then), by instrument, whatever
+  `answered_by` says.
 - **Study days**: whole days from the treatment's start date to the local date
   (the service's time zone) of the event; the start date is day 0.
 - **Sessions, modules, time online**: the adherence definitions of the

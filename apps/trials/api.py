@@ -50,7 +50,7 @@ from apps.trials.access import (
     research_treatments,
 )
 from apps.trials.adherence import EventType, Scope
-from apps.trials.columns import EVENT_COLUMNS, PARTICIPANT_COLUMNS, Column
+from apps.trials.columns import EVENT_COLUMNS, PARTICIPANT_COLUMNS, SCORE_COLUMNS, Column
 from apps.trials.models import AccessAction, Dataset, ExportJob, FileFormat
 from apps.trials.services import data_access_record, export_job_create, export_job_file
 
@@ -206,8 +206,12 @@ class ScoreSerializer(serializers.Serializer):
 
     participant_id = serializers.CharField()
     service_code = serializers.CharField()
-    instrument = serializers.CharField(help_text="phq9, gad7 or wai_sf_c.")
+    instrument = serializers.CharField(help_text="phq9, gad7, wai_sf_c or wai_sf_t.")
     time_point = serializers.CharField(help_text="Protocol time point, e.g. baseline.")
+    respondent = serializers.ChoiceField(
+        choices=adherence.Respondent.ALL,
+        help_text=next(c.description for c in SCORE_COLUMNS if c.name == "respondent"),
+    )
     completed_at = serializers.DateTimeField()
     definition_version = serializers.CharField()
     wording_version = serializers.CharField(allow_blank=True)
@@ -556,7 +560,7 @@ def _administrations(request):
 
 SCORE_PARAMETERS = [
     *SCOPE_PARAMETERS,
-    OpenApiParameter("instrument", str, description="phq9, gad7 or wai_sf_c."),
+    OpenApiParameter("instrument", str, description="phq9, gad7, wai_sf_c or wai_sf_t."),
     OpenApiParameter("time_point", str, description="e.g. baseline, end_of_treatment."),
 ]
 
@@ -601,6 +605,7 @@ class ScoreViewSet(ResearchViewSet):
             "service_code": adm.treatment.service.code,
             "instrument": adm.instrument,
             "time_point": adm.time_point,
+            "respondent": adherence.respondent_of(adm.instrument),
             "completed_at": adm.completed_at,
             "definition_version": adm.definition_version,
             "wording_version": adm.wording_version,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from apps.care.models import TreatmentStatus
 from apps.earlywarning.rules import PRIORITY, RULE_LABELS
-from apps.trials.adherence import EventType
+from apps.trials.adherence import EventType, Respondent
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,12 @@ TIME_POINTS = (
     "followup_3m; followup_6m; followup_12m; ad_hoc"
 )
 INSTRUMENTS = "phq9; gad7; wai_sf_c; wai_sf_t"
+RESPONDENTS = "; ".join(Respondent.ALL)
+RESPONDENT_WORDS = (
+    "client = the participant; practitioner = the participant's PWP at the time, answering "
+    "about their work with the participant (WAI-SF-T). Follows from the questionnaire; "
+    "never names the person."
+)
 
 PARTICIPANT_ID = Column(
     "participant_id",
@@ -155,20 +161,27 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
     _count(
         "questionnaires_due",
         "Questionnaires due",
-        "Questionnaires whose window had opened by the time of the export (not cancelled).",
+        "The client's questionnaires whose window had opened by the time of the export (not "
+        "cancelled). The practitioner's own (WAI-SF-T) are not counted here.",
     ),
-    _count("questionnaires_completed", "Questionnaires completed", "Questionnaires completed."),
+    _count(
+        "questionnaires_completed",
+        "Questionnaires completed",
+        "The client's questionnaires completed (the practitioner's WAI-SF-T not counted).",
+    ),
     _count(
         "questionnaires_missed",
         "Questionnaires missed",
-        "Questionnaires whose window closed unanswered.",
+        "The client's questionnaires whose window closed unanswered (the practitioner's "
+        "WAI-SF-T not counted).",
     ),
     _count(
         "weeks_active",
         "Weeks active",
         "Distinct ISO weeks (Monday-Sunday) with any client activity on the platform: "
         "login, step opened or completed, exercise sent, mood rating, message sent, "
-        "questionnaire completed. Weeks run in the service's local time zone (default "
+        "questionnaire completed by the client (never the practitioner's WAI-SF-T). Weeks "
+        "run in the service's local time zone (default "
         "Europe/London), not UTC: Sunday 23:30 UTC in summer is Monday 00:30 in London and "
         "counts in the new week.",
         units="weeks",
@@ -297,6 +310,15 @@ EVENT_COLUMNS: tuple[Column, ...] = (
         allowed=TIME_POINTS,
     ),
     Column(
+        "respondent",
+        "categorical",
+        "Respondent",
+        f"Questionnaire events: who answers the questionnaire: {RESPONDENT_WORDS} A "
+        "practitioner's questionnaire is not client activity (weeks_active and the "
+        "participants file's questionnaire counts leave it out). Empty for other events.",
+        allowed=RESPONDENTS,
+    ),
+    Column(
         "session_number",
         "integer",
         "Session number",
@@ -341,7 +363,19 @@ SCORE_COLUMNS: tuple[Column, ...] = (
         "instrument", "categorical", "Questionnaire", "Questionnaire code.", allowed=INSTRUMENTS
     ),
     Column("time_point", "categorical", "Time point", "Protocol time point.", allowed=TIME_POINTS),
-    Column("completed_at", "datetime", "Completed at", "When the client finished (UTC)."),
+    Column(
+        "respondent",
+        "categorical",
+        "Respondent",
+        f"Who answered: {RESPONDENT_WORDS}",
+        allowed=RESPONDENTS,
+    ),
+    Column(
+        "completed_at",
+        "datetime",
+        "Completed at",
+        "When the respondent finished (UTC).",
+    ),
     Column(
         "definition_version",
         "string",
@@ -352,7 +386,7 @@ SCORE_COLUMNS: tuple[Column, ...] = (
         "wording_version",
         "string",
         "Wording version",
-        "Version of licensed wording shown (WAI-SF-C); empty otherwise.",
+        "Version of licensed wording shown (WAI-SF-C, WAI-SF-T); empty otherwise.",
     ),
     Column(
         "score_type",
@@ -367,14 +401,14 @@ SCORE_COLUMNS: tuple[Column, ...] = (
         "subscale",
         "categorical",
         "Subscale",
-        "Subscale name (subscale rows; WAI-SF-C).",
+        "Subscale name (subscale rows; WAI-SF-C and WAI-SF-T).",
         allowed="task; bond; goal",
     ),
     Column(
         "value",
         "integer",
         "Value",
-        "Item rows: the answer's value (PHQ-9/GAD-7 0-3, WAI-SF-C 1-5). Total rows: the "
+        "Item rows: the answer's value (PHQ-9/GAD-7 0-3, WAI-SF-C/WAI-SF-T 1-5). Total rows: the "
         "total (prorated when items were missing; empty when not scorable). Subscale rows: "
         "the subscale total.",
         units="score",
@@ -383,7 +417,8 @@ SCORE_COLUMNS: tuple[Column, ...] = (
         "loinc_code",
         "string",
         "LOINC code",
-        "LOINC code of the item or of the total (empty for WAI-SF-C, which has none).",
+        "LOINC code of the item or of the total (empty for the WAI-SF-C and WAI-SF-T, which "
+        "have none).",
     ),
     Column(
         "answer_code",
@@ -474,7 +509,7 @@ def _phq9_at(infix: str, time_point: str, words: str) -> tuple[Column, ...]:
     )
 
 
-def _wai(prefix: str, short: str, who: str, when: str) -> tuple[Column, ...]:
+def _wai(prefix: str, short: str, who: str, when: str, note: str = "") -> tuple[Column, ...]:
     if when == "early":
         words, rule = (
             "early in treatment",
@@ -495,7 +530,8 @@ def _wai(prefix: str, short: str, who: str, when: str) -> tuple[Column, ...]:
             f"{name}_total",
             "integer",
             f"{short} total {words}",
-            f"{who} working alliance: total of the 12 items (1-5 each) of the {short} {rule}.",
+            f"{who} working alliance: total of the 12 items (1-5 each) of the {short} {rule}."
+            + note,
             units="score",
             allowed="12-60",
             missing=missing,
@@ -536,6 +572,12 @@ def _wai(prefix: str, short: str, who: str, when: str) -> tuple[Column, ...]:
             )
         )
     return tuple(cols)
+
+
+WAI_T_NOTE = (
+    " Answered by the participant's PWP (respondent practitioner in the scores file), "
+    "not by the participant."
+)
 
 
 def _flag(rule: str) -> Column:
@@ -673,8 +715,8 @@ _ANALYSIS: tuple[Column, ...] = (
     ),
     *_wai("wai_c", "WAI-SF-C", "Client's", "early"),
     *_wai("wai_c", "WAI-SF-C", "Client's", "end"),
-    *_wai("wai_t", "WAI-SF-T", "Practitioner's", "early"),
-    *_wai("wai_t", "WAI-SF-T", "Practitioner's", "end"),
+    *_wai("wai_t", "WAI-SF-T", "Practitioner's", "early", WAI_T_NOTE),
+    *_wai("wai_t", "WAI-SF-T", "Practitioner's", "end", WAI_T_NOTE),
     _count("sessions_attended", "Sessions attended", "Face-to-face sessions attended."),
     _count(
         "sessions_did_not_attend",

@@ -189,14 +189,17 @@ def event_row(row: tuple, *, zones: Mapping[str, zoneinfo.ZoneInfo]) -> list:
     The treatment week counts from the start date to the event's date in the
     service's own time zone, as weeks active does.
     """
-    pid, svc, start, ev_type, at, module, step, instrument, tp, session, value, seconds = row[:12]
+    width = len(adherence.EVENT_FIELDS)
+    (pid, svc, start, ev_type, at, module, step, instrument, tp, respondent, session, value,
+     seconds) = row[:width]  # fmt: skip
     at = _as_utc(at)
     start = _as_date(start)
     zone = zones.get(svc) or adherence.service_zone("")
     week = (at.astimezone(zone).date() - start).days // 7 + 1 if at and start else None
-    out = [pid, svc, ev_type, at, week, module, step, instrument, tp, session, value, seconds]
-    if len(row) > 12:
-        out.append(row[12])
+    out = [pid, svc, ev_type, at, week, module, step, instrument, tp, respondent, session, value,
+           seconds]  # fmt: skip
+    if len(row) > width:
+        out.append(row[width])
     return out
 
 
@@ -251,7 +254,12 @@ def score_rows(treatments: QuerySet[Treatment], *, chunk_size: int = CHUNK_SIZE)
         (pk, pid, svc, code, tp, completed, version, wording, valid, total, raw, n, prorated,
          band, subscales) = adm  # fmt: skip
         definition = definitions[code]
-        head = [pid, svc, code, tp, completed, version, wording]
+        respondent = (
+            adherence.Respondent.PRACTITIONER
+            if definition is not None and definition.for_practitioner
+            else adherence.Respondent.CLIENT
+        )
+        head = [pid, svc, code, tp, respondent, completed, version, wording]
         while pending is not None and pending[0] == pk:
             _adm, item_n, value = pending
             item = loinc = answer_code = None
@@ -443,6 +451,7 @@ def events_copy_sql(treatments: QuerySet[Treatment], *, connection) -> str:
                floor(((e.ev_at AT TIME ZONE ({zone_sql}))::date - e.ev_start) / 7.0)::int + 1,
                {_TEXT.format("e.ev_module")}, {_TEXT.format("e.ev_step")},
                {_TEXT.format("e.ev_instrument")}, {_TEXT.format("e.ev_time_point")},
+               {_TEXT.format("e.ev_respondent")},
                e.ev_session, e.ev_value, e.ev_seconds
         FROM ({sql}) AS e
         ORDER BY e.ev_participant, e.ev_at, e.ev_type

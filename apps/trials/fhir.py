@@ -17,6 +17,19 @@ Modelled on the US Core PHQ-9 QuestionnaireResponse example:
 
 The subject is only an identifier: the pseudonymous participant ID. No names,
 no free text; licensed WAI-SF-C wording is never included (items have no text).
+
+Who answered (`author` and `source` of the response, `performer` of the
+observation) follows from the questionnaire's definition:
+
+- the client's questionnaires: the participant (a `Patient` reference by the
+  same participant ID identifier as the subject);
+- the practitioner's own (WAI-SF-T, `"respondent": "practitioner"`): a
+  `PractitionerRole` reference, "the participant's practitioner", identified
+  only by a pseudonym (`practitioner_pseudonym`): a keyed hash of the
+  treatment and the practitioner who answered, so the two WAI-SF-Ts of one
+  participant show whether the same PWP answered both (after a handover they
+  differ), while nothing links one participant's practitioner to another's
+  and no name, email address or user id is given. Never the patient.
 Everything instrument-specific comes from the definitions
 (`apps/questionnaires/instruments/*.json`).
 
@@ -30,6 +43,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 from apps.questionnaires.catalogue import scoring_definition
 from apps.questionnaires.definitions import Definition
@@ -46,6 +60,43 @@ def _base() -> str:
 
 def participant_system() -> str:
     return f"{_base()}/participant-id"
+
+
+PRACTITIONER_DISPLAY = "The participant's practitioner (PWP)"
+
+
+def practitioner_role_system() -> str:
+    return f"{_base()}/practitioner-role"
+
+
+def practitioner_pseudonym(administration) -> str:
+    """The pseudonym of whoever answered a practitioner's questionnaire, for this
+    participant only: the same for the same practitioner and treatment, different
+    for another treatment (keyed with SECRET_KEY; not reversible to the person)."""
+    digest = salted_hmac(
+        "apps.trials.fhir.practitioner",
+        f"{administration.treatment_id}:{administration.answered_by_id or ''}",
+    ).hexdigest()
+    return f"pr-{digest[:16]}"
+
+
+def _participant(participant_id: str) -> dict:
+    return {"identifier": {"system": participant_system(), "value": participant_id}}
+
+
+def respondent_reference(administration, definition: Definition, participant_id: str) -> dict:
+    """Who answered, as a Reference: the participant, or for a practitioner's
+    questionnaire (WAI-SF-T) the participant's practitioner by pseudonym."""
+    if definition.for_practitioner:
+        return {
+            "type": "PractitionerRole",
+            "identifier": {
+                "system": practitioner_role_system(),
+                "value": practitioner_pseudonym(administration),
+            },
+            "display": PRACTITIONER_DISPLAY,
+        }
+    return {"type": "Patient", **_participant(participant_id)}
 
 
 def _instant(value: datetime.datetime) -> str:
@@ -154,8 +205,10 @@ def questionnaire_response(
         "identifier": {"system": f"{_base()}/administration", "value": str(administration.pk)},
         "questionnaire": f"{questionnaire_url(definition)}|{definition.version}",
         "status": "completed",
-        "subject": {"identifier": {"system": participant_system(), "value": participant_id}},
+        "subject": _participant(participant_id),
         "authored": _instant(administration.completed_at),
+        "author": respondent_reference(administration, definition, participant_id),
+        "source": respondent_reference(administration, definition, participant_id),
         "item": items,
     }
 
@@ -173,8 +226,9 @@ def total_observation(administration, participant_id: str) -> dict | None:
             {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}
         ],
         "code": {"coding": [total_coding(definition)], "text": f"{definition.short_name} total"},
-        "subject": {"identifier": {"system": participant_system(), "value": participant_id}},
+        "subject": _participant(participant_id),
         "effectiveDateTime": _instant(administration.completed_at),
+        "performer": [respondent_reference(administration, definition, participant_id)],
         "valueQuantity": {
             "value": administration.total,
             "unit": "{score}",

@@ -8,7 +8,8 @@ programme's steps opened and completed, messages both ways, sessions 1 to 6
 (held, missed, booked), PHQ-9 and GAD-7 at baseline and before each session
 (with answers and bands), the client's and the practitioner's WAI after
 session 2 and, for completed clients, PHQ-9 and both WAIs at the end of
-treatment, a risk alert for about one client in fifteen, sign-ins, sent
+treatment (each recording who answered: the client signed in, or for the
+WAI-SF-T the client's PWP), a risk alert for about one client in fifteen, sign-ins, sent
 reminders and audit entries. The history is then topped up with
 sign-ins, sent reminders, audit entries and earlier mood ratings until the
 database holds about `history_rows` rows of history.
@@ -388,7 +389,7 @@ def _history(prefix, steps, today, log):
                 wording_version, time_point, due_from, due_until, status, opened_at, started_at,
                 completed_at, reminders_sent, link_nonce, valid, total, raw_sum, n_answered,
                 prorated, band, subscales, risk, severe, created_at, updated_at,
-                appointment_id, treatment_id)
+                appointment_id, treatment_id, answered_by_id)
             SELECT q.code, CASE q.code WHEN 'phq9' THEN %(phq9)s ELSE %(gad7)s END, '',
                    CASE WHEN a.number = 1 THEN 'baseline'
                         ELSE 'pre_session_' || a.number END,
@@ -403,7 +404,7 @@ def _history(prefix, steps, today, log):
                             ELSE 0 END,
                    CASE q.code WHEN 'phq9' THEN 9 ELSE 7 END, false, '', '{}', '{}', false,
                    a.starts_at - interval '3 days', a.starts_at - interval '1 day',
-                   CASE WHEN a.number > 1 THEN a.id END, g.treatment_id
+                   CASE WHEN a.number > 1 THEN a.id END, g.treatment_id, g.user_id
             FROM gt_client g JOIN care_appointment a ON a.treatment_id = g.treatment_id
             CROSS JOIN (VALUES ('phq9', 8), ('gad7', 7)) AS q(code, items)
             WHERE a.status <> 'scheduled' AND (q.code = 'phq9' OR a.number = 1)
@@ -434,20 +435,22 @@ def _history(prefix, steps, today, log):
             """,
         # The alliance (issue 14): the client's and the practitioner's WAI after
         # session 2, and for completed clients an end-of-treatment PHQ-9 and WAI.
-        # Answers first, then totals, bands and subscales summed from them.
+        # Answers first, then totals, bands and subscales summed from them. Who
+        # answered: the client (signed in), or for the WAI-SF-T the client's PWP.
         "working alliance": """
             INSERT INTO questionnaires_administration (instrument, definition_version,
                 wording_version, time_point, due_from, due_until, status, opened_at, started_at,
                 completed_at, reminders_sent, link_nonce, valid, total, raw_sum, n_answered,
                 prorated, band, subscales, risk, severe, created_at, updated_at,
-                appointment_id, treatment_id)
+                appointment_id, treatment_id, answered_by_id)
             SELECT w.code, CASE w.code WHEN 'wai_sf_c' THEN %(wai_c)s ELSE %(wai_t)s END,
                    'placeholder', 'early_alliance',
                    a.starts_at + interval '1 hour', a.starts_at + interval '8 days', 'completed',
                    a.starts_at + w.after, a.starts_at + w.after,
                    a.starts_at + w.after + interval '4 minutes', 0, '', true, 0, 0, 12, false,
                    '', '{}'::jsonb, '{}'::jsonb, false, a.starts_at + interval '1 hour',
-                   a.starts_at + w.after, a.id, g.treatment_id
+                   a.starts_at + w.after, a.id, g.treatment_id,
+                   CASE w.code WHEN 'wai_sf_t' THEN g.pwp_id ELSE g.user_id END
             FROM gt_client g JOIN care_appointment a
                  ON a.treatment_id = g.treatment_id AND a.number = 2 AND a.status = 'attended'
             CROSS JOIN (VALUES ('wai_sf_c', interval '1 day'), ('wai_sf_t', interval '1 hour'))
@@ -462,7 +465,7 @@ def _history(prefix, steps, today, log):
                    CASE e.code WHEN 'phq9' THEN 9 ELSE 12 END, false, '', '{}'::jsonb,
                    '{}'::jsonb, false,
                    t.ended_at - interval '3 days', t.ended_at - interval '1 day', NULL,
-                   g.treatment_id
+                   g.treatment_id, CASE e.code WHEN 'wai_sf_t' THEN g.pwp_id ELSE g.user_id END
             FROM gt_client g JOIN care_treatment t ON t.id = g.treatment_id
             CROSS JOIN (VALUES ('phq9', interval '5 minutes'), ('wai_sf_c', interval '9 minutes'),
                                ('wai_sf_t', interval '2 hours')) AS e(code, after)

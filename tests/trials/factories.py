@@ -38,7 +38,7 @@ from apps.programme.models import Module, Programme, Step, StepKind
 from apps.programme.services import exercise_submit, step_complete, step_open
 from apps.questionnaires.models import AdministrationStatus
 from apps.questionnaires.receivers import treatment_closed_or_reopened
-from apps.questionnaires.services import administration_complete
+from apps.questionnaires.services import administration_answer, administration_complete
 from apps.tracking.services import mood_rate
 from tests.factories import ServiceFactory, StaffFactory, UserFactory
 from tests.questionnaires.factories import AdministrationFactory, answer_all
@@ -198,6 +198,23 @@ def _questionnaire(treatment, instrument, time_point, due_from, answers, complet
     )
     with at(completed_at):
         answer_all(adm, answers)
+        return administration_complete(administration=adm)
+
+
+def practitioner_answers(treatment, time_point, answers, completed_at, instrument="wai_sf_t"):
+    """The treatment's PWP answers their own questionnaire about the client (the
+    WAI-SF-T), signed in as themselves (``answered_by`` = the PWP)."""
+    adm = AdministrationFactory(
+        treatment=treatment,
+        instrument=instrument,
+        time_point=time_point,
+        due_from=completed_at - datetime.timedelta(days=1),
+        due_until=completed_at + datetime.timedelta(days=7),
+        status=AdministrationStatus.OPEN,
+    )
+    with at(completed_at):
+        for item, value in answers.items():
+            administration_answer(administration=adm, item=item, value=value, actor=treatment.pwp)
         return administration_complete(administration=adm)
 
 

@@ -14,7 +14,13 @@ from apps.trials.models import AccessAction, DataAccessLog, ExportJob, ExportSta
 from apps.trials.services import export_job_approve, export_jobs_expire
 from tests.accounts.token_helpers import make_token
 from tests.factories import ClientFactory, StaffFactory, UserFactory
-from tests.trials.factories import EXPECTED_EVENT_COUNTS, EXPECTED_PARTICIPANTS, SECRETS
+from tests.trials.factories import (
+    EXPECTED_EVENT_COUNTS,
+    EXPECTED_PARTICIPANTS,
+    SECRETS,
+    practitioner_answers,
+    t,
+)
 
 ENDPOINTS = [
     "/api/v1/participants/",
@@ -200,6 +206,26 @@ def test_scores_carry_items_and_totals(trial, api):
         "loinc_code": "44260-8",
         "answer_code": "LA6569-3",
     }
+
+
+def test_scores_and_events_say_the_practitioner_answered_their_wai_sf_t(trial, api):
+    p1 = trial.treatments["AAA-0001"]
+    practitioner_answers(p1, "early_alliance", dict.fromkeys(range(1, 13), 4), t(3, 29, 11))
+    scores = api.get("/api/v1/scores/?participant=AAA-0001").json()["results"]
+    assert [(s["instrument"], s["respondent"]) for s in scores] == [
+        ("phq9", "client"),
+        ("gad7", "client"),
+        ("wai_sf_t", "practitioner"),
+        ("phq9", "client"),
+        ("wai_sf_c", "client"),
+    ]
+    events = api.get("/api/v1/events/?participant=AAA-0001&event_type=questionnaire_completed")
+    assert [(e["instrument"], e["respondent"]) for e in events.json()["results"]] == [
+        (s["instrument"], s["respondent"]) for s in scores
+    ]
+    participant = api.get("/api/v1/participants/AAA-0001/").json()
+    assert participant["questionnaires_completed"] == 4  # the client's, as before
+    assert participant["weeks_active"] == 4
 
 
 def test_adherence_summary_has_funnel_per_service(trial, api):

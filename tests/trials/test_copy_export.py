@@ -55,9 +55,9 @@ def test_copy_weeks_follow_each_services_time_zone_and_bad_zones(db, postgres):
     fast, n_fast, slow, n_slow = _both()
     assert fast == slow and n_fast == n_slow == 9
     lines = fast.splitlines()
-    assert "NYC-0001,NYC,login,2025-03-10T03:30:15Z,1,,,,,,," in lines
-    assert "LDN-0001,LDN,login,2025-03-10T03:30:15Z,2,,,,,,," in lines
-    assert "BAD-0001,BAD,login,2025-03-02T12:00:00Z,0,,,,,,," in lines
+    assert "NYC-0001,NYC,login,2025-03-10T03:30:15Z,1,,,,,,,," in lines
+    assert "LDN-0001,LDN,login,2025-03-10T03:30:15Z,2,,,,,,,," in lines
+    assert "BAD-0001,BAD,login,2025-03-02T12:00:00Z,0,,,,,,,," in lines
 
 
 def test_free_text_exports_keep_the_python_writer(trial, postgres):

@@ -60,6 +60,7 @@ def test_event_rows_carry_times_weeks_and_values(trial):
         "step": "",
         "instrument": "",
         "time_point": "",
+        "respondent": "",
         "session_number": "",
         "value": "",
         "seconds_spent": "",
@@ -83,14 +84,14 @@ def test_event_rows_carry_times_weeks_and_values(trial):
         ("session_attended", "2"),
         ("session_did_not_attend", "3"),
     ]
-    qs = [(r["event_type"], r["instrument"], r["time_point"], r["value"], r["treatment_week"])
-          for r in p1 if r["event_type"].startswith("questionnaire")]  # fmt: skip
+    fields = ("event_type", "instrument", "time_point", "respondent", "value", "treatment_week")
+    qs = [tuple(r[f] for f in fields) for r in p1 if r["event_type"].startswith("questionnaire")]
     assert qs == [
-        ("questionnaire_completed", "phq9", "baseline", "15", "1"),
-        ("questionnaire_completed", "gad7", "baseline", "10", "1"),
-        ("questionnaire_missed", "gad7", "pre_session_3", "", "3"),
-        ("questionnaire_completed", "phq9", "end_of_treatment", "8", "11"),
-        ("questionnaire_completed", "wai_sf_c", "end_of_treatment", "48", "11"),
+        ("questionnaire_completed", "phq9", "baseline", "client", "15", "1"),
+        ("questionnaire_completed", "gad7", "baseline", "client", "10", "1"),
+        ("questionnaire_missed", "gad7", "pre_session_3", "client", "", "3"),
+        ("questionnaire_completed", "phq9", "end_of_treatment", "client", "8", "11"),
+        ("questionnaire_completed", "wai_sf_c", "end_of_treatment", "client", "48", "11"),
     ]
 
 
@@ -215,7 +216,7 @@ def test_treatment_week_counts_in_the_services_time_zone():
 
     start = datetime.date(2025, 6, 2)  # a Monday
     at = datetime.datetime(2025, 6, 8, 23, 30, tzinfo=datetime.UTC)
-    row = ("AAA-0001", "AAA", start, "login", at, None, None, None, None, None, None, None)
+    row = ("AAA-0001", "AAA", start, "login", at, *[None] * 8)
     london = {"AAA": zoneinfo.ZoneInfo("Europe/London")}
     utc = {"AAA": zoneinfo.ZoneInfo("UTC")}
     assert event_row(row, zones=london)[4] == 2

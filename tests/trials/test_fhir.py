@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from apps.questionnaires.catalogue import scoring_definition
 from apps.trials import fhir
 from tests.factories import UserFactory
-from tests.trials.factories import SECRETS
+from tests.trials.factories import SECRETS, practitioner_answers, t
 
 LOINC = "http://loinc.org"
 PHQ9_ITEMS = ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
@@ -120,6 +120,53 @@ def test_one_participant_bundle_and_no_identifiers(trial, bundle):
     assert one["total"] == 2
     assert {q["subject"]["identifier"]["value"] for q in qrs} == {"BBB-0001"}
     fhir.validate_bundle(one)
+    text = json.dumps(bundle).lower()
+    for secret in SECRETS:
+        assert secret.lower() not in text
+
+
+def test_practitioners_wai_sf_t_is_theirs_by_pseudonym_never_the_patients(trial):
+    wai = dict.fromkeys(range(1, 13), 4)
+    p1, p2 = trial.treatments["AAA-0001"], trial.treatments["AAA-0002"]
+    early = practitioner_answers(p1, "early_alliance", wai, t(3, 29, 11))
+    end = practitioner_answers(p1, "end_of_treatment", wai, t(5, 5, 16))
+    other = practitioner_answers(p2, "early_alliance", wai, t(3, 14, 17))
+    assert early.answered_by == other.answered_by == p1.pwp  # the same PWP holds both
+    api = APIClient()
+    api.force_authenticate(UserFactory(is_trial_manager=True))
+    bundle = json.loads(api.get("/api/v1/fhir/questionnaire-responses/?limit=100").content)
+    fhir.validate_bundle(bundle)
+    qrs = {q["id"]: q for q in _resources(bundle, "QuestionnaireResponse")}
+    observations = {o["derivedFrom"][0]["reference"]: o for o in _resources(bundle, "Observation")}
+
+    theirs = {}
+    for adm in (early, end, other):
+        qr = qrs[f"qr-{adm.pk}"]
+        pid = adm.treatment.participant_id
+        assert "/Questionnaire/wai-sf-t|" in qr["questionnaire"]
+        assert qr["subject"] == {"identifier": {"system": fhir.participant_system(), "value": pid}}
+        author = qr["author"]
+        assert qr["source"] == author
+        assert author["type"] == "PractitionerRole"
+        assert author["identifier"]["system"] == fhir.practitioner_role_system()
+        assert author["display"] == "The participant's practitioner (PWP)"
+        assert observations[f"QuestionnaireResponse/qr-{adm.pk}"]["performer"] == [author]
+        theirs[adm.pk] = author["identifier"]["value"]
+    # The same PWP and participant: one pseudonym; the same PWP with another
+    # participant: another, so nothing links the two participants' practitioner.
+    assert theirs[early.pk] == theirs[end.pk] != theirs[other.pk]
+    for value in theirs.values():
+        assert value.startswith("pr-") and len(value) == 19  # a keyed hash, not an id
+        assert "aaa-" not in value.lower()
+
+    # The client's own answers are the patient's, by participant ID only.
+    for qr in qrs.values():
+        if "/Questionnaire/wai-sf-t|" in qr["questionnaire"]:
+            continue
+        patient = {"type": "Patient", **qr["subject"]}
+        assert qr["author"] == qr["source"] == patient
+        if (obs := observations.get(f"QuestionnaireResponse/{qr['id']}")) is not None:
+            assert obs["performer"] == [patient]
     text = json.dumps(bundle).lower()
     for secret in SECRETS:
         assert secret.lower() not in text

@@ -5,11 +5,14 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.care.models import StaffMembership, StaffRole, Treatment
+from apps.trials import adherence, exporters
+from apps.trials.adherence import Scope
 from apps.trials.generate import caseloads
 
 pytestmark = pytest.mark.postgres
@@ -63,6 +66,31 @@ def test_generate_trial_builds_every_stage_once(db, postgres):
             )
     assert not Administration.objects.filter(treatment__in=treatments, instrument="phq9",
                                              status="completed", band="").exists()  # fmt: skip
+    # Who answered: the PWP their WAI-SF-T, the client (signed in) everything else;
+    # the trial files say so, and the PWP's answers are not the client's activity.
+    completed = Administration.objects.filter(treatment__in=treatments, status="completed")
+    wai_t = completed.filter(instrument="wai_sf_t")
+    assert wai_t.count() > 10
+    assert not wai_t.exclude(answered_by=F("treatment__pwp")).exists()
+    assert (
+        not completed.exclude(instrument="wai_sf_t")
+        .exclude(answered_by=F("treatment__client"))
+        .exists()
+    )
+    scope = Scope(service_ids=(treatments[0].service_id,))
+    scores = exporters.build_export("scores", scope)
+    rows = (dict(zip(scores.header, row, strict=True)) for row in scores.rows)
+    respondents = {(r["instrument"], r["respondent"]) for r in rows if r["score_type"] == "total"}
+    assert respondents == {
+        ("phq9", "client"), ("gad7", "client"), ("wai_sf_c", "client"),
+        ("wai_sf_t", "practitioner"),
+    }  # fmt: skip
+    participants = {p.treatment_id: p for p in adherence.participant_adherence(scope)}
+    for t in treatments.filter(status="completed"):
+        assert (
+            participants[t.pk].questionnaires_completed
+            == completed.filter(treatment=t).exclude(instrument="wai_sf_t").count()
+        )
     assert "rows of history" in out.getvalue()
 
     # No real-looking personal data: reserved .invalid addresses, no names.
