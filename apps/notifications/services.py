@@ -46,7 +46,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import EmailMessage
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F, OuterRef, Q, Subquery
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from apps.accounts.models import User
@@ -394,6 +395,12 @@ class Rendered:
     body: str
 
 
+def _render_text(name: str, context: dict) -> str:
+    """A plain-text template without HTML escaping: an email or a text is not HTML, so
+    "O'Brien" must arrive as O'Brien, not O&#x27;Brien (includes inherit this)."""
+    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
+
+
 def notification_render(notification: Notification) -> Rendered:
     """The text of one message, rendered now from the kind's templates.
 
@@ -417,10 +424,10 @@ def notification_render(notification: Notification) -> Rendered:
             **extra,
         }
         base = f"notifications/{notification.kind}"
-        body = render_to_string(f"{base}.{notification.channel}.txt", context).strip() + "\n"
+        body = _render_text(f"{base}.{notification.channel}.txt", context).strip() + "\n"
         subject = ""
         if notification.channel == Channel.EMAIL:
-            subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
+            subject = " ".join(_render_text(f"{base}.subject.txt", context).split())
     return Rendered(subject=subject, body=body)
 
 

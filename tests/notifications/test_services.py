@@ -429,3 +429,14 @@ def test_session_reminder_gives_the_local_time_and_no_place(client_user, treatme
     text = notification_render(row)
     assert "Tuesday 7 July at 9:30am" in text.body
     assert "Riverside" not in text.body
+
+
+@pytest.mark.django_db
+def test_names_arrive_as_typed_not_html_escaped(client_user):
+    """Emails are plain text: an apostrophe or ampersand is not an HTML entity."""
+    client_user.preferred_name = "Siobhán O'Brien & Co"
+    client_user.save(update_fields=["preferred_name"])
+    (row,) = _schedule(client_user, kind=Kind.MOOD_REMINDER, channels=[Channel.EMAIL])
+    text = notification_render(row)
+    assert "O'Brien & Co" in text.body
+    assert "&#x27;" not in text.body + text.subject and "&amp;" not in text.body + text.subject
