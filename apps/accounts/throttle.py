@@ -52,7 +52,7 @@ logger = structlog.get_logger(__name__)
 # request that dies half-way): after this the opening is free again.
 CLAIM_SECONDS = 10
 
-KNOWN_DEVICE_COOKIE = "known_device"
+KNOWN_DEVICE_COOKIE = settings.SIGN_IN_KNOWN_DEVICE_COOKIE_NAME
 _DEVICE_SALT = "apps.accounts.throttle.known-device"
 # Emails remembered per browser (a shared family computer).
 _DEVICE_EMAILS = 5

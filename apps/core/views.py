@@ -2,6 +2,7 @@ import kombu
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,7 +21,16 @@ ACCESS_PAGE_SIZE = 20
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
     """The privacy notice; a signed-in client also sees who opened their record."""
-    context = {}
+    context: dict = {
+        "cookies": {
+            "session": settings.SESSION_COOKIE_NAME,
+            "csrf": settings.CSRF_COOKIE_NAME,
+            "language": settings.LANGUAGE_COOKIE_NAME,
+            "known_device": settings.SIGN_IN_KNOWN_DEVICE_COOKIE_NAME,
+            "messages": CookieStorage.cookie_name,
+        },
+        "known_device_days": settings.SIGN_IN_KNOWN_DEVICE_DAYS,
+    }
     if request.user.is_authenticated and request.user.is_client:
         paginator = Paginator(
             audit_selectors.record_opened_by(client=request.user), ACCESS_PAGE_SIZE

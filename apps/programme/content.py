@@ -96,6 +96,7 @@ def _upsert(model, report: LoadReport, defaults: dict, **lookup):
         report.unchanged += 1
     return obj
 
+
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

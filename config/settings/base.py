@@ -233,6 +233,8 @@ SIGN_IN_IP_FREE_FAILURES = env.int("SIGN_IN_IP_FREE_FAILURES", default=10)
 SIGN_IN_EMAIL_FREE_FAILURES = env.int("SIGN_IN_EMAIL_FREE_FAILURES", default=3)
 # A browser where someone signed in is "known" for their email this long.
 SIGN_IN_KNOWN_DEVICE_DAYS = env.int("SIGN_IN_KNOWN_DEVICE_DAYS", default=90)
+# Its cookie (listed on the privacy page with the others).
+SIGN_IN_KNOWN_DEVICE_COOKIE_NAME = "known_device"
 PASSWORD_RESET_IP_FREE_REQUESTS = env.int("PASSWORD_RESET_IP_FREE_REQUESTS", default=5)
 PASSWORD_RESET_EMAIL_FREE_REQUESTS = env.int("PASSWORD_RESET_EMAIL_FREE_REQUESTS", default=3)
 TWO_STEP_IP_FREE_FAILURES = env.int("TWO_STEP_IP_FREE_FAILURES", default=10)
