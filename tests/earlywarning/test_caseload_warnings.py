@@ -13,7 +13,7 @@ from tests.care.factories import AppointmentFactory, MessageFactory, mood
 from tests.factories import TreatmentFactory
 
 # Pinned: the caseload with any number of clients (the read audit adds a constant few).
-CASELOAD_QUERIES = 25
+CASELOAD_QUERIES = 23
 
 
 def _active(t):
