@@ -102,61 +102,73 @@ def warnings_sql(*, at: datetime.datetime, today: datetime.date) -> tuple[str, d
     }
     for name in FIELDS:
         params[f"ew_default_{name}"] = getattr(thresholds, name)
-    th = ",\n".join(f"COALESCE(w.{name}, %(ew_default_{name})s) AS {name}" for name in FIELDS)
+    th = ", ".join(f"COALESCE(w.{name}, %(ew_default_{name})s) AS {name}" for name in FIELDS)
+    th_columns = ", ".join(f"th.{name}" for name in FIELDS)
     wt = WarningThresholds._meta.db_table
     p = {rule: _p(rule) for rule in PRIORITY}
     ranks = "%(ew_phq9_ranks)s::jsonb"
-    # One row of facts per treatment (each source an index lookup by
-    # treatment), then its reasons as (priority, key, severity) rows, then
-    # the counts. Only fixed SQL, table names and rule numbers are pasted in;
-    # every value is a named parameter.
+    # One row of facts per treatment (rare events read once for all
+    # treatments; per-client series through their (treatment, time) indexes),
+    # then its reasons as (priority, key, severity) rows, then the counts.
+    # Only fixed SQL, table names and rule numbers are pasted in; every value
+    # is a named parameter.
     sql = f"""
 ew_since AS (SELECT %(ew_at)s - interval '1 second' * 86400 * {window} AS since),
+ew_th AS (
+    SELECT t.id, {th}
+    FROM t LEFT JOIN {wt} w ON w.service_id = t.service_id
+),
+ew_alerts AS (
+    SELECT a.treatment_id AS id, count(*) AS n
+    FROM {RiskAlert._meta.db_table} a
+    WHERE a.treatment_id IN (SELECT id FROM t) AND a.raised_at <= %(ew_at)s
+      AND (a.acknowledged_at IS NULL OR a.acknowledged_at > %(ew_at)s)
+    GROUP BY a.treatment_id
+),
+ew_dna AS (
+    SELECT a.treatment_id AS id, array_agg(a.number ORDER BY a.number) AS numbers
+    FROM {Appointment._meta.db_table} a JOIN ew_th th ON th.id = a.treatment_id
+    WHERE a.status = %(ew_dna)s AND a.starts_at <= %(ew_at)s
+      AND a.starts_at >= %(ew_at)s - interval '1 second' * 86400 * th.recent_days
+    GROUP BY a.treatment_id
+),
+ew_missed AS (
+    SELECT a.treatment_id AS id, array_agg(a.id ORDER BY a.id) AS ids
+    FROM {Administration._meta.db_table} a JOIN ew_th th ON th.id = a.treatment_id
+    WHERE a.status = %(ew_missed)s AND a.missed_at <= %(ew_at)s
+      AND a.missed_at >= %(ew_at)s - interval '1 second' * 86400 * th.recent_days
+    GROUP BY a.treatment_id
+),
 ew_facts AS (
-    SELECT t.id, {th},
+    SELECT t.id, {th_columns},
         CASE WHEN t.ended_at IS NOT NULL
              THEN t.ended_at > %(ew_at)s AND COALESCE(t.activated_at, t.created_at) <= %(ew_at)s
              ELSE t.status = ANY(%(ew_open)s) END AS open_then,
         COALESCE(t.last_activity, t.activated_at, t.invited_at, t.created_at) AS reference,
-        t.overdue_tasks, alerts.n AS alerts, q.*, dna.numbers AS dna, mood.*, msg.*, seen.seen
+        t.overdue_tasks, COALESCE(alerts.n, 0) AS alerts, dna.numbers AS dna,
+        missed.ids AS missed_questionnaires, q.*, mood.*, msg.*, seen.seen
     FROM t
+    JOIN ew_th th ON th.id = t.id
     CROSS JOIN ew_since
-    LEFT JOIN {wt} w ON w.service_id = t.service_id
-    CROSS JOIN LATERAL (
-        SELECT count(*) AS n FROM {RiskAlert._meta.db_table} a
-        WHERE a.treatment_id = t.id AND a.raised_at <= %(ew_at)s
-          AND (a.acknowledged_at IS NULL OR a.acknowledged_at > %(ew_at)s)
-    ) alerts
+    LEFT JOIN ew_alerts alerts ON alerts.id = t.id
+    LEFT JOIN ew_dna dna ON dna.id = t.id
+    LEFT JOIN ew_missed missed ON missed.id = t.id
     CROSS JOIN LATERAL (
         SELECT
-            array_agg(a.total ORDER BY a.completed_at, a.id) FILTER (WHERE a.instrument = 'phq9'
-                AND a.status = %(ew_completed)s) AS phq9,
-            array_agg(a.band ORDER BY a.completed_at, a.id) FILTER (WHERE a.instrument = 'phq9'
-                AND a.status = %(ew_completed)s) AS phq9_bands,
-            max(a.completed_at) FILTER (WHERE a.instrument = 'phq9'
-                AND a.status = %(ew_completed)s) AS phq9_last_at,
-            array_agg(a.total ORDER BY a.completed_at, a.id) FILTER (WHERE a.instrument = 'wai_sf_c'
-                AND a.status = %(ew_completed)s) AS wai,
+            array_agg(a.total ORDER BY a.completed_at, a.id)
+                FILTER (WHERE a.instrument = 'phq9') AS phq9,
+            array_agg(a.band ORDER BY a.completed_at, a.id)
+                FILTER (WHERE a.instrument = 'phq9') AS phq9_bands,
+            max(a.completed_at) FILTER (WHERE a.instrument = 'phq9') AS phq9_last_at,
+            array_agg(a.total ORDER BY a.completed_at, a.id)
+                FILTER (WHERE a.instrument = 'wai_sf_c') AS wai,
             (array_agg(a.subscales ORDER BY a.completed_at DESC, a.id DESC)
-                FILTER (WHERE a.instrument = 'wai_sf_c' AND a.status = %(ew_completed)s))[1]
-                AS wai_subscales,
-            array_agg(a.id ORDER BY a.id) FILTER (WHERE a.status = %(ew_missed)s)
-                AS missed_questionnaires
+                FILTER (WHERE a.instrument = 'wai_sf_c'))[1] AS wai_subscales
         FROM {Administration._meta.db_table} a
-        WHERE a.treatment_id = t.id AND (
-            (a.status = %(ew_completed)s AND a.instrument = ANY(%(ew_scored)s)
-             AND a.completed_at <= %(ew_at)s AND a.total IS NOT NULL)
-            OR (a.status = %(ew_missed)s AND a.missed_at <= %(ew_at)s
-                AND a.missed_at >= %(ew_at)s - interval '1 second' * 86400
-                    * COALESCE(w.recent_days, %(ew_default_recent_days)s)))
+        WHERE a.treatment_id = t.id AND a.status = %(ew_completed)s
+          AND a.instrument = ANY(%(ew_scored)s) AND a.completed_at <= %(ew_at)s
+          AND a.total IS NOT NULL
     ) q
-    CROSS JOIN LATERAL (
-        SELECT array_agg(a.number ORDER BY a.number) AS numbers
-        FROM {Appointment._meta.db_table} a
-        WHERE a.treatment_id = t.id AND a.status = %(ew_dna)s AND a.starts_at <= %(ew_at)s
-          AND a.starts_at >= %(ew_at)s - interval '1 second' * 86400
-              * COALESCE(w.recent_days, %(ew_default_recent_days)s)
-    ) dna
     CROSS JOIN LATERAL (
         SELECT
             count(*) FILTER (WHERE m.rated_on >= %(ew_today)s - 6) AS n_recent,
