@@ -33,10 +33,12 @@ where it is a page, so machine noise hits both sides alike):
   rows, and the peak memory of each size (flat = the same at every size).
 - ``fanout``: one Celery worker (prefork, 2 processes) on the same Redis: the
   time to run ``--fanout`` no-op tasks, then the time to send as many due
-  reminders through the outbox (dispatch + one send task each, email to a
-  dummy backend); throughput ratio = no-op time / fan-out time. Then the due
-  scan of the dispatcher against ``count(*)`` on the same index, with the
-  outbox holding the generated trial's sent history.
+  reminders through the outbox (the dispatcher's sweep, which puts up to
+  NOTIFICATIONS_SEND_BATCH reminders in one send task, each row still claimed
+  and marked sent on its own; email to a dummy backend); throughput ratio =
+  no-op time / fan-out time. Then the due scan of the dispatcher against
+  ``count(*)`` on the same index, with the outbox holding the generated
+  trial's sent history.
 
 Prints one table at the end and writes bench/run_all.json; docs/performance.md
 quotes the latest run. Needs PostgreSQL and Redis on loopback.
