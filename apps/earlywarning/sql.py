@@ -107,6 +107,52 @@ def warnings_sql(*, at: datetime.datetime, today: datetime.date) -> tuple[str, d
     wt = WarningThresholds._meta.db_table
     p = {rule: _p(rule) for rule in PRIORITY}
     ranks = "%(ew_phq9_ranks)s::jsonb"
+    last_phq9, last_wai = "f.phq9[cardinality(f.phq9)]", "f.wai[cardinality(f.wai)]"
+    rise = f"{last_phq9} - f.phq9[1]"
+    band = f"({ranks} ->> lower(f.phq9_bands[cardinality(f.phq9)]))"
+    band_before = f"({ranks} ->> lower(f.phq9_bands[cardinality(f.phq9) - 1]))"
+    mood_drop = "(f.s_earlier * f.n_recent - f.s_recent * f.n_earlier)"
+    subscale = "(f.wai_subscales ->> '{}')::float8".format
+    bond_gap = f"LEAST({subscale('goal')}, {subscale('task')}) - {subscale('bond')}"
+    # The rules of rules.evaluate with one key each: (rule, fires when, key,
+    # severity). Missed sessions and questionnaires (a key each) are added
+    # from their lists.
+    single = [
+        ("risk_alert", "f.alerts > 0", "'risk_alert'", "f.alerts"),
+        ("phq9_worse", f"cardinality(f.phq9) >= 2 AND {rise} >= f.phq9_rise", "'phq9_rise'",
+         rise),
+        ("phq9_worse", f"cardinality(f.phq9) >= 2 AND {rise} < f.phq9_rise"
+         f" AND {band}::int > {band_before}::int",
+         f"'phq9_band:' || {_iso('f.phq9_last_at')}", band),
+        ("mood_falling", "f.n_recent >= f.mood_min_ratings AND f.n_earlier >= f.mood_min_ratings"
+         f" AND f.n_recent > 0 AND f.n_earlier > 0"
+         f" AND {mood_drop} >= f.mood_margin * f.n_earlier * f.n_recent",
+         "'mood_falling'", f"round({mood_drop}::numeric / (f.n_earlier * f.n_recent), 1)"),
+        ("low_alliance", f"{last_wai} <= f.wai_low_max", "'wai_low'",
+         f"f.wai_low_max - {last_wai} + 1"),
+        ("low_alliance", f"cardinality(f.wai) >= 2 AND f.wai[1] - {last_wai} >= f.wai_fall",
+         "'wai_fall'", f"f.wai[1] - {last_wai}"),
+        ("low_alliance", f"jsonb_typeof(f.wai_subscales) = 'object' AND {bond_gap} >= f.bond_gap",
+         "'wai_bond'", bond_gap),
+        ("client_message_unanswered",
+         "f.client_at IS NOT NULL AND (f.staff_at IS NULL OR f.staff_at < f.client_at)"
+         f" AND {_days('%(ew_at)s - f.client_at')} >= f.pwp_reply_days",
+         f"'client_message:' || {_iso('f.client_at')}", "1.0"),
+        ("inactive", "f.open_then AND f.reference IS NOT NULL"
+         f" AND {_days('%(ew_at)s - f.reference')} >= f.inactive_days",
+         "'inactive'", f"floor({_days('%(ew_at)s - f.reference')} / 7)"),
+        ("pwp_message_unanswered",
+         "f.staff_at IS NOT NULL AND (f.client_at IS NULL OR f.client_at < f.staff_at)"
+         f" AND {_days('%(ew_at)s - f.staff_at')} >= f.client_reply_days",
+         f"'pwp_message:' || {_iso('f.staff_at')}", "1.0"),
+        ("overdue_task", "f.open_then AND f.overdue_tasks > 0", "'overdue_task'",
+         "f.overdue_tasks"),
+    ]  # fmt: skip
+    priorities = ", ".join(str(p[rule]) for rule, *_ in single)
+    keys = ",\n            ".join(f"CASE WHEN {when} THEN {key} END" for _, when, key, _ in single)
+    severities = ",\n            ".join(
+        f"CASE WHEN {when} THEN ({severity})::float8 END" for _, when, _, severity in single
+    )
     # One row of facts per treatment (rare events read once for all
     # treatments; per-client series through their (treatment, time) indexes),
     # then its reasons as (priority, key, severity) rows, then the counts.
@@ -126,27 +172,29 @@ ew_alerts AS (
     GROUP BY a.treatment_id
 ),
 ew_dna AS (
-    SELECT a.treatment_id AS id, array_agg(a.number ORDER BY a.number) AS numbers
+    SELECT a.treatment_id AS id,
+        array_agg('missed_session:' || a.number ORDER BY a.number) AS keys
     FROM {Appointment._meta.db_table} a JOIN ew_th th ON th.id = a.treatment_id
     WHERE a.status = %(ew_dna)s AND a.starts_at <= %(ew_at)s
       AND a.starts_at >= %(ew_at)s - interval '1 second' * 86400 * th.recent_days
     GROUP BY a.treatment_id
 ),
 ew_missed AS (
-    SELECT a.treatment_id AS id, array_agg(a.id ORDER BY a.id) AS ids
+    SELECT a.treatment_id AS id,
+        array_agg('questionnaire_missed:' || a.id ORDER BY a.id) AS keys
     FROM {Administration._meta.db_table} a JOIN ew_th th ON th.id = a.treatment_id
     WHERE a.status = %(ew_missed)s AND a.missed_at <= %(ew_at)s
       AND a.missed_at >= %(ew_at)s - interval '1 second' * 86400 * th.recent_days
     GROUP BY a.treatment_id
 ),
-ew_facts AS (
+ew_facts AS MATERIALIZED (
     SELECT t.id, {th_columns},
         CASE WHEN t.ended_at IS NOT NULL
              THEN t.ended_at > %(ew_at)s AND COALESCE(t.activated_at, t.created_at) <= %(ew_at)s
              ELSE t.status = ANY(%(ew_open)s) END AS open_then,
         COALESCE(t.last_activity, t.activated_at, t.invited_at, t.created_at) AS reference,
-        t.overdue_tasks, COALESCE(alerts.n, 0) AS alerts, dna.numbers AS dna,
-        missed.ids AS missed_questionnaires, q.*, mood.*, msg.*, seen.seen
+        t.overdue_tasks, COALESCE(alerts.n, 0) AS alerts, dna.keys AS dna,
+        missed.keys AS missed_questionnaires, q.*, mood.*, msg.*, seen.seen
     FROM t
     JOIN ew_th th ON th.id = t.id
     CROSS JOIN ew_since
@@ -196,64 +244,19 @@ ew_facts AS (
 ew_reasons (id, priority, key, severity, seen) AS (
     SELECT f.id, r.priority, r.key, r.severity, f.seen
     FROM ew_facts f
-    CROSS JOIN LATERAL (
-        SELECT {p["risk_alert"]}, 'risk_alert', f.alerts::float8 WHERE f.alerts > 0
-      UNION ALL
-        SELECT {p["phq9_worse"]}, 'phq9_rise',
-            (f.phq9[cardinality(f.phq9)] - f.phq9[1])::float8
-        WHERE cardinality(f.phq9) >= 2 AND f.phq9[cardinality(f.phq9)] - f.phq9[1] >= f.phq9_rise
-      UNION ALL
-        SELECT {p["phq9_worse"]}, 'phq9_band:' || {_iso("f.phq9_last_at")},
-            ({ranks} ->> lower(f.phq9_bands[cardinality(f.phq9)]))::float8
-        WHERE cardinality(f.phq9) >= 2 AND f.phq9[cardinality(f.phq9)] - f.phq9[1] < f.phq9_rise
-          AND ({ranks} ->> lower(f.phq9_bands[cardinality(f.phq9)]))::int
-              > ({ranks} ->> lower(f.phq9_bands[cardinality(f.phq9) - 1]))::int
-      UNION ALL
-        SELECT {p["missed_session"]}, 'missed_session:' || n, 1.0::float8 FROM unnest(f.dna) n
-      UNION ALL
-        SELECT {p["mood_falling"]}, 'mood_falling',
-            round((f.s_earlier * f.n_recent - f.s_recent * f.n_earlier)::numeric
-                  / (f.n_earlier * f.n_recent), 1)::float8
-        WHERE f.n_recent >= f.mood_min_ratings AND f.n_earlier >= f.mood_min_ratings
-          AND f.n_recent > 0 AND f.n_earlier > 0
-          AND (f.s_earlier * f.n_recent - f.s_recent * f.n_earlier)
-              >= f.mood_margin * f.n_earlier * f.n_recent
-      UNION ALL
-        SELECT {p["low_alliance"]}, 'wai_low',
-            (f.wai_low_max - f.wai[cardinality(f.wai)] + 1)::float8
-        WHERE f.wai[cardinality(f.wai)] <= f.wai_low_max
-      UNION ALL
-        SELECT {p["low_alliance"]}, 'wai_fall', (f.wai[1] - f.wai[cardinality(f.wai)])::float8
-        WHERE cardinality(f.wai) >= 2 AND f.wai[1] - f.wai[cardinality(f.wai)] >= f.wai_fall
-      UNION ALL
-        SELECT {p["low_alliance"]}, 'wai_bond', LEAST(b.goal, b.task) - b.bond
-        FROM (SELECT (f.wai_subscales ->> 'bond')::float8 AS bond,
-                     (f.wai_subscales ->> 'goal')::float8 AS goal,
-                     (f.wai_subscales ->> 'task')::float8 AS task
-              WHERE jsonb_typeof(f.wai_subscales) = 'object') b
-        WHERE LEAST(b.goal, b.task) - b.bond >= f.bond_gap
-      UNION ALL
-        SELECT {p["client_message_unanswered"]}, 'client_message:' || {_iso("f.client_at")},
-            1.0::float8
-        WHERE f.client_at IS NOT NULL AND (f.staff_at IS NULL OR f.staff_at < f.client_at)
-          AND {_days("%(ew_at)s - f.client_at")} >= f.pwp_reply_days
-      UNION ALL
-        SELECT {p["questionnaire_missed"]}, 'questionnaire_missed:' || n, 1.0::float8
-        FROM unnest(f.missed_questionnaires) n
-      UNION ALL
-        SELECT {p["inactive"]}, 'inactive', floor({_days("%(ew_at)s - f.reference")} / 7)::float8
-        WHERE f.open_then AND f.reference IS NOT NULL
-          AND {_days("%(ew_at)s - f.reference")} >= f.inactive_days
-      UNION ALL
-        SELECT {p["pwp_message_unanswered"]}, 'pwp_message:' || {_iso("f.staff_at")}, 1.0::float8
-        WHERE f.staff_at IS NOT NULL AND (f.client_at IS NULL OR f.client_at < f.staff_at)
-          AND {_days("%(ew_at)s - f.staff_at")} >= f.client_reply_days
-      UNION ALL
-        SELECT {p["overdue_task"]}, 'overdue_task', f.overdue_tasks::float8
-        WHERE f.open_then AND f.overdue_tasks > 0
+    CROSS JOIN LATERAL unnest(
+        ARRAY[{priorities}]::int[]
+            || array_fill({p["missed_session"]}, ARRAY[COALESCE(cardinality(f.dna), 0)])
+            || array_fill({p["questionnaire_missed"]},
+                          ARRAY[COALESCE(cardinality(f.missed_questionnaires), 0)]),
+        ARRAY[{keys}]::text[] || f.dna || f.missed_questionnaires,
+        ARRAY[{severities}]::float8[]
+            || array_fill(1.0::float8, ARRAY[COALESCE(cardinality(f.dna), 0)])
+            || array_fill(1.0::float8, ARRAY[COALESCE(cardinality(f.missed_questionnaires), 0)])
     ) r (priority, key, severity)
+    WHERE r.key IS NOT NULL
 ),
-ew (id, n_warnings, n_new, first_new) AS (
+ew (id, n_warnings, n_new, first_new) AS MATERIALIZED (
     SELECT id, count(*), count(*) FILTER (WHERE new), min(priority) FILTER (WHERE new)
     FROM (
         SELECT id, priority,
