@@ -20,6 +20,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     F,
+    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -95,19 +96,10 @@ NOTIFICATION_LOG_ROWS = 20  # latest reminders and emails on the review page
 # --- Caseload ------------------------------------------------------------------------
 
 
-def _count(queryset: QuerySet) -> Coalesce:
-    """A correlated COUNT(*) subquery (0 when there are no rows)."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by()
-            .annotate(_g=Value(1))
-            .values("_g")
-            .annotate(n=Count("*"))
-            .values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
+def _count(queryset: QuerySet) -> Subquery:
+    """A correlated SELECT count(*) subquery (no GROUP BY: always one row)."""
+    count = Func(Value(1), function="COUNT", output_field=IntegerField())
+    return Subquery(queryset.order_by().annotate(n=count).values("n"), output_field=IntegerField())
 
 
 class Attention:
@@ -260,7 +252,7 @@ def caseload_page(
         wanted = int(page or 1)
     except (TypeError, ValueError):
         wanted = 1
-    ids, total, window_days = _caseload_order(
+    ids, total, window_days, known = _caseload_order(
         treatments, sort=sort, inactive_only=inactive_only, now=now, page=wanted, per_page=per_page
     )
     paginator = Paginator(_Counted(total), per_page)
@@ -271,11 +263,11 @@ def caseload_page(
     except EmptyPage:
         number = paginator.num_pages
     if number != wanted:  # a page past the end (or below 1): the last page, as get_page does
-        ids, total, window_days = _caseload_order(
+        ids, total, window_days, known = _caseload_order(
             treatments, sort=sort, inactive_only=inactive_only, now=now, page=number,
             per_page=per_page,
         )  # fmt: skip
-    rows = _rows_for(treatments, ids, now=now, window_days=window_days)
+    rows = _rows_for(treatments, ids, now=now, window_days=window_days, known=known)
     return Page(rows, number, paginator)
 
 
@@ -297,9 +289,10 @@ def _caseload_order(
     now: datetime.datetime,
     page: int,
     per_page: int,
-) -> tuple[list[int], int, int | None]:
+) -> tuple[list[int], int, int | None, dict[int, dict]]:
     """(IDs of page `page` in order, how many treatments pass the filters,
-    the early-warning message window in days). One query.
+    the early-warning message window in days, {ID: the page's row values the
+    order already computed: last activity, overdue tasks}). One query.
 
     The keys are those the table sorted by in Python before (stable, so ties
     keep the queryset's own order, then the ID):
@@ -350,9 +343,15 @@ def _caseload_order(
     try:
         t0_sql, t0_params = rows_qs.query.sql_with_params()
     except EmptyResultSet:  # treatments.none(): nobody to show
-        return [], 0, None
+        return [], 0, None, {}
     t0 = connection.ops.compose_sql(t0_sql, t0_params).replace("%", "%%")
 
+    # Values of the page's rows computed here anyway: _rows_for need not again.
+    known_columns = {}
+    if needs_activity:
+        known_columns["last_activity_raw"] = "last_activity"
+    if attention:
+        known_columns["overdue_tasks"] = "overdue_tasks"
     window_sql, params = window_days_sql()
     params.update(
         open=list(OPEN_STATUSES),
@@ -417,17 +416,22 @@ o AS (
     SELECT t.id, row_number() OVER (ORDER BY {", ".join(order)}) AS rn, count(*) OVER () AS total
     FROM t {joins} {where}
 )
-SELECT o.id, o.rn, o.total, {window_sql} FROM o
+SELECT o.id, o.rn, o.total, {window_sql}, {", ".join(f"t.{c}" for c in known_columns) or "NULL"}
+FROM o JOIN t ON t.id = o.id
 WHERE (o.rn > %(lo)s AND o.rn <= %(hi)s) OR o.rn = o.total
 ORDER BY o.rn"""  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
     if not found:
-        return [], 0, None
+        return [], 0, None, {}
     total, window_days = found[0][2], found[0][3]
-    ids = [pk for pk, rn, _total, _window in found if (page - 1) * per_page < rn <= page * per_page]
-    return ids, total, window_days
+    ids, known = [], {}
+    for pk, rn, _total, _window, *values in found:
+        if (page - 1) * per_page < rn <= page * per_page:
+            ids.append(pk)
+            known[pk] = dict(zip(known_columns.values(), values, strict=False))
+    return ids, total, window_days, known
 
 
 def _overdue_tasks(today: datetime.date) -> Coalesce:
@@ -444,11 +448,21 @@ def _rows_for(
     *,
     now: datetime.datetime,
     window_days: int | None,
+    known: dict[int, dict] | None = None,
 ) -> list[CaseloadRow]:
-    """Caseload rows for the treatments `ids` (of `treatments`), in that order."""
+    """Caseload rows for the treatments `ids` (of `treatments`), in that order.
+    `known` holds values already read per ID (`last_activity`, `overdue_tasks`),
+    which are then not read again."""
     if not ids:
         return []
+    known = known or {}
+    have = set.intersection(*(set(v) for v in known.values())) if known else set()
     today = timezone.localdate(now)
+    annotations: dict = {}
+    if "last_activity" not in have:
+        annotations["last_activity"] = last_activity_expression(OuterRef("client"))
+    if "overdue_tasks" not in have:
+        annotations["overdue_tasks"] = _overdue_tasks(today)
     next_session = Appointment.objects.filter(
         treatment=OuterRef("pk"), status=AppointmentStatus.SCHEDULED, starts_at__gte=now
     ).order_by("starts_at")
@@ -474,13 +488,15 @@ def _rows_for(
             ),
             # The same for every row (an uncorrelated subquery, run once).
             required_modules=_count(Module.objects.filter(is_active=True, mandatory=True)),
-            last_activity=last_activity_expression(OuterRef("client")),
             unread=unread_for_staff_expression(),
-            overdue_tasks=_overdue_tasks(today),
+            **annotations,
         )
     )
     by_id = {t.pk: t for t in found}
     page = [by_id[pk] for pk in ids if pk in by_id]
+    for t in page:
+        for name, value in known.get(t.pk, {}).items():
+            setattr(t, name, value)
 
     alerts: dict[int, list] = defaultdict(list)
     for alert in open_alerts_for_treatments(ids):
