@@ -237,11 +237,13 @@ def caseload_page(
     the page's treatments are then read and built into rows (`_rows_for`).
     A constant number of queries whatever the size of the caseload: one for
     the order, then for the page's treatments one each for the treatments
-    (annotated with subqueries for the next session, modules, last activity,
-    unread messages and overdue tasks), open risk alerts, PHQ-9 scores,
-    thresholds, the early-warning facts (six) and "seen, plan made". `page`
-    is read as `Paginator.get_page` reads it (not a number: the first page;
-    past the end: the last). `treatments` must already be scoped to the viewer.
+    (annotated with subqueries for the next session, modules and unread
+    messages, and last activity and overdue tasks unless the order read
+    them), open risk alerts, PHQ-9 scores, thresholds, the early-warning facts
+    (six) and "seen, plan made". `page` is read as `Paginator.get_page` reads
+    it (not a number: the first page; past the end or below 1: the last, which
+    costs the order query once more). `treatments` must already be scoped to
+    the viewer.
     """
     now = now or timezone.now()
     statuses = STATUS_FILTERS.get(status, STATUS_FILTERS["open"])[1]
@@ -296,7 +298,9 @@ def _caseload_order(
 
     The keys are those the table sorted by in Python before (stable, so ties
     keep the queryset's own order, then the ID):
-    - name: the client's full name (else email), lowercased, by code point;
+    - name: the client's full name (else email), lowercased, by code point
+      (PostgreSQL's lower() and TRIM of spaces, where Python lowercased and
+      stripped any whitespace: the same for names as people type them);
     - week: treatment week, latest first (none counts as 0), then name;
     - activity: least recently active first (never active first), then name;
     - next_session: soonest first (none last), then name;
