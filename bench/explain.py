@@ -64,8 +64,10 @@ def main():
             started = time.perf_counter()
             client.get(url)
             took = (time.perf_counter() - started) * 1000
+        print(f"## {name} ({url}): {len(ctx.captured_queries)} queries, {took:.0f} ms\n")
         queries = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))
-        print(f"## {name} ({url}): {len(queries)} queries, {took:.0f} ms\n")
+        # Only reads can be explained (the read audit's INSERTs and COMMIT cannot).
+        queries = [q for q in queries if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
         for q in queries[: args.top]:
             with connection.cursor() as cur:
                 cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + q["sql"])

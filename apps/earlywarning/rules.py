@@ -4,6 +4,10 @@ No database here. `Facts` describe one client at one moment; `evaluate` turns
 them into `Reason`s ordered by `PRIORITY` (docs/early-warning.md). The caseload
 builds facts for "now" and the trial report builds them for past moments from
 the same loader, so both judge with the same rules.
+
+`sql.py` mirrors these rules in SQL so the caseload can be ordered in the
+database; change both together (tests/earlywarning/test_rules_sql.py compares
+them client by client).
 """
 
 from __future__ import annotations

@@ -87,18 +87,29 @@ def facts_for(
     at: datetime.datetime | None = None,
     last_activity: dict[int, datetime.datetime | None] | None = None,
     overdue_tasks: dict[int, int] | None = None,
+    thresholds: dict[int, Thresholds] | None = None,
+    window_days: int | None = None,
 ) -> dict[int, Facts]:
-    """{treatment_id: Facts at `at`} using only data that existed then."""
+    """{treatment_id: Facts at `at`} using only data that existed then.
+
+    Messages are read over a window of 28 days or the longest `recent_days`
+    of the list's services. `window_days` overrides it: a caller showing one
+    page of a longer list passes the whole list's (`sql.window_days_sql`), so
+    a client's reasons do not depend on which other clients share the page.
+    `thresholds` (from `thresholds_for`) saves reading them again.
+    """
 
     at = at or timezone.now()
     ids = [t.pk for t in treatments]
     facts = {t.pk: Facts(at=at, today=timezone.localdate(at)) for t in treatments}
     if not ids:
         return facts
-    th = thresholds_for(t.service_id for t in treatments)
-    recent = max(x.recent_days for x in th.values()) if th else 14
-    recent = max(recent, default_thresholds().recent_days)
-    since = at - datetime.timedelta(days=max(WINDOW_DAYS, recent))
+    th = thresholds if thresholds is not None else thresholds_for(t.service_id for t in treatments)
+    if window_days is None:
+        recent = max(x.recent_days for x in th.values()) if th else 14
+        recent = max(recent, default_thresholds().recent_days)
+        window_days = max(WINDOW_DAYS, recent)
+    since = at - datetime.timedelta(days=window_days)
 
     for alert in (
         RiskAlert.objects.filter(treatment_id__in=ids, raised_at__lte=at)
@@ -252,8 +263,13 @@ def _overdue_at(ids, at) -> dict[int, int]:
     return out
 
 
-def reasons_for(treatments: list[Treatment], facts: dict[int, Facts]) -> dict[int, list[Reason]]:
-    th = thresholds_for(t.service_id for t in treatments)
+def reasons_for(
+    treatments: list[Treatment],
+    facts: dict[int, Facts],
+    *,
+    thresholds: dict[int, Thresholds] | None = None,
+) -> dict[int, list[Reason]]:
+    th = thresholds if thresholds is not None else thresholds_for(t.service_id for t in treatments)
     return {t.pk: evaluate(facts[t.pk], th[t.service_id]) for t in treatments}
 
 

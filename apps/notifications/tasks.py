@@ -2,7 +2,8 @@
 
 Beat (one instance, UTC) runs `notifications.dispatch_due` every minute and
 `notifications.plan_reminders` every five (config/settings/base.py). Due times
-live in the database; nothing here uses countdowns or ETAs.
+live in the database; nothing here uses countdowns or ETAs. A large sweep
+sends reminders several to a task (`notifications.send_batch`).
 """
 
 from celery import shared_task
@@ -37,6 +38,20 @@ def notification_send_urgent(notification_id: int) -> str:
     """notification_send for urgent kinds (risk alerts), routed to their own queue
     (NOTIFICATIONS_URGENT_QUEUE) and worker."""
     return services.notification_deliver(notification_id=notification_id)
+
+
+@shared_task(
+    name="notifications.send_batch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.NOTIFICATIONS_SEND_TIME_LIMIT,
+    soft_time_limit=max(settings.NOTIFICATIONS_SEND_TIME_LIMIT - 10, 5),
+)
+def notifications_send_batch(notification_ids: list[int]) -> dict[str, int]:
+    """Send several due non-urgent rows in turn (services.notifications_deliver:
+    each row claimed and marked sent on its own, as notification_send does).
+    Safe to run twice or concurrently; rows already handled are skipped."""
+    return services.notifications_deliver(notification_ids=notification_ids)
 
 
 @shared_task(name="notifications.dispatch_due")

@@ -13,9 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import connection
 from django.db.models import (
     Count,
     DateTimeField,
+    F,
+    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -23,9 +28,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Concat, Lower, NullIf, Trim
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,7 +59,14 @@ from apps.care.selectors import (
 )
 from apps.core.charts import build_sparkline
 from apps.earlywarning.rules import Reason
-from apps.earlywarning.selectors import facts_for, latest_reviews, new_since, reasons_for
+from apps.earlywarning.selectors import (
+    facts_for,
+    latest_reviews,
+    new_since,
+    reasons_for,
+    thresholds_for,
+)
+from apps.earlywarning.sql import warnings_sql, window_days_sql
 from apps.messaging.selectors import thread_for, unread_for_staff_expression
 from apps.notifications.selectors import (
     EPOCH,
@@ -74,9 +87,9 @@ from apps.questionnaires.selectors import (
     latest_phq9_for_treatments,
     scores_for_treatment,
 )
+from apps.safety.models import RiskAlert, RiskAlertStatus
 from apps.safety.selectors import open_alerts_for_treatments
 from apps.tracking.clock import local_today
-from apps.tracking.models import MoodRating
 from apps.tracking.selectors import goals_with_ratings, mood_chart, mood_series_for
 
 INACTIVE_DAYS = 7
@@ -87,19 +100,10 @@ NOTIFICATION_LOG_ROWS = 20  # latest reminders and emails on the review page
 # --- Caseload ------------------------------------------------------------------------
 
 
-def _count(queryset: QuerySet) -> Coalesce:
-    """A correlated COUNT(*) subquery (0 when there are no rows)."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by()
-            .annotate(_g=Value(1))
-            .values("_g")
-            .annotate(n=Count("*"))
-            .values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
+def _count(queryset: QuerySet) -> Subquery:
+    """A correlated SELECT count(*) subquery (no GROUP BY: always one row)."""
+    count = Func(Value(1), function="COUNT", output_field=IntegerField())
+    return Subquery(queryset.order_by().annotate(n=count).values("n"), output_field=IntegerField())
 
 
 class Attention:
@@ -219,92 +223,320 @@ def _band_label(total: int | None, bands: list[tuple[int, int, str]]) -> str:
     return next((label for low, high, label in bands if low <= total <= high), "")
 
 
-def caseload_rows(
+def caseload_page(
     treatments: QuerySet[Treatment],
     *,
     status: str = "open",
     inactive_only: bool = False,
     sort: str = "attention",
+    page: str | int | None = None,
+    per_page: int = 25,
     now: datetime.datetime | None = None,
-) -> list[CaseloadRow]:
-    """One row per treatment with everything the caseload table shows.
+) -> Page:
+    """One page of the caseload table, sorted and filtered over the whole caseload.
 
-    A constant number of queries whatever the number of clients: one for the
-    treatments (annotated with subqueries for the next session, module
-    progress, last activity, unread messages and overdue tasks), one for all
-    mood ratings of the last 14 days, one for open risk alerts, one for the
-    latest PHQ-9 scores. `treatments` must already be scoped to the viewer.
+    PostgreSQL filters and orders every treatment (`_caseload_order`: for
+    "needs attention first" the early-warning rules in SQL,
+    apps/earlywarning/sql.py) and returns the page's IDs and the total; only
+    the page's treatments are then read and built into rows (`_rows_for`).
+    A constant number of queries whatever the size of the caseload: one for
+    the order, then for the page's treatments one each for the treatments
+    (annotated with subqueries for the next session, modules and unread
+    messages, and last activity and overdue tasks unless the order read
+    them), open risk alerts, PHQ-9 scores, thresholds, the early-warning facts
+    (six) and "seen, plan made". `page` is read as `Paginator.get_page` reads
+    it (not a number: the first page; past the end or below 1: the last, which
+    costs the order query once more). `treatments` must already be scoped to
+    the viewer.
     """
-
     now = now or timezone.now()
-    today = timezone.localdate(now)
     statuses = STATUS_FILTERS.get(status, STATUS_FILTERS["open"])[1]
     if statuses is not None:
         treatments = treatments.filter(status__in=statuses)
+    sort = sort if sort in SORTS else "attention"
+    try:
+        wanted = int(page or 1)
+    except (TypeError, ValueError):
+        wanted = 1
+    ids, total, window_days, known = _caseload_order(
+        treatments, sort=sort, inactive_only=inactive_only, now=now, page=wanted, per_page=per_page
+    )
+    paginator = Paginator(_Counted(total), per_page)
+    try:
+        number = paginator.validate_number(page if page not in (None, "") else 1)
+    except PageNotAnInteger:
+        number = 1
+    except EmptyPage:
+        number = paginator.num_pages
+    if number != wanted:  # a page past the end (or below 1): the last page, as get_page does
+        ids, total, window_days, known = _caseload_order(
+            treatments, sort=sort, inactive_only=inactive_only, now=now, page=number,
+            per_page=per_page,
+        )  # fmt: skip
+    rows = _rows_for(treatments, ids, now=now, window_days=window_days, known=known)
+    return Page(rows, number, paginator)
+
+
+class _Counted:
+    """What Paginator needs of a list it never slices: its length."""
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+
+    def count(self) -> int:
+        return self._count
+
+
+def _caseload_order(
+    treatments: QuerySet[Treatment],
+    *,
+    sort: str,
+    inactive_only: bool,
+    now: datetime.datetime,
+    page: int,
+    per_page: int,
+) -> tuple[list[int], int, int | None, dict[int, dict]]:
+    """(IDs of page `page` in order, how many treatments pass the filters,
+    the early-warning message window in days, {ID: the page's row values the
+    order already computed: last activity, overdue tasks}). One query.
+
+    The keys are those the table sorted by in Python before (stable, so ties
+    keep the queryset's own order, then the ID):
+    - name: the client's full name (else email), lowercased, by code point
+      (PostgreSQL's lower() and TRIM of spaces, where Python lowercased and
+      stripped any whitespace: the same for names as people type them);
+    - week: treatment week, latest first (none counts as 0), then name;
+    - activity: least recently active first (never active first), then name;
+    - next_session: soonest first (none last), then name;
+    - attention: `Attention` (the most urgent reason new since "seen, plan
+      made", else SEEN, NONE or ENDED), more new reasons first, the oldest
+      open risk alert, least recently active, name.
+    """
+    today = timezone.localdate(now)
+    attention = sort == "attention"
+    needs_activity = attention or sort == "activity" or inactive_only
+    base_order = [o for o in treatments.query.order_by if isinstance(o, str)]
+    # User.get_full_name(), then lower(): the Python sort's key.
+    full_name = Concat("client__first_name", Value(" "), "client__last_name")
+    columns: dict = {
+        "name_key": Lower(
+            Coalesce(NullIf(Trim(full_name), Value("")), "client__email", output_field=TextField())
+        ),
+        "last_activity_raw": last_activity_expression(OuterRef("client"))
+        if needs_activity
+        else Cast(Value(None), DateTimeField()),
+    }
+    if sort == "next_session":
+        columns["next_session_at"] = Subquery(
+            Appointment.objects.filter(
+                treatment=OuterRef("pk"), status=AppointmentStatus.SCHEDULED, starts_at__gte=now
+            )
+            .order_by("starts_at")
+            .values("starts_at")[:1],
+            output_field=DateTimeField(),
+        )
+    if attention:
+        columns["oldest_alert"] = Subquery(
+            RiskAlert.objects.filter(treatment=OuterRef("pk"), status=RiskAlertStatus.OPEN)
+            .order_by("raised_at")
+            .values("raised_at")[:1],
+            output_field=DateTimeField(),
+        )
+        columns["overdue_tasks"] = _overdue_tasks(today)
+    for i, name in enumerate(base_order):
+        columns[f"o{i}"] = F(name.lstrip("-"))
+    fields = ["id", "service_id", "status", "ended_at", "activated_at", "invited_at"]
+    fields += ["created_at", "start_date", "planned_end_date"]
+    rows_qs = treatments.order_by().annotate(**columns).values(*fields, *columns)
+    try:
+        t0_sql, t0_params = rows_qs.query.sql_with_params()
+    except EmptyResultSet:  # treatments.none(): nobody to show
+        return [], 0, None, {}
+    t0 = connection.ops.compose_sql(t0_sql, t0_params).replace("%", "%%")
+
+    # Values of the page's rows computed here anyway: _rows_for need not again.
+    known_columns = {}
+    if needs_activity:
+        known_columns["last_activity_raw"] = "last_activity"
+    if attention:
+        known_columns["overdue_tasks"] = "overdue_tasks"
+    window_sql, params = window_days_sql()
+    params.update(
+        open=list(OPEN_STATUSES),
+        epoch=EPOCH,
+        today=today,
+        inactive_before=now - datetime.timedelta(days=INACTIVE_DAYS),
+        lo=(page - 1) * per_page,
+        hi=page * per_page,
+    )
+    is_open = "t.status = ANY(%(open)s)"
+    name = 't.name_key COLLATE "C"'
+    activity = "t.last_activity ASC NULLS FIRST"
+    order = {
+        "name": [name],
+        "week": [
+            f"""CASE WHEN {is_open} AND %(today)s >= t.start_date THEN LEAST(
+                    (%(today)s - t.start_date) / 7 + 1,
+                    GREATEST(1, round((t.planned_end_date - t.start_date) / 7.0)::int))
+                ELSE 0 END DESC""",
+            name,
+        ],
+        "activity": [activity, name],
+        "next_session": ["t.next_session_at ASC NULLS LAST", name],
+        "attention": [
+            f"""CASE WHEN NOT {is_open} THEN {Attention.ENDED}
+                WHEN ew.n_new > 0 THEN ew.first_new
+                WHEN ew.n_warnings > 0 THEN {Attention.SEEN}
+                ELSE {Attention.NONE} END""",
+            f"CASE WHEN {is_open} THEN -COALESCE(ew.n_new, 0) ELSE 0 END",
+            "t.oldest_alert ASC NULLS LAST",
+            activity,
+            name,
+        ],
+    }[sort]
+    order += [f"t.o{i} {'DESC' if o.startswith('-') else 'ASC'}" for i, o in enumerate(base_order)]
+    order.append("t.id")
+    ew = ""
+    joins = ""
+    if attention:
+        ew_sql, ew_params = warnings_sql(at=now, today=today)
+        params.update(ew_params)
+        ew = f",{ew_sql}"
+        joins = "LEFT JOIN ew ON ew.id = t.id"
+    where = ""
+    if inactive_only:
+        where = (
+            f"WHERE {is_open} AND COALESCE(t.last_activity, t.activated_at, t.invited_at,"
+            " t.created_at) <= %(inactive_before)s"
+        )
+    # Every row is numbered; the page's rows come back, and the last row too,
+    # so the total is known even for a page past the end. Pasted in: fixed
+    # SQL and Django's compiled query with its values quoted by the driver
+    # (compose_sql); every other value is a named parameter.
+    sql = f"""
+WITH t0 AS MATERIALIZED ({t0}),
+t AS (
+    SELECT t0.*, CASE WHEN t0.last_activity_raw > %(epoch)s THEN t0.last_activity_raw END
+        AS last_activity
+    FROM t0
+){ew},
+o AS (
+    SELECT t.id, row_number() OVER (ORDER BY {", ".join(order)}) AS rn, count(*) OVER () AS total
+    FROM t {joins} {where}
+)
+SELECT o.id, o.rn, o.total, {window_sql}, {", ".join(f"t.{c}" for c in known_columns) or "NULL"}
+FROM o JOIN t ON t.id = o.id
+WHERE (o.rn > %(lo)s AND o.rn <= %(hi)s) OR o.rn = o.total
+ORDER BY o.rn"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    if not found:
+        return [], 0, None, {}
+    total, window_days = found[0][2], found[0][3]
+    ids, known = [], {}
+    for pk, rn, _total, _window, *values in found:
+        if (page - 1) * per_page < rn <= page * per_page:
+            ids.append(pk)
+            known[pk] = dict(zip(known_columns.values(), values, strict=False))
+    return ids, total, window_days, known
+
+
+def _overdue_tasks(today: datetime.date) -> Coalesce:
+    return _count(
+        BespokeTask.objects.filter(
+            treatment=OuterRef("pk"), done_at__isnull=True, due_date__lt=today
+        )
+    )
+
+
+def _rows_for(
+    treatments: QuerySet[Treatment],
+    ids: list[int],
+    *,
+    now: datetime.datetime,
+    window_days: int | None,
+    known: dict[int, dict] | None = None,
+) -> list[CaseloadRow]:
+    """Caseload rows for the treatments `ids` (of `treatments`), in that order.
+    `known` holds values already read per ID (`last_activity`, `overdue_tasks`),
+    which are then not read again."""
+    if not ids:
+        return []
+    known = known or {}
+    have = set.intersection(*(set(v) for v in known.values())) if known else set()
+    today = timezone.localdate(now)
+    annotations: dict = {}
+    if "last_activity" not in have:
+        annotations["last_activity"] = last_activity_expression(OuterRef("client"))
+    if "overdue_tasks" not in have:
+        annotations["overdue_tasks"] = _overdue_tasks(today)
     next_session = Appointment.objects.filter(
         treatment=OuterRef("pk"), status=AppointmentStatus.SCHEDULED, starts_at__gte=now
     ).order_by("starts_at")
     plans = ModulePlan.objects.filter(treatment=OuterRef("pk"))
-    treatments = treatments.select_related("client", "pwp", "service").annotate(
-        next_session_at=Subquery(
-            next_session.values("starts_at")[:1], output_field=DateTimeField()
-        ),
-        next_session_number=Subquery(next_session.values("number")[:1]),
-        highest_session_number=_max_session_number(),
-        modules_completed=_count(plans.filter(completed_at__isnull=False)),
-        modules_in_progress=_count(
-            plans.filter(started_at__isnull=False, completed_at__isnull=True)
-        ),
-        # Optional modules count towards "2 of N" once they are in the client's plan.
-        optional_modules_in_plan=_count(
-            plans.filter(module__mandatory=False, module__is_active=True).filter(
-                Q(unlocked=True) | Q(started_at__isnull=False) | Q(completed_at__isnull=False)
-            )
-        ),
-        last_activity=last_activity_expression(OuterRef("client")),
-        unread=unread_for_staff_expression(),
-        overdue_tasks=_count(
-            BespokeTask.objects.filter(
-                treatment=OuterRef("pk"), done_at__isnull=True, due_date__lt=today
-            )
-        ),
+    found = (
+        treatments.filter(pk__in=ids)
+        .select_related("client", "pwp", "service")
+        .annotate(
+            next_session_at=Subquery(
+                next_session.values("starts_at")[:1], output_field=DateTimeField()
+            ),
+            next_session_number=Subquery(next_session.values("number")[:1]),
+            highest_session_number=_max_session_number(),
+            modules_completed=_count(plans.filter(completed_at__isnull=False)),
+            modules_in_progress=_count(
+                plans.filter(started_at__isnull=False, completed_at__isnull=True)
+            ),
+            # Optional modules count towards "2 of N" once they are in the client's plan.
+            optional_modules_in_plan=_count(
+                plans.filter(module__mandatory=False, module__is_active=True).filter(
+                    Q(unlocked=True) | Q(started_at__isnull=False) | Q(completed_at__isnull=False)
+                )
+            ),
+            # The same for every row (an uncorrelated subquery, run once).
+            required_modules=_count(Module.objects.filter(is_active=True, mandatory=True)),
+            unread=unread_for_staff_expression(),
+            **annotations,
+        )
     )
-    treatments = list(treatments)
-    ids = [t.pk for t in treatments]
-    required_modules = Module.objects.filter(is_active=True, mandatory=True).count()
+    by_id = {t.pk: t for t in found}
+    page = [by_id[pk] for pk in ids if pk in by_id]
+    for t in page:
+        for name, value in known.get(t.pk, {}).items():
+            setattr(t, name, value)
 
-    since = today - datetime.timedelta(days=SPARKLINE_DAYS - 1)
-    mood_by_treatment: dict[int, dict[datetime.date, int]] = defaultdict(dict)
-    for treatment_id, rated_on, value in MoodRating.objects.filter(
-        treatment_id__in=ids, rated_on__gte=since
-    ).values_list("treatment_id", "rated_on", "value"):
-        mood_by_treatment[treatment_id][rated_on] = value
     alerts: dict[int, list] = defaultdict(list)
     for alert in open_alerts_for_treatments(ids):
         alerts[alert.treatment_id].append(alert)
     phq9 = latest_phq9_for_treatments(ids)
+    thresholds = thresholds_for(t.service_id for t in page)
     facts = facts_for(
-        treatments,
+        page,
         at=now,
         last_activity={
             t.pk: (t.last_activity if t.last_activity and t.last_activity > EPOCH else None)
-            for t in treatments
+            for t in page
         },
-        overdue_tasks={t.pk: t.overdue_tasks for t in treatments},
+        overdue_tasks={t.pk: t.overdue_tasks for t in page},
+        thresholds=thresholds,
+        window_days=window_days,
     )
-    warnings = reasons_for(treatments, facts)
+    warnings = reasons_for(page, facts, thresholds=thresholds)
     reviews = latest_reviews(ids)
 
+    # The facts hold the last three weeks of mood ratings: the sparkline's two
+    # weeks come from them.
+    since = today - datetime.timedelta(days=SPARKLINE_DAYS - 1)
     days = [since + datetime.timedelta(days=i) for i in range(SPARKLINE_DAYS)]
     bands = _phq9_bands()
     inactive_before = now - datetime.timedelta(days=INACTIVE_DAYS)
     rows = []
-    for t in treatments:
+    for t in page:
         last = t.last_activity if t.last_activity and t.last_activity > EPOCH else None
         # A client never seen counts from when they were invited or activated.
         reference = last or t.activated_at or t.invited_at or t.created_at
         inactive = t.is_open and reference is not None and reference <= inactive_before
-        values = [mood_by_treatment[t.pk].get(day) for day in days]
         summary = phq9.get(t.pk)
         row = CaseloadRow(
             treatment=t,
@@ -315,10 +547,10 @@ def caseload_rows(
             sessions_total=max(settings.FACE_TO_FACE_SESSIONS, t.highest_session_number or 0),
             modules_completed=t.modules_completed,
             modules_in_progress=t.modules_in_progress,
-            modules_total=required_modules + t.optional_modules_in_plan,
+            modules_total=t.required_modules + t.optional_modules_in_plan,
             last_activity_at=last,
             inactive=inactive,
-            mood_values=values,
+            mood_values=[facts[t.pk].mood.get(day) for day in days],
             phq9=summary,
             phq9_band=_band_label(summary.total, bands) if summary else "",
             alerts=alerts.get(t.pk, []),
@@ -327,9 +559,7 @@ def caseload_rows(
         )
         _set_attention(row, warnings.get(t.pk, []), reviews.get(t.pk))
         rows.append(row)
-    if inactive_only:
-        rows = [r for r in rows if r.inactive]
-    return sort_rows(rows, sort)
+    return rows
 
 
 def _max_session_number():
@@ -356,36 +586,6 @@ def _set_attention(row: CaseloadRow, warnings: list[Reason], review) -> None:
         row.attention = row.new_warnings[0].priority
     elif warnings:
         row.attention = Attention.SEEN
-
-
-def _name(row: CaseloadRow) -> str:
-    return row.treatment.client.get_full_name().lower()
-
-
-def sort_rows(rows: list[CaseloadRow], sort: str) -> list[CaseloadRow]:
-    far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
-    never = datetime.datetime.min.replace(tzinfo=datetime.UTC)
-    if sort == "name":
-        return sorted(rows, key=_name)
-    if sort == "week":
-        return sorted(rows, key=lambda r: (-(r.week or 0), _name(r)))
-    if sort == "activity":
-        # Least recently active first: the ones to chase.
-        return sorted(rows, key=lambda r: (r.last_activity_at or never, _name(r)))
-    if sort == "next_session":
-        return sorted(rows, key=lambda r: (r.next_session_at or far, _name(r)))
-
-    def attention_key(r: CaseloadRow):
-        oldest_alert = min((a.raised_at for a in r.alerts), default=far)
-        return (
-            r.attention,
-            -len(r.new_warnings),
-            oldest_alert,
-            r.last_activity_at or never,
-            _name(r),
-        )
-
-    return sorted(rows, key=attention_key)
 
 
 def review_entries(*, treatment: Treatment, since: datetime.datetime | None):

@@ -11,7 +11,6 @@ import datetime
 from itertools import groupby
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -79,7 +78,7 @@ from apps.workspace.forms import (
     WelcomeForm,
 )
 from apps.workspace.lifecycle import discharge_summary
-from apps.workspace.selectors import caseload_rows
+from apps.workspace.selectors import caseload_page
 from apps.workspace.service_settings import service_settings_save, settings_for
 from apps.workspace.services import consent_withdrawal_record
 
@@ -127,15 +126,16 @@ def _staff_treatment(request: HttpRequest, treatment_id: int, *, write: bool) ->
 
 
 # Rows per page of the caseload and the service overview. Sorting and filtering
-# run over the whole caseload first; only the page's rows are drawn.
+# run over the whole caseload in the database; only the page's rows are read.
 CASELOAD_PAGE_SIZE = 25
 
 
 def _caseload_context(request: HttpRequest, treatments) -> dict:
     form = CaseloadFilterForm(request.GET or None)
     values = form.values() if request.GET else CaseloadFilterForm().values()
-    rows = caseload_rows(treatments, **values)
-    page = Paginator(rows, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = caseload_page(
+        treatments, **values, page=request.GET.get("page"), per_page=CASELOAD_PAGE_SIZE
+    )
     return {
         "filter_form": form,
         "rows": page.object_list,

@@ -557,6 +557,10 @@ NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", def
 # exceed the send task's time limit (NOTIFICATIONS_SEND_TIME_LIMIT) so a live
 # send is never taken over.
 NOTIFICATIONS_SEND_TIME_LIMIT = env.int("NOTIFICATIONS_SEND_TIME_LIMIT", default=60)
+# A large sweep of due reminders goes out in send tasks of up to this many rows
+# (one task per row while a sweep has 64 rows or fewer): fewer round trips
+# and commits per message. Each row is still claimed and marked sent on its own.
+NOTIFICATIONS_SEND_BATCH = env.int("NOTIFICATIONS_SEND_BATCH", default=25)
 NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=120)
 # A pending row whose send task was queued this long ago is queued again
 # (a lost broker message); the claim makes the duplicate task harmless.
