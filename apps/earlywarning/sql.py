@@ -40,13 +40,14 @@ import json
 
 from apps.care.models import OPEN_STATUSES, Appointment, AppointmentStatus
 from apps.messaging.models import Message
-from apps.questionnaires.models import Administration, AdministrationStatus
+from apps.questionnaires.catalogue import practitioner_instruments
+from apps.questionnaires.models import Administration, AdministrationStatus, TimePoint
 from apps.safety.models import RiskAlert
 from apps.tracking.models import MoodRating
 
 from .models import WarningReview, WarningThresholds
 from .rules import PRIORITY
-from .selectors import FIELDS, SCORED, WINDOW_DAYS, _band_ranks, default_thresholds
+from .selectors import FIELDS, WINDOW_DAYS, _band_ranks, default_thresholds
 
 # rules.evaluate's key for the moment in a key: datetime.isoformat() in UTC.
 _ISO = (
@@ -97,7 +98,10 @@ def warnings_sql(*, at: datetime.datetime, today: datetime.date) -> tuple[str, d
         "ew_dna": AppointmentStatus.DID_NOT_ATTEND,
         "ew_missed": AdministrationStatus.MISSED,
         "ew_completed": AdministrationStatus.COMPLETED,
-        "ew_scored": list(SCORED),
+        # The practitioner's own questionnaires (WAI-SF-T) are not the client's to miss.
+        "ew_practitioner": sorted(practitioner_instruments()),
+        "ew_wai_early": TimePoint.EARLY_ALLIANCE,
+        "ew_wai_end": TimePoint.END_OF_TREATMENT,
         "ew_phq9_ranks": json.dumps(_band_ranks("phq9")),
     }
     for name in FIELDS:
@@ -107,12 +111,17 @@ def warnings_sql(*, at: datetime.datetime, today: datetime.date) -> tuple[str, d
     wt = WarningThresholds._meta.db_table
     p = {rule: _p(rule) for rule in PRIORITY}
     ranks = "%(ew_phq9_ranks)s::jsonb"
-    last_phq9, last_wai = "f.phq9[cardinality(f.phq9)]", "f.wai[cardinality(f.wai)]"
+    last_phq9 = "f.phq9[cardinality(f.phq9)]"
+    # The alliance rules (rules._alliance_reasons): the WAI-SF-C at the end of treatment
+    # once it has a total, else the early one; the fall compares the two.
+    judged = "COALESCE(f.wai_end, f.wai_early)"
+    where = "CASE WHEN f.wai_end IS NOT NULL THEN 'end' ELSE 'early' END"
+    judged_sub = "CASE WHEN f.wai_end IS NOT NULL THEN f.wai_end_sub ELSE f.wai_early_sub END"
     rise = f"{last_phq9} - f.phq9[1]"
     band = f"({ranks} ->> lower(f.phq9_bands[cardinality(f.phq9)]))"
     band_before = f"({ranks} ->> lower(f.phq9_bands[cardinality(f.phq9) - 1]))"
     mood_drop = "(f.s_earlier * f.n_recent - f.s_recent * f.n_earlier)"
-    subscale = "(f.wai_subscales ->> '{}')::float8".format
+    subscale = ("((" + judged_sub + ") ->> '{}')::float8").format
     bond_gap = f"LEAST({subscale('goal')}, {subscale('task')}) - {subscale('bond')}"
     # The rules of rules.evaluate with one key each: (rule, fires when, key,
     # severity). Missed sessions and questionnaires (a key each) are added
@@ -128,12 +137,12 @@ def warnings_sql(*, at: datetime.datetime, today: datetime.date) -> tuple[str, d
          f" AND f.n_recent > 0 AND f.n_earlier > 0"
          f" AND {mood_drop} >= f.mood_margin * f.n_earlier * f.n_recent",
          "'mood_falling'", f"round({mood_drop}::numeric / (f.n_earlier * f.n_recent), 1)"),
-        ("low_alliance", f"{last_wai} <= f.wai_low_max", "'wai_low'",
-         f"f.wai_low_max - {last_wai} + 1"),
-        ("low_alliance", f"cardinality(f.wai) >= 2 AND f.wai[1] - {last_wai} >= f.wai_fall",
-         "'wai_fall'", f"f.wai[1] - {last_wai}"),
-        ("low_alliance", f"jsonb_typeof(f.wai_subscales) = 'object' AND {bond_gap} >= f.bond_gap",
-         "'wai_bond'", bond_gap),
+        ("low_alliance", f"{judged} <= f.wai_low_max", f"'wai_low:' || {where}",
+         f"f.wai_low_max - {judged} + 1"),
+        ("low_alliance", "f.wai_early - f.wai_end >= f.wai_fall", "'wai_fall'",
+         "f.wai_early - f.wai_end"),
+        ("low_alliance", f"{judged} IS NOT NULL AND jsonb_typeof({judged_sub}) = 'object'"
+         f" AND {bond_gap} >= f.bond_gap", f"'wai_bond:' || {where}", bond_gap),
         ("client_message_unanswered",
          "f.client_at IS NOT NULL AND (f.staff_at IS NULL OR f.staff_at < f.client_at)"
          f" AND {_days('%(ew_at)s - f.client_at')} >= f.pwp_reply_days",
@@ -184,6 +193,7 @@ ew_missed AS (
         array_agg('questionnaire_missed:' || a.id ORDER BY a.id) AS keys
     FROM {Administration._meta.db_table} a JOIN ew_th th ON th.id = a.treatment_id
     WHERE a.status = %(ew_missed)s AND a.missed_at <= %(ew_at)s
+      AND NOT (a.instrument = ANY(%(ew_practitioner)s))
       AND a.missed_at >= %(ew_at)s - interval '1 second' * 86400 * th.recent_days
     GROUP BY a.treatment_id
 ),
@@ -194,7 +204,7 @@ ew_facts AS MATERIALIZED (
              ELSE t.status = ANY(%(ew_open)s) END AS open_then,
         COALESCE(t.last_activity, t.activated_at, t.invited_at, t.created_at) AS reference,
         t.overdue_tasks, COALESCE(alerts.n, 0) AS alerts, dna.keys AS dna,
-        missed.keys AS missed_questionnaires, q.*, mood.*, msg.*, seen.seen
+        missed.keys AS missed_questionnaires, q.*, w.*, mood.*, msg.*, seen.seen
     FROM t
     JOIN ew_th th ON th.id = t.id
     CROSS JOIN ew_since
@@ -207,16 +217,27 @@ ew_facts AS MATERIALIZED (
                 FILTER (WHERE a.instrument = 'phq9') AS phq9,
             array_agg(a.band ORDER BY a.completed_at, a.id)
                 FILTER (WHERE a.instrument = 'phq9') AS phq9_bands,
-            max(a.completed_at) FILTER (WHERE a.instrument = 'phq9') AS phq9_last_at,
-            array_agg(a.total ORDER BY a.completed_at, a.id)
-                FILTER (WHERE a.instrument = 'wai_sf_c') AS wai,
-            (array_agg(a.subscales ORDER BY a.completed_at DESC, a.id DESC)
-                FILTER (WHERE a.instrument = 'wai_sf_c'))[1] AS wai_subscales
+            max(a.completed_at) FILTER (WHERE a.instrument = 'phq9') AS phq9_last_at
         FROM {Administration._meta.db_table} a
         WHERE a.treatment_id = t.id AND a.status = %(ew_completed)s
-          AND a.instrument = ANY(%(ew_scored)s) AND a.completed_at <= %(ew_at)s
+          AND a.instrument = 'phq9' AND a.completed_at <= %(ew_at)s
           AND a.total IS NOT NULL
     ) q
+    CROSS JOIN LATERAL (
+        SELECT
+            (array_agg(a.total ORDER BY a.completed_at DESC, a.id DESC)
+                FILTER (WHERE a.time_point = %(ew_wai_early)s))[1] AS wai_early,
+            (array_agg(a.subscales ORDER BY a.completed_at DESC, a.id DESC)
+                FILTER (WHERE a.time_point = %(ew_wai_early)s))[1] AS wai_early_sub,
+            (array_agg(a.total ORDER BY a.completed_at DESC, a.id DESC)
+                FILTER (WHERE a.time_point = %(ew_wai_end)s))[1] AS wai_end,
+            (array_agg(a.subscales ORDER BY a.completed_at DESC, a.id DESC)
+                FILTER (WHERE a.time_point = %(ew_wai_end)s))[1] AS wai_end_sub
+        FROM {Administration._meta.db_table} a
+        WHERE a.treatment_id = t.id AND a.status = %(ew_completed)s
+          AND a.instrument = 'wai_sf_c' AND a.completed_at <= %(ew_at)s
+          AND a.time_point IN (%(ew_wai_early)s, %(ew_wai_end)s)
+    ) w
     CROSS JOIN LATERAL (
         SELECT
             count(*) FILTER (WHERE m.rated_on >= %(ew_today)s - 6) AS n_recent,

@@ -18,7 +18,7 @@ from apps.care.models import AppointmentStatus, TreatmentStatus
 from apps.earlywarning.models import WarningReview, WarningThresholds
 from apps.earlywarning.rules import snapshot
 from apps.earlywarning.selectors import facts_for, reasons_for
-from apps.questionnaires.models import AdministrationStatus
+from apps.questionnaires.models import AdministrationStatus, TimePoint
 from apps.safety.models import RiskAlert, RiskAlertStatus
 from tests.care.factories import AppointmentFactory, BespokeTaskFactory, MessageFactory, mood
 from tests.factories import ClientFactory, TreatmentFactory
@@ -42,11 +42,13 @@ class _Points:
         return f"pre_session_{self.n}"
 
 
-def _completed(t, point, instrument, total, *, days_ago, band=None, subscales=None):
+def _completed(
+    t, point, instrument, total, *, days_ago, band=None, subscales=None, time_point=None
+):
     return AdministrationFactory(
         treatment=t,
         instrument=instrument,
-        time_point=point(),
+        time_point=time_point or point(),
         status=AdministrationStatus.COMPLETED,
         completed_at=timezone.now() - datetime.timedelta(days=days_ago, minutes=7),
         total=total,
@@ -135,14 +137,22 @@ def varied_caseload(*, pwp, services, n: int = 64, seed: int = 15) -> list:
             totals = rng.choice([[6, 13], [8, 10], [9, 9], [12, 7], [4, 9, 16], [11, 11, 15]])
             for k, total in enumerate(totals):
                 _completed(t, point, "phq9", total, days_ago=30 - 10 * k)
-        if rng.random() < 0.25:  # WAI-SF-C: low, fallen, bond gap
+        if rng.random() < 0.25:  # WAI-SF-C early and at the end: low, fallen, bond gap
             first = rng.randint(30, 55)
             last = first - rng.choice([0, 3, 6, 20])
-            bond = rng.randint(5, 18)
-            _completed(t, point, "wai_sf_c", first, days_ago=20)
-            _completed(t, point, "wai_sf_c", last, days_ago=2,
-                       subscales={"bond": bond, "goal": rng.randint(10, 20),
-                                  "task": rng.randint(10, 20)})  # fmt: skip
+
+            def subscales():
+                return {"bond": rng.randint(5, 18), "goal": rng.randint(10, 20),
+                        "task": rng.randint(10, 20)}  # fmt: skip
+
+            _completed(t, point, "wai_sf_c", first, days_ago=20, subscales=subscales(),
+                       time_point=TimePoint.EARLY_ALLIANCE)  # fmt: skip
+            if rng.random() < 0.7:  # some have only the early measure so far
+                _completed(t, point, "wai_sf_c", last, days_ago=2, subscales=subscales(),
+                           time_point=TimePoint.END_OF_TREATMENT)  # fmt: skip
+            if rng.random() < 0.3:  # another time point: never judged
+                _completed(t, point, "wai_sf_c", 12, days_ago=1,
+                           time_point=TimePoint.FOLLOWUP_3M)  # fmt: skip
         if rng.random() < 0.3:  # missed sessions, recent or not
             for number in rng.sample(range(1, 6), rng.randint(1, 2)):
                 AppointmentFactory(

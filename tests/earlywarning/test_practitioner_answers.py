@@ -12,7 +12,7 @@ from apps.accounts.models import LoginEvent
 from apps.earlywarning.report import activity_timeline
 from apps.earlywarning.selectors import facts_for, reasons_for
 from apps.questionnaires.models import AdministrationStatus, TimePoint
-from apps.workspace.selectors import caseload_rows
+from apps.workspace.selectors import caseload_page
 from tests.questionnaires.factories import AdministrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def _state(treatment):
     treatment.refresh_from_db()
-    (row,) = caseload_rows(type(treatment).objects.filter(pk=treatment.pk))
+    (row,) = caseload_page(type(treatment).objects.filter(pk=treatment.pk)).object_list
     facts = facts_for([treatment])
     return {
         "last_activity_at": row.last_activity_at,
