@@ -87,7 +87,9 @@ def _admin_pages(w) -> list[str]:
 
 
 def _context(browser, live_server, user):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # Downloads (an export, a copy of a client's data, a codebook) are refused at once: a
+    # download left in flight made closing the context wait forever in chromium.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=False)
     context.add_init_script(RECORD_VIOLATIONS)
     if user is not None:
         django_client = Client()
@@ -101,19 +103,28 @@ def _context(browser, live_server, user):
 
 def _visit_all(browser, live_server, user, urls, check=None) -> tuple[list[str], int]:
     context = _context(browser, live_server, user)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
     console: list[str] = []
-    page.on(
-        "console",
-        lambda msg: console.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
+
+    def new_page():
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on(
+            "console",
+            lambda msg: console.append(msg.text) if "Content Security Policy" in msg.text else None,
+        )
+        return page
+
+    page = new_page()
     problems, opened = [], 0
     for url in urls:
         console.clear()
         try:
             response = page.goto(live_server.url + url)
         except PlaywrightError:  # an empty error body (405 to a GET): not a page
+            # Chromium is now on its own error page: a fresh tab, so that the next address
+            # is not "interrupted by another navigation" (and the one after it, and so on).
+            page.close()
+            page = new_page()
             continue
         if response is None or response.status >= 400 or "sign-in" in page.url and user:
             continue  # not this persona's page
@@ -129,6 +140,7 @@ def _visit_all(browser, live_server, user, urls, check=None) -> tuple[list[str],
             check(page)
         violations = page.evaluate("window.__csp || []")
         problems += [f"{url}: {v}" for v in violations + console]
+    page.close()
     context.close()
     return problems, opened
 
