@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -274,15 +275,18 @@ def reasons_for(
 
 
 def latest_reviews(treatment_ids: Iterable[int]) -> dict[int, WarningReview]:
-    """{treatment_id: the latest "seen, plan made"}. One query."""
+    """{treatment_id: the latest "seen, plan made"}. One query (on PostgreSQL one row per
+    treatment, DISTINCT ON; elsewhere, as under `make run` on SQLite, the first of each)."""
     out: dict[int, WarningReview] = {}
-    for review in (
+    reviews = (
         WarningReview.objects.filter(treatment_id__in=list(treatment_ids))
         .select_related("reviewed_by")
         .order_by("treatment_id", "-created_at", "-pk")
-        .distinct("treatment_id")
-    ):
-        out[review.treatment_id] = review
+    )
+    if connection.vendor == "postgresql":
+        reviews = reviews.distinct("treatment_id")
+    for review in reviews:
+        out.setdefault(review.treatment_id, review)
     return out
 
 

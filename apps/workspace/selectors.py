@@ -258,6 +258,11 @@ def caseload_page(
         wanted = int(page or 1)
     except (TypeError, ValueError):
         wanted = 1
+    if not _orders_in_database():
+        return _caseload_page_in_python(
+            treatments, sort=sort, inactive_only=inactive_only, page=page, per_page=per_page,
+            now=now,
+        )  # fmt: skip
     ids, total, window_days, known = _caseload_order(
         treatments, sort=sort, inactive_only=inactive_only, now=now, page=wanted, per_page=per_page
     )
@@ -275,6 +280,51 @@ def caseload_page(
         )  # fmt: skip
     rows = _rows_for(treatments, ids, now=now, window_days=window_days, known=known)
     return Page(rows, number, paginator)
+
+
+def _orders_in_database() -> bool:
+    """The order query (apps/earlywarning/sql.py) is PostgreSQL's SQL."""
+    return connection.vendor == "postgresql"
+
+
+def _caseload_page_in_python(
+    treatments: QuerySet[Treatment],
+    *,
+    sort: str,
+    inactive_only: bool,
+    page: str | int | None,
+    per_page: int,
+    now: datetime.datetime,
+) -> Page:
+    """The same page without PostgreSQL (SQLite under `make run`): every row is built and
+    sorted in Python, as before the order moved into the database. Fine for a demo; a
+    service runs on PostgreSQL, where the order and the count are one query
+    (`_caseload_order`; tests/workspace/test_caseload_order.py checks both agree)."""
+    far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    never = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    ids = list(treatments.order_by(*treatments.query.order_by, "pk").values_list("pk", flat=True))
+    rows = _rows_for(treatments, ids, now=now, window_days=None)
+    if inactive_only:
+        rows = [r for r in rows if r.inactive]
+
+    def name(r):
+        return r.treatment.client.get_full_name().strip().lower()
+
+    keys = {
+        "name": name,
+        "week": lambda r: (-(r.week or 0), name(r)),
+        "activity": lambda r: (r.last_activity_at or never, name(r)),
+        "next_session": lambda r: (r.next_session_at or far, name(r)),
+        "attention": lambda r: (
+            r.attention,
+            -len(r.new_warnings),
+            min((a.raised_at for a in r.alerts), default=far),
+            r.last_activity_at or never,
+            name(r),
+        ),
+    }
+    rows.sort(key=keys.get(sort, keys["attention"]))
+    return Paginator(rows, per_page).get_page(page)
 
 
 class _Counted:

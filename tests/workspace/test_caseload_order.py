@@ -174,3 +174,19 @@ def _page_numbers_behave_as_paginator_get_page(treatments, now):
             caseload_page(treatments, **filters, page=raw, per_page=PER_PAGE, now=now).number == 1
         )
     assert caseload_page(treatments, **filters, page="0", per_page=PER_PAGE, now=now).number == 3
+
+
+@pytest.mark.django_db
+def test_without_postgresql_the_caseload_is_sorted_in_python_the_same_way(caseload, monkeypatch):
+    """`make run` (SQLite) takes the Python path: same rows, same order, same pages."""
+    pwp, _supervisor, _made = caseload
+    now = timezone.now()
+    treatments = caseload_for(pwp=pwp)
+    for sort in ("attention", "name", "week", "activity", "next_session"):
+        in_sql = _all_pages(treatments, now=now, sort=sort, status="open", inactive_only=False)
+        with monkeypatch.context() as m:
+            m.setattr("apps.workspace.selectors._orders_in_database", lambda: False)
+            in_python = _all_pages(
+                treatments, now=now, sort=sort, status="open", inactive_only=False
+            )
+        assert [_shown(r) for r in in_python] == [_shown(r) for r in in_sql], sort
